@@ -1,0 +1,5 @@
+"""`python -m graph` is the `mgkg` command."""
+
+from graph.cli import main
+
+main()

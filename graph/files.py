@@ -1,0 +1,50 @@
+"""Read user-supplied RDF files (any rdflib format, by extension) into one dataset, with one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.util import guess_format
+
+QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+
+
+class DataFileError(ValueError):
+    """A data file is missing, of unknown format or malformed; the message names file (and line)."""
+
+
+def _parse_into(target: Graph | Dataset, path: Path, fmt: str) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        target.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+    except BadSyntax as error:
+        raise DataFileError(f"{path}:{error.lines + 1}: {fmt} syntax error: {error._why}") from None
+    except Exception as error:  # each rdflib parser has its own exception types
+        raise DataFileError(f"{path}: cannot parse as {fmt}: {str(error).splitlines()[0]}") from None
+
+
+def parse_graph(path: Path, fmt: str = "turtle") -> Graph:
+    """Parse one file into a new graph; errors become one-line DataFileErrors naming file and line."""
+    graph = Graph()
+    _parse_into(graph, path, fmt)
+    return graph
+
+
+def read_data_files(paths: Iterable[Path]) -> Dataset:
+    """Parse every file; quad formats keep their graphs, triple formats go into a graph named by the file."""
+    dataset = Dataset()
+    for path in paths:
+        fmt = guess_format(str(path))
+        if fmt is None:
+            raise DataFileError(f"{path}: unknown RDF format (use .ttl .trig .nt .nq .jsonld .rdf)")
+        if fmt in QUAD_FORMATS:
+            _parse_into(dataset, path, fmt)
+        else:
+            _parse_into(dataset.graph(path.resolve().as_uri()), path, fmt)
+    return dataset

@@ -1,0 +1,82 @@
+"""The IRIs mgkg relies on: ontology and vocabulary namespaces, data and graph IRIs under a base."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+DEFAULT_BASE = "https://w3id.org/mgkg/"
+"""Base of data IRIs (id/...) and graph IRIs (graph/...); configurable with MGKG_BASE."""
+
+MGKG = Namespace("https://w3id.org/mgkg/ontology#")
+MGSH = Namespace("https://w3id.org/mgkg/shapes#")
+ONTOLOGY_IRI = URIRef("https://w3id.org/mgkg/ontology")
+
+VOCABULARIES = {
+    "status": "status",
+    "ptype": "project-type",
+    "scope": "scope",
+    "role": "role",
+    "theme": "theme",
+    "indicator": "indicator",
+}
+"""Prefix → folder of the SKOS concept schemes under https://w3id.org/mgkg/vocab/ (never rebased)."""
+
+ENTITIES = {
+    "prj": "project",
+    "orgs": "organization",
+    "place": "place",
+    "addr": "address",
+    "contact": "contact",
+    "event": "event",
+    "obs": "observation",
+    "amount": "amount",
+    "part": "participation",
+    "doc": "document",
+}
+"""Prefix → folder of the entity IRIs under <base>id/ (rebased with the base)."""
+
+STANDARD = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "schema": "https://schema.org/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+}
+"""Prefixes of the standard vocabularies mgkg uses or aligns with."""
+
+
+def normalize_base(base: str) -> str:
+    """The base IRI with exactly one trailing slash."""
+    return base.rstrip("/") + "/"
+
+
+def graph_iri(name: str, base: str = DEFAULT_BASE) -> URIRef:
+    """IRI of the named graph `name` (a seed stem, provenance, curation or ontology)."""
+    return URIRef(f"{normalize_base(base)}graph/{name}")
+
+
+def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
+    """Every prefix mgkg binds, in a stable order: standard, ontology, vocabularies, entities, graphs."""
+    base = normalize_base(base)
+    result = dict(STANDARD)
+    result["mgkg"] = str(MGKG)
+    result["mgsh"] = str(MGSH)
+    for prefix, folder in VOCABULARIES.items():
+        result[prefix] = f"https://w3id.org/mgkg/vocab/{folder}/"
+    for prefix, folder in ENTITIES.items():
+        result[prefix] = f"{base}id/{folder}/"
+    result["mgg"] = f"{base}graph/"
+    return result
+
+
+def sparql_prologue(base: str = DEFAULT_BASE) -> str:
+    """PREFIX lines for every mgkg prefix, for query editors and named queries."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes(base).items())

@@ -1,0 +1,121 @@
+"""The store interface and the embedded Oxigraph store (through rdflib + oxrdflib), on disk or in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset, URIRef
+from rdflib.query import Result
+from rdflib.term import Node
+
+from graph.namespaces import DEFAULT_BASE, prefixes
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message says which store and why."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every mgkg store offers; the default graph of queries is the union of the named graphs."""
+
+    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        """Run a SPARQL query; `bindings` are RDF terms substituted for variables (never spliced)."""
+        ...
+
+    def update(self, text: str) -> None:
+        """Run a SPARQL update."""
+        ...
+
+    def replace(self, dataset: Dataset) -> None:
+        """Make the store hold exactly the quads of `dataset`."""
+        ...
+
+    def graphs(self) -> list[URIRef]:
+        """The IRIs of the named graphs, sorted."""
+        ...
+
+    def dataset(self) -> Dataset:
+        """An in-memory copy of every quad."""
+        ...
+
+    def __len__(self) -> int:
+        """Number of quads."""
+        ...
+
+    def close(self) -> None:
+        """Release the store (files, locks, connections)."""
+        ...
+
+
+class EmbeddedStore:
+    """Oxigraph, in memory (path None) or on disk, seen through rdflib's Dataset API (oxrdflib)."""
+
+    def __init__(self, path: Path | None = None, base: str = DEFAULT_BASE, read_only: bool = False) -> None:
+        """Open (or create) the store at `path`; in memory when path is None."""
+        self.path = path
+        try:
+            if path is None:
+                self.raw = ox.Store()
+            elif read_only:
+                self.raw = ox.Store.read_only(str(path))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.raw = ox.Store(str(path))
+        except OSError as error:
+            raise StoreError(f"cannot open store {path}: {error}") from None
+        self.rdflib = Dataset(store=OxigraphStore(store=self.raw), default_union=True)
+        for prefix, iri in prefixes(base).items():
+            self.rdflib.bind(prefix, iri, override=True, replace=True)
+
+    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        """Run a SPARQL query over the union of the named graphs, variables bound by substitution."""
+        return self.rdflib.query(text, initBindings=dict(bindings or {}))
+
+    def update(self, text: str) -> None:
+        """Run a SPARQL update (one Oxigraph transaction)."""
+        self.rdflib.update(text)
+
+    def replace(self, dataset: Dataset) -> None:
+        """Clear the store and bulk-load the quads of `dataset`."""
+        data = dataset.serialize(format="nquads", encoding="utf-8")
+        self.raw.clear()
+        self.raw.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        if self.path is not None:
+            self.raw.flush()
+
+    def graphs(self) -> list[URIRef]:
+        """The IRIs of the named graphs, sorted."""
+        return sorted(URIRef(g.value) for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dataset(self) -> Dataset:
+        """An in-memory rdflib Dataset with every quad of the store."""
+        copy = Dataset()
+        for prefix, iri in self.rdflib.namespaces():
+            copy.bind(prefix, iri, override=True, replace=True)
+        copy.parse(data=self.raw.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
+        return copy
+
+    def __len__(self) -> int:
+        """Number of quads in the store."""
+        return len(self.raw)
+
+    def close(self) -> None:
+        """Flush and release the store."""
+        if self.path is not None:
+            self.raw.flush()
+        del self.raw
+
+
+def open_store(spec: str, base: str = DEFAULT_BASE, read_only: bool = False) -> EmbeddedStore:
+    """Open a store from its spec: `memory` or `oxigraph:PATH`."""
+    if spec == "memory":
+        return EmbeddedStore(None, base)
+    kind, _, location = spec.partition(":")
+    if kind == "oxigraph" and location:
+        return EmbeddedStore(Path(location), base, read_only=read_only)
+    raise StoreError(f"unknown store {spec!r}: use 'memory' or 'oxigraph:PATH'")

@@ -1,0 +1,175 @@
+"""The mgkg command: each subcommand works on a built store, and each error path gives one line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from rdflib import Dataset
+
+from graph.cli import cli
+from graph.resources import sources_dir
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Invoke mgkg in-process with `args`."""
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def one_line_error(result: Result, code: int = 2) -> str:
+    """Assert a one-line `mgkg: error:` on stderr and the exit code; return the line."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("mgkg: error: "), lines[0]
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the graph built by `mgkg build`."""
+    folder = tmp_path_factory.mktemp("data")
+    result = run("--data-dir", str(folder), "build")
+    assert result.exit_code == 0, result.stderr
+    assert "built" in result.stdout
+    return folder
+
+
+def test_build_reports_what_it_wrote(data_dir: Path) -> None:
+    assert (data_dir / "store").is_dir()
+
+
+def test_stats_counts_graphs_and_classes(data_dir: Path) -> None:
+    result = run("--data-dir", str(data_dir), "stats")
+    assert result.exit_code == 0, result.stderr
+    assert "https://w3id.org/mgkg/graph/003_cfcd86acf525643f" in result.stdout
+    assert "Project" in result.stdout and "quads:" in result.stdout
+
+
+def test_validate_the_built_graph(data_dir: Path) -> None:
+    result = run("--data-dir", str(data_dir), "validate")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith("Conforms: yes")
+    as_json = run("--data-dir", str(data_dir), "validate", "--format", "json")
+    assert json.loads(as_json.stdout)["conforms"] is True
+    as_turtle = run("--data-dir", str(data_dir), "validate", "--format", "turtle")
+    assert "sh:conforms true" in as_turtle.stdout
+
+
+def test_validate_file_with_violations_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix mgkg: <https://w3id.org/mgkg/ontology#> .\n"
+        '<https://example.org/amount/1> a mgkg:MonetaryAmount ; mgkg:amountValue -5.0 ; mgkg:currency "usd" .\n',
+        encoding="utf-8",
+    )
+    result = run("validate", str(bad))
+    assert result.exit_code == 1
+    assert result.stdout.startswith("Conforms: no")
+    assert "mgkg:currency" in result.stdout and "mgkg:amountValue" in result.stdout
+
+
+def test_validate_malformed_file_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix a: <http://x/> .\n\na:b a:c .\n", encoding="utf-8")
+    line = one_line_error(run("validate", str(bad)))
+    assert f"{bad}:3:" in line
+
+
+def test_validate_unknown_format_and_missing_file(tmp_path: Path) -> None:
+    assert "unknown RDF format" in one_line_error(run("validate", str(tmp_path / "x.docx")))
+    assert "cannot read" in one_line_error(run("validate", str(tmp_path / "missing.ttl")))
+
+
+def test_export_writes_file_atomically(data_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "kg.trig"
+    result = run("--data-dir", str(data_dir), "export", "--format", "trig", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    dataset = Dataset()
+    dataset.parse(target, format="trig")
+    assert len(list(dataset.quads((None, None, None, None)))) > 500
+    assert [p.name for p in tmp_path.iterdir()] == ["kg.trig"]
+
+
+def test_export_errors(data_dir: Path, tmp_path: Path) -> None:
+    base = ("--data-dir", str(data_dir), "export")
+    assert "no graph <https://example.org/g>" in one_line_error(run(*base, "--graph", "https://example.org/g"))
+    assert "cannot write" in one_line_error(run(*base, "-o", str(tmp_path / "no" / "such" / "dir.ttl")))
+
+
+def test_query_text_and_formats(data_dir: Path) -> None:
+    text = 'SELECT ?id WHERE { ?p <https://w3id.org/mgkg/ontology#projectsId> ?id } ORDER BY ?id'
+    table = run("--data-dir", str(data_dir), "query", "-e", text)
+    assert table.exit_code == 0, table.stderr
+    assert "TC.0287" in table.stdout and "PX.0009" in table.stdout
+    as_json = json.loads(run("--data-dir", str(data_dir), "query", "-e", text, "--format", "json").stdout)
+    assert [b["id"]["value"] for b in as_json["results"]["bindings"]] == ["PX.0009", "TC.0287"]
+    as_csv = run("--data-dir", str(data_dir), "query", "-e", text, "--format", "csv").stdout
+    assert as_csv.split() == ["id", "PX.0009", "TC.0287"]
+
+
+def test_query_errors(data_dir: Path, tmp_path: Path) -> None:
+    base = ("--data-dir", str(data_dir), "query")
+    assert "-e: error at 1:" in one_line_error(run(*base, "-e", "SELECT * WHERE { ?s ?p }"))
+    assert "no named query 'nope'" in one_line_error(run(*base, "nope"))
+    assert "expected NAME=VALUE" in one_line_error(run(*base, "projects-by-donor", "-p", "donor"))
+    assert "exactly one" in one_line_error(run(*base))
+    missing = tmp_path / "missing.rq"
+    assert "cannot read query" in one_line_error(run(*base, str(missing)))
+
+
+def test_commands_on_an_unbuilt_store_say_to_build(tmp_path: Path) -> None:
+    for command in (["stats"], ["validate"], ["export"], ["query", "-e", "ASK {}"]):
+        line = one_line_error(run("--data-dir", str(tmp_path / "empty"), *command))
+        assert "run `mgkg build` first" in line
+
+
+def test_bad_settings_are_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "mgkg.toml"
+    config.write_text("[mgkg\nbase = 1\n", encoding="utf-8")
+    assert "invalid TOML" in one_line_error(run("--config", str(config), "stats"))
+    config.write_text('[mgkg]\ncolour = "red"\n', encoding="utf-8")
+    assert "unknown setting 'colour'" in one_line_error(run("--config", str(config), "stats"))
+    assert "MGKG_PORT" in one_line_error(run("stats", env={"MGKG_PORT": "eighty"}))
+    assert "must be an http(s) IRI" in one_line_error(run("--base", "ftp://x/", "stats"))
+    assert "unknown store" in one_line_error(run("--store", "postgres:x", "stats"))
+
+
+def test_build_refuses_non_conforming_sources_and_keeps_the_old_store(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    shutil.copytree(sources_dir(), folder, ignore=shutil.ignore_patterns(".*"))
+    target = folder / "003_cfcd86acf525643f.ttl"
+    target.write_text(target.read_text(encoding="utf-8").replace('"TC.0287"', '"TC-287"'), encoding="utf-8")
+    before = sorted(p.name for p in (data_dir / "store").iterdir())
+    result = run("--data-dir", str(data_dir), "build", "--sources", str(folder))
+    assert result.exit_code == 1
+    assert f"{target}: prj:tc-0287 mgkg:projectsId" in result.stderr
+    assert "nothing was written" in result.stderr.splitlines()[-1]
+    assert sorted(p.name for p in (data_dir / "store").iterdir()) == before
+    stats = run("--data-dir", str(data_dir), "query", "-e", 'ASK { ?p ?x "TC.0287" }', "--format", "json")
+    assert json.loads(stats.stdout)["boolean"] is True
+
+
+def test_build_malformed_source_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    shutil.copytree(sources_dir(), folder, ignore=shutil.ignore_patterns(".*"))
+    target = folder / "curation.ttl"
+    target.write_text(target.read_text(encoding="utf-8") + "\nprj:x prj:y .\n", encoding="utf-8")
+    line = one_line_error(run("--data-dir", str(tmp_path / "d"), "build", "--sources", str(folder)))
+    assert f"{target}:" in line
+    assert not (tmp_path / "d" / "store").exists()
+
+
+def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "graph", "--data-dir", str(tmp_path), "stats"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("mgkg: error: no graph at")
