@@ -63,7 +63,7 @@ def rebase(graph: Graph, base: str) -> Graph:
     moved = (DEFAULT_BASE + "id/", DEFAULT_BASE + "graph/")
 
     def move(term: Node) -> Node:
-        if isinstance(term, URIRef) and term.startswith(moved):
+        if isinstance(term, URIRef) and str(term).startswith(moved):
             return URIRef(base + term[len(DEFAULT_BASE) :])
         return term
 

@@ -192,7 +192,7 @@ def query(ctx: click.Context, name: str | None, expression: str | None, params: 
                 queries = load_queries()
                 if name not in queries:
                     fail(f"no named query {name!r}: run `mgkg queries` for the list")
-                result = run_query(store, queries[str(name)], values)
+                result = run_query(store, queries[str(name)], values, base=settings.base)
             text = output.render(result, fmt)
     finally:
         store.close()

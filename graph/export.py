@@ -1,7 +1,13 @@
-"""Export: the dataset (or one graph) in an RDF format, byte-identical for the same input."""
+"""Export: the dataset (or one graph) in an RDF format, byte-identical for the same input.
+
+Blank nodes are relabelled canonically (RDFC-style, rdflib.compare), triples are sorted, and the sorted
+stream is written by Oxigraph's serializers, which keep input order — so the same graph gives the same bytes.
+"""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+from oxrdflib._converter import to_ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
@@ -15,8 +21,12 @@ FORMATS: dict[str, tuple[str, str, bool]] = {
     "jsonld": ("json-ld", "application/ld+json", True),
     "xml": ("xml", "application/rdf+xml", False),
 }
-"""Export format → (rdflib plugin, media type, keeps named graphs)."""
+"""Export format → (rdflib parser name, media type, keeps named graphs)."""
 
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML,
+}
 EXTENSIONS = {"turtle": "ttl", "trig": "trig", "nt": "nt", "nquads": "nq", "jsonld": "jsonld", "xml": "rdf"}
 
 
@@ -24,50 +34,46 @@ class ExportError(ValueError):
     """Unknown format or graph; the message names it."""
 
 
-def _canonical(graph: Graph) -> Graph:
-    """The graph with blank nodes relabelled canonically and triples inserted in sorted order."""
+def _sorted_triples(graph: Graph) -> list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, object]]:
     canonical = to_canonical_graph(graph)
-    ordered = Graph()
-    for triple in sorted(canonical):
-        ordered.add(triple)
-    return ordered
+    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in sorted(canonical)]  # type: ignore[misc]
 
 
-def _bind(target: Graph | Dataset, base: str) -> None:
-    for prefix, iri in prefixes(base).items():
-        target.bind(prefix, iri, override=True, replace=True)
-
-
-def select(dataset: Dataset, graph: str | None, keep_graphs: bool, base: str) -> Graph | Dataset:
-    """What to serialize: one named graph, all graphs (quad formats) or their union (triple formats)."""
-    names = sorted(g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g))
-    if graph is not None:
-        match = [g for g in names if str(g.identifier) == graph]
-        if not match:
-            raise ExportError(f"no graph <{graph}> in the store (see `mgkg stats` for the graphs)")
-        names = match
-    if keep_graphs:
-        out = Dataset()
-        _bind(out, base)
-        for named in sorted(names, key=lambda g: str(g.identifier)):
-            out.graph(named.identifier).__iadd__(_canonical(named))
-        return out
-    union = Graph()
-    for named in names:
-        union += named
-    result = _canonical(union)
-    _bind(result, base)
-    return result
+def _named(dataset: Dataset, graph: str | None) -> list[Graph]:
+    names = sorted(
+        (g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)),
+        key=lambda g: str(g.identifier),
+    )
+    if graph is None:
+        return names
+    match = [g for g in names if str(g.identifier) == graph]
+    if not match:
+        raise ExportError(f"no graph <{graph}> in the store (see `mgkg stats` for the graphs)")
+    return match
 
 
 def export(dataset: Dataset, fmt: str, graph: str | None = None, base: str = DEFAULT_BASE) -> bytes:
-    """Serialize the dataset (or the named graph `graph`) in `fmt`; same input, same bytes."""
+    """Serialize the dataset (or the named graph `graph`) in `fmt`; same input, same bytes.
+
+    Quad formats (trig, nquads, jsonld) keep the named graphs; triple formats (turtle, nt, xml) get the
+    union of the selected graphs.
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    plugin, _, keep_graphs = FORMATS[fmt]
-    target = select(dataset, graph, keep_graphs, base)
-    data = target.serialize(format=plugin, encoding="utf-8")
-    if fmt in ("nt", "nquads"):
-        lines = sorted(set(data.decode("utf-8").splitlines()) - {""})
-        data = ("\n".join(lines) + "\n").encode("utf-8")
-    return data
+    keeps_graphs = FORMATS[fmt][2]
+    selected = _named(dataset, graph)
+    items: list[ox.Quad] | list[ox.Triple]
+    if keeps_graphs:
+        items = [
+            ox.Quad(s, p, o, ox.NamedNode(str(named.identifier)))  # type: ignore[arg-type]
+            for named in selected
+            for s, p, o in _sorted_triples(named)
+        ]
+    else:
+        union = Graph()
+        for named in selected:
+            union += named
+        items = [ox.Triple(s, p, o) for s, p, o in _sorted_triples(union)]  # type: ignore[arg-type]
+    used = prefixes(base) if fmt not in ("nt", "nquads") else None
+    data = ox.serialize(items, format=OX_FORMATS[fmt], prefixes=used)
+    return data or b""

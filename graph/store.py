@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -58,6 +59,7 @@ class EmbeddedStore:
     def __init__(self, path: Path | None = None, base: str = DEFAULT_BASE, read_only: bool = False) -> None:
         """Open (or create) the store at `path`; in memory when path is None."""
         self.path = path
+        self.read_only = read_only
         try:
             if path is None:
                 self.raw = ox.Store()
@@ -106,9 +108,10 @@ class EmbeddedStore:
 
     def close(self) -> None:
         """Flush and release the store."""
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self.raw.flush()
-        del self.raw
+        del self.rdflib, self.raw
+        gc.collect()  # the RocksDB lock goes with the last reference to the pyoxigraph store
 
 
 def open_store(spec: str, base: str = DEFAULT_BASE, read_only: bool = False) -> EmbeddedStore:

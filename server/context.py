@@ -1,0 +1,27 @@
+"""What every request handler needs: the settings, the store and the write lock of the running app."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from graph.config import Settings
+from graph.store import EmbeddedStore
+
+
+@dataclass
+class Runtime:
+    """The app's settings and store; writes hold `write_lock` so validation sees a stable graph."""
+
+    settings: Settings
+    store: EmbeddedStore
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def runtime() -> Runtime:
+    """The Runtime of the current Flask app."""
+    value = current_app.extensions["mgkg"]
+    assert isinstance(value, Runtime)
+    return value
