@@ -99,8 +99,8 @@ def locate(report: ValidationReport, dataset: Dataset, sources: Iterable[SourceF
     nsm = dataset.namespace_manager
     lines = []
     for result in report.violations:
-        graphs = sorted({g for _, _, _, g in dataset.quads((result.focus_node, None, None, None))})
-        files = [str(file_of[g]) for g in graphs if isinstance(g, URIRef) and g in file_of] or ["(no source file)"]
+        graphs = sorted({g for *_, g in dataset.quads((result.focus_node, None, None, None)) if isinstance(g, URIRef)})
+        files = [str(file_of[g]) for g in graphs if g in file_of] or ["(no source file)"]
         path = f" {result.path.n3(nsm)}" if isinstance(result.path, URIRef) else ""
         lines.append(f"{', '.join(files)}: {result.focus_node.n3(nsm)}{path}: {result.message}")
     return lines

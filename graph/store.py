@@ -76,7 +76,7 @@ class EmbeddedStore:
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
         """Run a SPARQL query over the union of the named graphs, variables bound by substitution."""
-        return self.rdflib.query(text, initBindings=dict(bindings or {}))
+        return self.rdflib.query(text, initBindings=dict(bindings or {}))  # type: ignore[arg-type]
 
     def update(self, text: str) -> None:
         """Run a SPARQL update (one Oxigraph transaction)."""

@@ -470,7 +470,6 @@ def test_country_figures(store: EmbeddedStore, queries: dict[str, NamedQuery]) -
     expected = {
         ("obs:montenegro-net-migration-rate", "place:montenegro", "indicator:net-migration-rate", Decimal("-0.8"),
          "migrants per 1,000 population", None, None, None, None),
-        ("obs:montenegro-unlabeled-usd-figure", "place:montenegro", None, 441000000, None, "USD", None, None, True),
         ("obs:montenegro-women-share-of-immigrants-2015", "place:montenegro", "indicator:women-share-of-immigrants",
          None, None, None, "2015", True, None),
         ("obs:visa-free-schengen-states", visa, "indicator:visa-free-schengen-states", 25, "states", None, None, None,
