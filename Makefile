@@ -1,11 +1,12 @@
-# mgkg — the two commands a newcomer needs are `make serve` and `make test`.
+# mgkg — a newcomer needs two commands: `make serve` and `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build validate stats serve test lint bench clean
+.PHONY: install build validate stats serve test lint browser-deps bench conformance clean
 
 install: $(STAMP)
 
@@ -26,12 +27,18 @@ stats: install
 
 serve: build validate stats
 
-test: install
-	$(BIN)/python -m pytest -q
+# Headless Chromium and its driver (Debian packages) for tests/test_browser.py.
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "make: installing chromium and chromium-driver for the browser test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check graph server tests
 	$(BIN)/mypy
+
+test: install browser-deps lint
+	$(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) $(DATA) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.namespaces import VOCABULARIES
 from graph.validate import validate_graph
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,14 +28,7 @@ QUERIES = sorted((REPO / "queries").glob("*.rq"))
 MGKG = "https://w3id.org/mgkg/ontology#"
 ONTOLOGY_IRI = URIRef("https://w3id.org/mgkg/ontology")
 VOCAB = "https://w3id.org/mgkg/vocab/"
-SCHEMES = {
-    "status": "status",
-    "ptype": "project-type",
-    "scope": "scope",
-    "role": "role",
-    "theme": "theme",
-    "indicator": "indicator",
-}
+SCHEMES = VOCABULARIES
 """Prefix → folder of each concept scheme (docs/design.md, "Namespaces")."""
 
 CLASS_TYPES = {OWL.Class}
