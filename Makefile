@@ -42,3 +42,7 @@ test: install browser-deps lint
 
 clean:
 	rm -rf $(VENV) $(DATA) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Overhead of HTTP vs the store, and throughput with 1/4/16 clients (printed, never asserted).
+bench: install
+	$(BIN)/python -m server.bench

@@ -19,7 +19,9 @@ from graph.validate import ValidationReport, validate_dataset
 
 Progress = Callable[[str], None]
 
-SPECIAL_GRAPHS = {"documents.ttl": "provenance", "curation.ttl": "curation"}
+SPECIAL_GRAPHS = {
+    "documents.ttl": "provenance", "curation.ttl": "curation", "links.ttl": "links", "enrichment.ttl": "enrichment"
+}
 """Source files that are not documents, and the graph each one fills."""
 
 

@@ -232,3 +232,8 @@ def stats(ctx: click.Context) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="mgkg")
+
+from graph.link_cli import enrich, link  # noqa: E402, I001
+cli.add_command(link); cli.add_command(enrich)  # noqa: E702
+from graph.synth_cli import synth  # noqa: E402, I001
+cli.add_command(synth)

@@ -32,6 +32,7 @@ class Settings:
     allowlist: tuple[str, ...] = ()
     update_token: str = ""
     threads: int = 8
+    union_default_graph: bool = True
 
     @property
     def store_spec(self) -> str:
@@ -47,6 +48,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
     try:
         if kind == "Path":
             return Path(str(value))
+        if kind == "bool":
+            return _boolean(value)
         if kind == "int":
             return int(value)
         if kind == "float":
@@ -65,6 +68,17 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         return str(value)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{origin}: bad value {value!r} for {name}: {error}") from None
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
 
 
 def _from_file(path: Path) -> dict[str, Any]:

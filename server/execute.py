@@ -13,21 +13,26 @@ import io
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+from flask import current_app
 
 from graph.namespaces import prefixes
+from server.context import runtime
 
 RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
     "xml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
 }
 """Negotiated graph format name → pyoxigraph format."""
+
+T = TypeVar("T")
 
 
 class QueryFailed(Exception):
@@ -57,17 +62,21 @@ class Limits:
     max_rows: int
 
 
-class _Deadline:
+class Deadline:
+    """When a piece of work must stop: a time limit, or earlier when `cancelled` is set."""
+
     def __init__(self, seconds: float) -> None:
+        """Expire `seconds` from now."""
         self.end = time.monotonic() + seconds
         self.cancelled = threading.Event()
 
     def check(self) -> None:
+        """Raise TimeoutError when the time is up or the work was cancelled."""
         if self.cancelled.is_set() or time.monotonic() > self.end:
             raise TimeoutError
 
 
-def _limited(items: Iterable[object], limits: Limits, deadline: _Deadline) -> tuple[list[object], bool]:
+def _limited(items: Iterable[object], limits: Limits, deadline: Deadline) -> tuple[list[object], bool]:
     rows: list[object] = []
     for item in items:
         deadline.check()
@@ -167,7 +176,7 @@ def _evaluate(
     result_format: str,
     graph_format: str,
     limits: Limits,
-    deadline: _Deadline,
+    deadline: Deadline,
 ) -> Answer:
     try:
         result = store.query(text, **options)  # type: ignore[arg-type]
@@ -186,8 +195,10 @@ def _evaluate(
             body = serialize_solutions(names, rows, result_format)  # type: ignore[arg-type]
             return Answer(body, "solutions", len(rows), cut)
         triples, cut = _limited(result, limits, deadline)
-        body = ox.serialize(triples, format=RDF_FORMATS[graph_format], prefixes=prefixes())  # type: ignore[arg-type]
-        return Answer(body or b"", "graph", len(triples), cut)
+        data = ox.serialize(triples, format=RDF_FORMATS[graph_format], prefixes=prefixes())  # type: ignore[arg-type]
+        return Answer(data or b"", "graph", len(triples), cut)
+    except TimeoutError:
+        raise QueryFailed(f"query timed out after {limits.timeout:g} s", 503) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(f"query evaluation failed: {error}") from None
 
@@ -198,6 +209,16 @@ class Executor:
     def __init__(self, workers: int) -> None:
         """A pool of `workers` threads."""
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mgkg-query")
+
+    def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
+        """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed(503)."""
+        deadline = Deadline(timeout)
+        future = self.pool.submit(work, deadline)
+        try:
+            return future.result(timeout=timeout)
+        except (FutureTimeout, TimeoutError):
+            deadline.cancelled.set()
+            raise QueryFailed(f"{what} timed out after {timeout:g} s", 503) from None
 
     def run(
         self,
@@ -211,30 +232,51 @@ class Executor:
         named_graphs: Sequence[str] = (),
         substitutions: Mapping[str, object] | None = None,
         predefined_prefixes: bool = False,
+        union_default: bool = True,
+        base_iri: str | None = None,
     ) -> Answer:
-        """Evaluate and serialize; raise QueryFailed (400, or 503 on timeout)."""
+        """Evaluate and serialize; raise QueryFailed (400, or 503 on timeout).
+
+        Dataset: when `default_graphs` or `named_graphs` is given (the protocol's default-graph-uri /
+        named-graph-uri) they make the whole dataset and override FROM / FROM NAMED; otherwise the query's own
+        FROM clauses apply, and without them the default graph is the union of all graphs when
+        `union_default` is set (the store's default graph otherwise).
+        """
         options: dict[str, object] = {"prefixes": prefixes()} if predefined_prefixes else {}
-        if default_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graphs:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if base_iri:
+            options["base_iri"] = base_iri
+        try:
+            if default_graphs or named_graphs:
+                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            elif union_default:
+                options["use_default_graph_as_union"] = True
+        except ValueError as error:
+            raise QueryFailed(f"bad graph IRI: {error}") from None
         if substitutions:
             options["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
-        deadline = _Deadline(limits.timeout)
-        future = self.pool.submit(
-            _evaluate, store, text, options, result_format, graph_format, limits, deadline
+        return self.call(
+            limits.timeout,
+            lambda deadline: _evaluate(store, text, options, result_format, graph_format, limits, deadline),
         )
-        try:
-            return future.result(timeout=limits.timeout)
-        except (FutureTimeout, TimeoutError):
-            deadline.cancelled.set()
-            raise QueryFailed(f"query timed out after {limits.timeout:g} s", 503) from None
 
     def shutdown(self) -> None:
         """Stop accepting work; running queries are abandoned."""
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_executor() -> Executor:
+    """The current Flask app's Executor (created on first use with `settings.threads` workers)."""
+    extensions = current_app.extensions
+    with _SHARED_LOCK:
+        existing = extensions.get("mgkg-executor")
+        if not isinstance(existing, Executor):
+            existing = Executor(max(1, runtime().settings.threads))
+            extensions["mgkg-executor"] = existing
+    return existing
 
 
 def iter_rows(answer: Answer) -> Iterator[bytes]:

@@ -1,10 +1,21 @@
-"""Content negotiation: pick a result or RDF format from a `format` parameter or the Accept header (q-values)."""
+"""Content negotiation: pick a result or RDF format from a `format` parameter or the Accept header (q-values).
+
+Also the one shape every error answer takes: `Problem` carries a status and a one-line message, and
+`problem_response` renders it as text/plain — or as JSON `{"error": …, "status": …}` when the client prefers
+application/json — never as a traceback.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Request
+from flask import Request, Response, request
+from werkzeug.datastructures import MIMEAccept
+
+TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "application/trig")
+"""Media types answered with `; charset=utf-8`."""
 
 
 @dataclass(frozen=True)
@@ -14,6 +25,13 @@ class Format:
     name: str
     media_type: str
     extension: str
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value (with charset=utf-8 for textual types)."""
+        if self.media_type.startswith(TEXT_TYPES):
+            return f"{self.media_type}; charset=utf-8"
+        return self.media_type
 
 
 RESULT_FORMATS = [
@@ -41,33 +59,87 @@ ALIASES = {
 }
 """Other names a `format` parameter may use."""
 
+EXTRA_TYPES = {
+    "application/json": ("json", "jsonld"),
+    "application/xml": ("xml",),
+    "text/xml": ("xml",),
+    "text/plain": ("nt",),
+}
+"""Generic media types a client may send, and the formats (first offered wins) they stand for."""
+
 
 class NotAcceptable(Exception):
     """No offered format is acceptable; the message lists what is offered."""
+
+
+class Problem(Exception):
+    """A request the service refuses: HTTP status, one-line message and extra response headers."""
+
+    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None) -> None:
+        """Keep the message, status and headers."""
+        super().__init__(message)
+        self.status = status
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        """The HTTP answer: one line of text (or JSON), with the extra headers."""
+        return problem_response(str(self), self.status, self.headers)
+
+
+def _by_name(offered: list[Format], names: tuple[str, ...]) -> Format | None:
+    return next((f for name in names for f in offered if f.name == name), None)
+
+
+def accepted(request: Request) -> MIMEAccept:
+    """The request's Accept header without media-type parameters (q kept): `text/turtle; charset=utf-8` matches."""
+    return MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in request.accept_mimetypes])
 
 
 def choose(request: Request, offered: list[Format], parameter: str | None = None) -> Format:
     """The format named by `parameter` (short name or media type), else the best Accept match, else default."""
     if parameter:
         wanted = ALIASES.get(parameter.lower(), parameter.lower())
-        for fmt in offered:
-            if wanted in (fmt.name, fmt.media_type):
-                return fmt
-        raise NotAcceptable(
-            f"format {parameter!r} is not offered here: use one of {', '.join(f.name for f in offered)}"
-        )
-    accept = request.accept_mimetypes
+        found = _by_name(offered, (wanted, *EXTRA_TYPES.get(wanted, ())))
+        found = found or next((f for f in offered if f.media_type == wanted), None)
+        if found is None and wanted == "json":
+            found = _by_name(offered, ("jsonld",))
+        if found is None:
+            raise NotAcceptable(
+                f"format {parameter!r} is not offered here: use one of {', '.join(f.name for f in offered)}"
+            )
+        return found
+    accept = accepted(request)
     if not accept:
         return offered[0]
-    by_type = {fmt.media_type: fmt for fmt in offered}
-    extra = {"application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/plain": "nt"}
     candidates = [fmt.media_type for fmt in offered]
-    candidates += [media for media, name in extra.items() if any(f.name == name for f in offered)]
+    candidates += [media for media, names in EXTRA_TYPES.items() if _by_name(offered, names)]
     best = accept.best_match(candidates)
     if best is None:
         raise NotAcceptable(
             f"none of the accepted types is offered: use one of {', '.join(f.media_type for f in offered)}"
         )
-    if best in by_type:
-        return by_type[best]
-    return next(f for f in offered if f.name == extra[best])
+    by_type = next((f for f in offered if f.media_type == best), None)
+    return by_type or _by_name(offered, EXTRA_TYPES[best]) or offered[0]
+
+
+def one_line(message: str) -> str:
+    """The message on a single line (newlines and runs of spaces collapsed)."""
+    return " ".join(message.split())
+
+
+def wants_json() -> bool:
+    """Whether the client of the current request prefers application/json to text/plain."""
+    accept = accepted(request)
+    return bool(accept) and accept.best_match(["text/plain", "application/json"]) == "application/json"
+
+
+def problem_response(message: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """One clear line of text/plain, or `{"error", "status"}` JSON when the client prefers JSON."""
+    line = one_line(message)
+    if wants_json():
+        response = Response(json.dumps({"error": line, "status": status}), status, mimetype="application/json")
+    else:
+        response = Response(line + "\n", status, content_type="text/plain; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,78 @@
+"""The `mgkg` command with `mgkg serve` added: graph.cli's commands plus the HTTP service (server imports graph)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import click
+
+from graph.cli import cli, fail, open_built, settings_of
+from graph.config import Settings
+from graph.store import EmbeddedStore, open_store
+from server.app import create_app
+from server.serve import ServeError, log_requests_to_stderr, serve_forever
+
+
+def with_flags(settings: Settings, **flags: object) -> Settings:
+    """`settings` with every flag that was given (not None, not an empty tuple) taking precedence."""
+    given = {name: value for name, value in flags.items() if value is not None and value != ()}
+    return dataclasses.replace(settings, **given)  # type: ignore[arg-type]
+
+
+def open_for_serving(settings: Settings) -> EmbeddedStore:
+    """The built store; writable only when an update token enables writes, else read-only."""
+    store = open_built(settings)  # exits 2 with "no graph at …: run `mgkg build` first" when missing
+    if not settings.update_token or store.path is None:
+        return store
+    store.close()
+    return open_store(settings.store_spec, settings.base)
+
+
+@cli.command()
+@click.option("--host", help="Interface to listen on [127.0.0.1].")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port; 0 picks a free one [8000].")
+@click.option("--threads", type=click.IntRange(min=1), help="Worker threads [8].")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per query before 503 [30].")
+@click.option("--max-rows", type=click.IntRange(min=1), help="Most rows or triples a query returns [10000].")
+@click.option("--allow", multiple=True, metavar="PREFIX", help="IRI prefix SERVICE/LOAD may reach (repeatable).")
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, threads: int | None, timeout: float | None,
+    max_rows: int | None, allow: Sequence[str],
+) -> None:
+    """Serve the built graph over HTTP (SPARQL endpoint, query page, named queries) until SIGINT/SIGTERM.
+
+    Writes are off unless MGKG_UPDATE_TOKEN (or update_token in mgkg.toml) is set; never pass it as a flag.
+    """
+    settings = with_flags(
+        settings_of(ctx), host=host, port=port, threads=threads, query_timeout=timeout, max_rows=max_rows,
+        allowlist=tuple(allow),
+    )
+    store = open_for_serving(settings)
+    log_requests_to_stderr()
+
+    def announce(url: str) -> None:
+        click.echo(f"mgkg: serving {url}", err=True)
+        writes = "on (bearer token required)" if settings.update_token else "off"
+        click.echo(f"mgkg: store {settings.store_spec}, writes {writes}; Ctrl-C to stop", err=True)
+
+    problem = None
+    try:
+        serve_forever(create_app(settings, store), settings, announce)
+    except ServeError as error:
+        problem = str(error)
+    finally:
+        store.close()
+    if problem:
+        fail(problem)
+    click.echo("mgkg: stopped", err=True)
+
+
+def main() -> None:
+    """Console-script entry point: every mgkg command, serve included."""
+    cli(prog_name="mgkg")
+
+
+if __name__ == "__main__":
+    main()

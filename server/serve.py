@@ -1,0 +1,160 @@
+"""Run the app with waitress: one log line per request, the URL at start, a clean stop on SIGINT/SIGTERM.
+
+`serve_forever` is what `mgkg serve` runs in the main thread; `serving` runs the same server in a background
+thread (tests, benchmarks) and yields its base URL.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+from graph.config import Settings
+
+REQUEST_LOG = logging.getLogger("mgkg.requests")
+"""One INFO record per request: client, method, path, status, bytes sent, duration in ms."""
+
+
+class ServeError(OSError):
+    """The server cannot start (address in use, unknown host, no permission); the message is one line."""
+
+
+class _Counted:
+    """A response body that counts the bytes sent and reports them when the server closes it."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
+        """Wrap `body`; `done(size)` runs once, at close."""
+        self.body = body
+        self.done = done
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The chunks of the body, counted."""
+        for chunk in self.body:
+            self.size += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        """Close the wrapped body, then report."""
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.done(self.size)
+
+
+class RequestLog:
+    """WSGI middleware logging each request to REQUEST_LOG when its response is finished."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        """Wrap `app`."""
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Call the app, remembering the status and timing the whole response."""
+        start = time.perf_counter()
+        status = ["-"]
+
+        def recording(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+            status[0] = line.split(" ", 1)[0]
+            return start_response(line, headers, exc_info)
+
+        def done(size: int) -> None:
+            REQUEST_LOG.info(
+                "%s %s %s %s %d %.1fms",
+                environ.get("REMOTE_ADDR", "-"),
+                environ.get("REQUEST_METHOD", "-"),
+                environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+                status[0],
+                size,
+                (time.perf_counter() - start) * 1000,
+            )
+
+        return _Counted(self.app(environ, recording), done)
+
+
+def log_requests_to_stderr() -> None:
+    """Send the request log (and only it) to stderr, one timestamped line per request."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    REQUEST_LOG.addHandler(handler)
+    REQUEST_LOG.setLevel(logging.INFO)
+    REQUEST_LOG.propagate = False
+
+
+def listen(app: WSGIApplication, settings: Settings, socket_map: dict[int, Any]) -> Any:
+    """A waitress server bound to settings.host:port (not yet running); ServeError when it cannot bind."""
+    try:
+        return create_server(
+            RequestLog(app), map=socket_map, host=settings.host, port=settings.port, threads=settings.threads,
+            ident="mgkg",
+        )
+    except OSError as error:
+        address = f"{settings.host}:{settings.port}"
+        if error.errno == errno.EADDRINUSE:
+            raise ServeError(f"cannot listen on {address}: the port is already in use (try --port)") from None
+        reason = error.strerror or str(error)
+        raise ServeError(f"cannot listen on {address}: {reason}") from None
+
+
+def url_of(server: Any, settings: Settings) -> str:
+    """The base URL (no trailing slash) clients reach the running server at."""
+    port = getattr(server, "effective_port", settings.port)
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _stop(server: Any, socket_map: dict[int, Any]) -> None:
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(socket_map, ignore_all=True)
+
+
+def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[str], None]) -> None:
+    """Serve `app` until SIGINT or SIGTERM; `announce` receives the endpoint URL once listening."""
+    socket_map: dict[int, Any] = {}
+    server = listen(app, settings, socket_map)
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # waitress' run() stops its loop and worker threads on it
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        announce(f"{url_of(server, settings)}/sparql")
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop(server, socket_map)
+
+
+@contextmanager
+def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
+    """Run `app` in a background thread while the block runs; yields the base URL (port 0: any free port)."""
+    socket_map: dict[int, Any] = {}
+    server = listen(app, settings, socket_map)
+    thread = threading.Thread(target=server.run, name="mgkg-server", daemon=True)
+    thread.start()
+    try:
+        yield url_of(server, settings)
+    finally:
+        # Closing the sockets from inside the loop's own thread lets asyncore's `while map` end cleanly.
+        server.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()

@@ -1,0 +1,192 @@
+"""SHACL-gated, transactional writes shared by SPARQL Update (/sparql) and the Graph Store protocol (/rdf-graphs).
+
+Writes are off unless `settings.update_token` is set; then every write needs `Authorization: Bearer <token>`.
+A write is one SPARQL update text, applied under the app's write lock in two steps:
+
+1. on a scratch copy — an in-memory Oxigraph store bulk-loaded with the N-Quads dump of the live store (plus
+   its empty named graphs) — within `settings.query_timeout` (503 after that); the result is validated with
+   `graph.validate.validate_dataset`, and a non-conforming result is refused with 422 and the SHACL report
+   (Turtle, or JSON / text as negotiated), the live store untouched;
+2. then the same update runs on the live store, one Oxigraph transaction, still under the lock.
+
+The update therefore runs twice: functions such as NOW(), RAND(), UUID() or BNODE() may give the live store
+other values than the validated copy had, and an allowlisted LOAD fetches its document twice.
+Update WHERE clauses read the store's own default graph, as SPARQL 1.1 Update says (not the union of the
+named graphs that queries see): use GRAPH ?g { … }, USING, WITH or the using-graph-uri parameter.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Response, request
+
+from graph.store import EmbeddedStore
+from graph.validate import ValidationReport, validate_dataset
+from server.context import Runtime, runtime
+from server.execute import Deadline, QueryFailed, shared_executor
+from server.guard import tokenize
+from server.negotiation import Format, NotAcceptable, Problem, choose
+
+REPORT_FORMATS = [
+    Format("turtle", "text/turtle", "ttl"),
+    Format("json", "application/json", "json"),
+    Format("text", "text/plain", "txt"),
+]
+"""Formats of the SHACL report answered with 422, the default first."""
+
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")
+
+
+class Nonconforming(Problem):
+    """The write would leave a graph that does not conform to the shapes (422 with the report)."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        """Keep the report; the message counts the violations."""
+        super().__init__(f"the update was not applied: {len(report.violations)} SHACL violation(s)", 422)
+        self.report = report
+
+    def response(self) -> Response:
+        """The SHACL report in the negotiated format (Turtle by default)."""
+        try:
+            fmt = choose(request, REPORT_FORMATS)
+        except NotAcceptable:  # an unacceptable Accept still gets the report, in the default format
+            fmt = REPORT_FORMATS[0]
+        return Response(self.report.serialize(fmt.name), 422, content_type=fmt.content_type)
+
+
+def authorize() -> None:
+    """Raise Problem unless writes are enabled and the request carries the right bearer token."""
+    token = runtime().settings.update_token
+    if not token:
+        raise Problem("updates are disabled on this server (no update token is configured)", 403)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise Problem(
+            "updates need an Authorization: Bearer <token> header", 401, {"WWW-Authenticate": 'Bearer realm="mgkg"'}
+        )
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Problem("the bearer token is not valid for updates", 403)
+
+
+def check_iri(name: str, iri: str) -> str:
+    """`iri` if it is an absolute IRI that can be written between < and >, else Problem(400)."""
+    if not _ABSOLUTE_IRI.fullmatch(iri):
+        raise Problem(f"{name} {iri!r} is not an absolute IRI")
+    return iri
+
+
+def _run(store: ox.Store, text: str, base_iri: str | None) -> None:
+    try:
+        store.update(text, base_iri=base_iri)
+    except SyntaxError as error:
+        raise QueryFailed(f"update syntax error: {error}") from None
+    except (OSError, ValueError, RuntimeError) as error:
+        raise QueryFailed(f"update failed: {error}") from None
+
+
+@dataclass
+class Transaction:
+    """Writes made while holding the app's write lock (see `transaction()`)."""
+
+    rt: Runtime
+
+    @property
+    def store(self) -> ox.Store:
+        """The live pyoxigraph store (read it freely; write only through `apply`)."""
+        return self.rt.store.raw
+
+    def has_graph(self, iri: str) -> bool:
+        """Whether the live store has a named graph `iri` (possibly empty)."""
+        return self.store.contains_named_graph(ox.NamedNode(iri))
+
+    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
+        scratch = EmbeddedStore(None, self.rt.settings.base)
+        scratch.raw.bulk_load(self.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        for graph in self.store.named_graphs():
+            scratch.raw.add_graph(graph)
+        deadline.check()
+        _run(scratch.raw, text, base_iri)
+        deadline.check()
+        return validate_dataset(scratch.dataset())
+
+    def apply(self, text: str, base_iri: str | None = None) -> None:
+        """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
+        timeout = self.rt.settings.query_timeout
+        report = shared_executor().call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
+        if not report.conforms:
+            raise Nonconforming(report)
+        _run(self.store, text, base_iri)
+
+
+@contextmanager
+def transaction() -> Iterator[Transaction]:
+    """Hold the write lock for the duration of the block (one write at a time; reads go on)."""
+    rt = runtime()
+    with rt.write_lock:
+        yield Transaction(rt)
+
+
+def _operations(text: str) -> Iterator[list[tuple[int, str, int]]]:
+    """The depth-0 tokens of each operation of an update: (token index, upper-cased word or text, start)."""
+    tokens = tokenize(text)
+    depth = 0
+    current: list[tuple[int, str, int]] = []
+    for index, token in enumerate(tokens):
+        if token.text == "}":
+            depth -= 1
+        if depth == 0:
+            if token.text == ";":
+                yield current
+                current = []
+                continue
+            current.append((index, token.keyword or token.text, token.start))
+        if token.text == "{":
+            depth += 1
+    yield current
+
+
+def _block_after(text: str, start: int) -> str:
+    """The text of the { … } group that starts at or after offset `start`."""
+    depth, opened = 0, start
+    for token in tokenize(text[start:]):
+        if token.text == "{":
+            if depth == 0:
+                opened = start + token.start
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+            if depth == 0:
+                return text[opened : start + token.start + 1]
+    raise Problem("update syntax error: unbalanced { } after DELETE WHERE")
+
+
+def add_using(text: str, default: Sequence[str], named: Sequence[str]) -> str:
+    """The update with the protocol's using-graph-uri / using-named-graph-uri as USING clauses of each WHERE.
+
+    SPARQL 1.1 Protocol: it is an error to give them for an update that has USING, USING NAMED or WITH.
+    `DELETE WHERE { P }` becomes `DELETE { P } USING … WHERE { P }`.
+    """
+    if not default and not named:
+        return text
+    clauses = [f"USING <{check_iri('using-graph-uri', g)}>" for g in default]
+    clauses += [f"USING NAMED <{check_iri('using-named-graph-uri', g)}>" for g in named]
+    using = " ".join(clauses) + " "
+    edits: list[tuple[int, str]] = []
+    for operation in _operations(text):
+        previous = ""
+        for _, word, start in operation:
+            if word in ("USING", "WITH"):
+                raise Problem(f"the update has {word} and using-graph-uri/using-named-graph-uri: give only one")
+            if word == "WHERE":
+                prefix = _block_after(text, start + len("WHERE")) + " " if previous == "DELETE" else ""
+                edits.append((start, prefix + using))
+            previous = word
+    for start, insert in sorted(edits, reverse=True):
+        text = text[:start] + insert + text[start:]
+    return text

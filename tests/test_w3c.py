@@ -1,0 +1,107 @@
+"""W3C conformance: the app the W3C runners test, and a fast smoke run of them (the full run is `make conformance`).
+
+The runners (see $MGKG_W3C_TESTS/README.md, default /work/shared/w3c-tests) load their data with updates that
+carry no Authorization header and expect the store's default graph to be its own graph (not the union). The
+conformance app is therefore the normal app with: a memory store, `union_default_graph = false`, an update
+token that a WSGI wrapper adds to requests without one (the app still checks it), and an allowlist holding the
+IRIs the suites use as graph names (http://kasei.us/2009/09/sparql/data/, file:///); the SHACL gate stays on.
+
+Full runs, from the repository root (PYTHONPATH=. makes this module importable as tests.test_w3c):
+  PYTHONPATH=. .venv/bin/python $W3C/tools/run_protocol.py --flask-app 'tests.test_w3c:conformance_app()' \\
+      --endpoint http://localhost/sparql --gsp http://localhost/rdf-graphs
+  PYTHONPATH=. .venv/bin/python $W3C/tools/run_sparql.py --flask-app 'tests.test_w3c:conformance_app()' \\
+      --endpoint http://localhost/sparql
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from graph.config import Settings
+from graph.store import open_store
+from server.app import create_app
+
+W3C = Path(os.environ.get("MGKG_W3C_TESTS", "/work/shared/w3c-tests"))
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "w3c-conformance"
+APP = "tests.test_w3c:conformance_app()"
+CONFORMANCE = Settings(
+    store="memory",
+    update_token=TOKEN,
+    union_default_graph=False,
+    allowlist=("http://kasei.us/2009/09/sparql/data/", "file:///"),
+)
+"""The settings of conformance runs."""
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+def conformance_app() -> Flask:
+    """The app as the W3C runners need it (see the module docstring)."""
+    app = create_app(CONFORMANCE, open_store("memory"))
+    inner = app.wsgi_app
+
+    def with_token(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        environ.setdefault("HTTP_AUTHORIZATION", f"Bearer {TOKEN}")
+        return inner(environ, start_response)
+
+    app.wsgi_app = with_token  # type: ignore[method-assign]
+    return app
+
+
+def run(tool: str, *args: str) -> str:
+    """Run one of the W3C runners on the conformance app; its output."""
+    done = subprocess.run(
+        [sys.executable, str(W3C / "tools" / tool), "--flask-app", APP, "--endpoint", "http://localhost/sparql", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+needs_suite = pytest.mark.skipif(not (W3C / "tools").is_dir(), reason=f"no W3C test suite at {W3C}")
+
+
+@needs_suite
+@pytest.mark.slow
+def test_protocol_graph_store_and_service_description_suites_pass() -> None:
+    output = run("run_protocol.py", "--gsp", "http://localhost/rdf-graphs")
+    totals = ast.literal_eval(output.strip().splitlines()[-1].removeprefix("TOTAL "))
+    assert totals == {"pass": 50, "fail": 0, "skip": 0}, output
+
+
+@needs_suite
+@pytest.mark.slow
+def test_a_sample_of_the_query_and_update_suites_passes() -> None:
+    folders = ["update-silent", "bind/", "json-res", "syntax-update-2"]
+    output = run("run_sparql.py", "-v", *[arg for folder in folders for arg in ("--only", folder)])
+    total = re.search(r"^TOTAL (\d+): (.*)$", output, re.MULTILINE)
+    assert total is not None, output
+    counts = dict(part.split("=") for part in total.group(2).split("  ")[0].split())
+    assert counts == {"pass": total.group(1)}, output
+
+
+def test_the_conformance_app_checks_the_token_it_adds() -> None:
+    client = conformance_app().test_client()
+    added = client.post("/sparql", data=b"CLEAR ALL", content_type="application/sparql-update")
+    assert added.status_code == 204
+    wrong = client.post(
+        "/sparql", data=b"CLEAR ALL", content_type="application/sparql-update", headers={"Authorization": "Bearer x"}
+    )
+    assert wrong.status_code == 403
