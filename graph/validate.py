@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, NamespaceManager
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 from rdflib.util import guess_format
 
@@ -109,21 +112,51 @@ class ValidationReport:
         }
 
 
-def _load(files: Iterable[Path]) -> Graph:
-    graph = Graph()
-    for path in files:
-        graph.parse(path, format=guess_format(str(path)) or "turtle")
-    return graph
+@lru_cache(maxsize=512)
+def _prepared(text: str) -> Query:
+    return prepareQuery(text)
+
+
+class _PreparingGraph(Graph):
+    """A graph that parses each SPARQL text once: pyshacl sends a SHACL-SPARQL constraint's same text
+    for every focus node (with the focus node as an initial binding), and parsing dominated its cost."""
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run the query, parsing a text only the first time it is seen."""
+        namespaces = kwargs.get("initNs") or (args[2] if len(args) > 2 else None)
+        if isinstance(query_object, str) and not namespaces:
+            query_object = _prepared(query_object)
+        return super().query(query_object, *args, **kwargs)
+
+
+_CACHE: dict[tuple[tuple[str, int], ...], Graph] = {}
+
+
+def _cached(files: Iterable[Path]) -> Graph:
+    """The files parsed into one graph, kept while none of them changes (shared: do not modify)."""
+    key = tuple((str(path), path.stat().st_mtime_ns) for path in files)
+    if key not in _CACHE:
+        graph = Graph()
+        for path, _ in key:
+            graph.parse(path, format=guess_format(path) or "turtle")
+        _CACHE[key] = graph
+    return _CACHE[key]
+
+
+def _copy(graph: Graph) -> Graph:
+    copy = Graph()
+    copy += graph
+    return copy
 
 
 def load_shapes() -> Graph:
-    """The SHACL shapes graph (shapes/*.ttl)."""
-    return _load(resources.shapes_files())
+    """The SHACL shapes graph (shapes/*.ttl), a fresh copy the caller may change."""
+    return _copy(_cached(resources.shapes_files()))
 
 
 def load_ontology() -> Graph:
-    """The OWL ontology and SKOS vocabularies (ontology/*.ttl); empty if none is found."""
-    return _load(resources.ontology_files())
+    """The OWL ontology and SKOS vocabularies (ontology/*.ttl), a fresh copy the caller may change."""
+    return _copy(_cached(resources.ontology_files()))
 
 
 def validate_graph(
@@ -134,9 +167,9 @@ def validate_graph(
     The ontology is added to a copy of the data graph (pyshacl's ont_graph would copy only the RDFS/OWL
     axioms, not the SKOS concepts the shapes check values against); the caller's graph is not changed.
     """
-    shapes_graph = load_shapes() if shapes is None else shapes
-    ont = load_ontology() if ontology is None else ontology
-    combined = Graph()
+    shapes_graph = _cached(resources.shapes_files()) if shapes is None else shapes
+    ont = _cached(resources.ontology_files()) if ontology is None else ontology
+    combined = _PreparingGraph()
     combined += data
     combined += ont
     _, report_graph, _ = pyshacl.validate(
@@ -177,7 +210,7 @@ def validate_dataset(ds: Dataset) -> ValidationReport:
     for s, p, o, _ in ds.quads((None, None, None, None)):
         union.add((s, p, o))
     union += derive_stated_in(ds)
-    ontology = Graph() if _has_ontology(union) else load_ontology()
+    ontology = Graph() if _has_ontology(union) else _cached(resources.ontology_files())
     return validate_graph(union, ontology=ontology)
 
 

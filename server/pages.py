@@ -4,31 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
-from graph.named_queries import NamedQuery, load_queries
 from graph.namespaces import prefixes, sparql_prologue
 from server.context import runtime
+from server.named import catalogue, describe
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
 
-def example(query: NamedQuery) -> dict[str, Any]:
-    """A named query as the page offers it: name, title, description, parameter notes and SPARQL text."""
-    notes = [f"?{p.name} ({p.type}{', optional' if p.optional else ''}): {p.description}" for p in query.parameters]
-    return {
-        "name": query.name, "title": query.title, "description": query.description, "parameters": notes,
-        "text": query.text,
-    }
-
-
 def examples() -> list[dict[str, Any]]:
-    """The named queries as examples, loaded once per app."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("mgkg.pages", {})
-    if "examples" not in cache:
-        cache["examples"] = [example(q) for q in load_queries().values()]
-    found: list[dict[str, Any]] = cache["examples"]
-    return found
+    """The named queries as GET /queries describes them (server.named's catalogue, loaded once per app)."""
+    return [describe(query) for query in catalogue().values()]
 
 
 @bp.get("/")

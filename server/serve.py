@@ -138,6 +138,8 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
     try:
         announce(f"{url_of(server, settings)}/sparql")
         server.run()
+    except KeyboardInterrupt:
+        pass  # a signal that came before the loop started
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -155,6 +157,6 @@ def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
         yield url_of(server, settings)
     finally:
         # Closing the sockets from inside the loop's own thread lets asyncore's `while map` end cleanly.
-        server.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()

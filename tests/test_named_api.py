@@ -1,0 +1,430 @@
+"""Named queries as a Web API (/queries, /queries/<name>) and the OpenAPI document (/openapi.json)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Dataset, URIRef
+from rdflib.namespace import RDFS
+from werkzeug.test import TestResponse
+
+from graph.config import Settings
+from graph.named_queries import NamedQuery, Parameter, QueryFileError, load_queries
+from graph.store import EmbeddedStore, open_store
+from server.app import create_app
+from server.negotiation import RESULT_FORMATS, Format
+from server.openapi import SCHEMAS, build_openapi, parameter_schema
+
+FACT = "fact-sources"
+EVIL = URIRef("https://w3id.org/mgkg/id/project/evil")
+SCRIPT = "<script>alert('x')</script>"
+METHODS = ("get", "put", "post", "delete", "head", "patch", "options")
+
+
+def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
+    """A test client of an app serving `store` with the given settings."""
+    return create_app(Settings(store="memory", **settings), store).test_client()  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def client(store: EmbeddedStore) -> FlaskClient:
+    """A client of the default app (read-only use of the session store)."""
+    return client_for(store)
+
+
+@pytest.fixture(scope="module")
+def queries() -> dict[str, NamedQuery]:
+    """The shipped named queries."""
+    return load_queries()
+
+
+@pytest.fixture
+def hostile(built: Dataset) -> Iterator[EmbeddedStore]:
+    """A store with the built dataset plus an entity whose label is markup and whose page is a javascript: IRI."""
+    memory = open_store("memory")
+    memory.replace(built)
+    graph = ox.NamedNode("https://w3id.org/mgkg/graph/curation")
+    evil = ox.NamedNode(str(EVIL))
+    memory.raw.add(ox.Quad(evil, ox.NamedNode(str(RDFS.label)), ox.Literal(SCRIPT, language="en"), graph))
+    memory.raw.add(ox.Quad(evil, ox.NamedNode(str(RDFS.seeAlso)), ox.NamedNode("javascript:alert(1)"), graph))
+    yield memory
+    memory.close()
+
+
+def rows(response: TestResponse) -> list[dict[str, Any]]:
+    """The bindings of a SPARQL JSON answer."""
+    assert response.status_code == 200, response.data
+    bindings: list[dict[str, Any]] = json.loads(response.data)["results"]["bindings"]
+    return bindings
+
+
+def one_line_400(response: TestResponse, name: str) -> str:
+    """Check a 400 naming parameter `name` in one line; the message."""
+    assert response.status_code == 400, response.data
+    message = response.get_data(as_text=True)
+    assert f"'{name}'" in message
+    assert message.count("\n") == 1
+    return message
+
+
+# --- the list ---------------------------------------------------------------------------------------------
+
+
+def test_list_as_json(client: FlaskClient, queries: dict[str, NamedQuery]) -> None:
+    response = client.get("/queries", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    listed = {q["name"]: q for q in json.loads(response.data)["queries"]}
+    assert set(listed) == set(queries)
+    entry = listed["iom-figures"]
+    assert entry["title"] == queries["iom-figures"].title
+    assert entry["parameters"][0] == {
+        "name": "organisation",
+        "type": "iri",
+        "optional": True,
+        "default": "orgs:iom",
+        "description": "the organisation",
+    }
+    assert entry["links"]["self"] == "http://localhost/queries/iom-figures"
+    assert entry["links"]["openapi"] == "http://localhost/openapi.json"
+    assert client.get("/queries").headers["Content-Type"] == "application/json"  # the default
+
+
+def test_list_as_html(client: FlaskClient, queries: dict[str, NamedQuery]) -> None:
+    response = client.get("/queries", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.data.decode()
+    for query in queries.values():
+        assert f"<code>{query.name}</code>" in page
+    assert 'href="http://localhost/queries/project-by-id?format=html"' in page
+    assert client.get("/queries?format=html").headers["Content-Type"].startswith("text/html")
+    assert client.get("/queries?format=json", headers={"Accept": "text/html"}).headers["Content-Type"] == (
+        "application/json"
+    )
+
+
+def test_list_refuses_unacceptable_formats(client: FlaskClient) -> None:
+    assert client.get("/queries", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_broken_query_files_are_one_line_500(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> dict[str, NamedQuery]:
+        raise QueryFileError("queries/x.rq:3: invalid SPARQL: oops")
+
+    monkeypatch.setattr("server.named.load_queries", broken)
+    response = client_for(store).get("/queries")
+    assert response.status_code == 500
+    assert response.data.decode() == "the named queries cannot be loaded: queries/x.rq:3: invalid SPARQL: oops\n"
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+
+def test_run_with_a_parameter(client: FlaskClient) -> None:
+    response = client.get("/queries/project-by-id?id=TC.0287")
+    found = rows(response)
+    assert [r["project"]["value"] for r in found] == ["https://w3id.org/mgkg/id/project/tc-0287"]
+    assert response.headers["Content-Type"] == "application/sparql-results+json"
+    assert response.headers["X-MGKG-Rows"] == "1"
+    assert response.headers["X-MGKG-Truncated"] == "false"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.name)
+def test_every_result_format(client: FlaskClient, fmt: Format) -> None:
+    for response in (
+        client.get("/queries/project-by-id?id=TC.0287", headers={"Accept": fmt.media_type}),
+        client.get(f"/queries/project-by-id?id=TC.0287&format={fmt.name}"),
+    ):
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == fmt.content_type
+        assert "tc-0287" in response.data.decode()
+
+
+def test_csv_has_one_row_per_solution(client: FlaskClient) -> None:
+    response = client.get("/queries/projects-active-in-year?year=2009&format=csv")
+    table = list(csv.reader(io.StringIO(response.data.decode())))
+    assert table[0][:2] == ["year", "project"]
+    assert len(table) - 1 == int(response.headers["X-MGKG-Rows"]) > 0
+    assert {row[0] for row in table[1:]} == {"2009"}
+
+
+def test_post_form_and_json_bodies(client: FlaskClient) -> None:
+    by_url = rows(client.get("/queries/projects-active-in-year?year=2009"))
+    by_form = rows(client.post("/queries/projects-active-in-year", data={"year": "2009"}))
+    by_json = rows(client.post("/queries/projects-active-in-year", json={"year": 2009}))
+    assert by_url == by_form == by_json
+    assert by_url
+
+
+def test_format_may_come_in_the_body(client: FlaskClient) -> None:
+    response = client.post("/queries/project-by-id", json={"id": "TC.0287", "format": "tsv"})
+    assert response.headers["Content-Type"].startswith("text/tab-separated-values")
+
+
+def test_optional_parameters_filter_when_given(client: FlaskClient) -> None:
+    everything = rows(client.get("/queries/projects-by-donor"))
+    donor = "orgs:denmark-ministry-of-foreign-affairs"
+    some = rows(client.get(f"/queries/projects-by-donor?donor={quote(donor)}"))
+    assert 0 < len(some) < len(everything)
+    assert rows(client.get("/queries/projects-by-donor?donor=")) == everything  # empty = not given
+
+
+def test_defaults_apply(client: FlaskClient) -> None:
+    implicit = rows(client.get("/queries/iom-figures"))
+    explicit = rows(client.get("/queries/iom-figures?organisation=https://w3id.org/mgkg/id/organization/iom"))
+    assert implicit == explicit
+    assert implicit
+
+
+def test_row_limit_truncates(store: EmbeddedStore) -> None:
+    response = client_for(store, max_rows=1).get("/queries/projects-by-donor")
+    assert len(rows(response)) == 1
+    assert response.headers["X-MGKG-Truncated"] == "true"
+
+
+def test_timeout_is_503(store: EmbeddedStore) -> None:
+    response = client_for(store, query_timeout=1e-9).get("/queries/conflicting-facts")
+    assert response.status_code == 503
+    assert "timed out" in response.data.decode()
+
+
+def test_federated_queries_need_the_allowlist(client: FlaskClient) -> None:
+    response = client.get("/queries/federated-country-population")
+    assert response.status_code == 403
+    assert "SERVICE <https://query.wikidata.org/sparql> refused" in response.data.decode()
+
+
+# --- parameter errors and injection -----------------------------------------------------------------------
+
+
+def test_missing_required_parameter(client: FlaskClient) -> None:
+    assert "missing value" in one_line_400(client.get("/queries/project-by-id"), "id")
+
+
+def test_unknown_parameter(client: FlaskClient) -> None:
+    message = one_line_400(client.get("/queries/project-by-id?id=TC.0287&colour=red"), "colour")
+    assert "its parameters: id" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/queries/projects-active-in-year?year=20x9", "year"),
+        ("/queries/projects-active-in-year?year=2009&year=2010", "year"),
+        ("/queries/fact-sources?subject=not%20an%20iri", "subject"),
+        ("/queries/fact-sources?subject=%3Chttps://x/%3E%20extra", "subject"),
+    ],
+)
+def test_malformed_values(client: FlaskClient, url: str, name: str) -> None:
+    one_line_400(client.get(url), name)
+
+
+def test_value_given_in_url_and_body(client: FlaskClient) -> None:
+    one_line_400(client.post("/queries/project-by-id?id=TC.0287", data={"id": "PX.0009"}), "id")
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"TC.0287"'])
+def test_json_body_must_be_an_object(client: FlaskClient, body: bytes) -> None:
+    response = client.post("/queries/project-by-id", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON body must be an object" in response.data.decode()
+
+
+@pytest.mark.parametrize("value", [True, [1], {"a": 1}])
+def test_json_values_must_be_strings_or_numbers(client: FlaskClient, value: object) -> None:
+    one_line_400(client.post("/queries/project-by-id", json={"id": value}), "id")
+
+
+def test_other_bodies_are_415(client: FlaskClient) -> None:
+    response = client.post("/queries/project-by-id", data=b"id=TC.0287", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_unknown_query_is_404(client: FlaskClient) -> None:
+    response = client.get("/queries/drop-everything")
+    assert response.status_code == 404
+    assert "drop-everything" in response.data.decode()
+
+
+def test_other_methods_are_405_and_preflight_is_allowed(client: FlaskClient) -> None:
+    response = client.put("/queries/project-by-id")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+    assert client.options("/queries/project-by-id").status_code == 204
+
+
+def test_unacceptable_result_format_is_406(client: FlaskClient) -> None:
+    assert client.get("/queries/project-by-id?id=TC.0287", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/queries/project-by-id?id=TC.0287&format=turtle").status_code == 406
+
+
+def test_a_string_value_cannot_change_the_query(client: FlaskClient, store: EmbeddedStore) -> None:
+    before = len(store)
+    for value in ('"} ; DROP ALL ; {', 'TC.0287" } UNION { ?project ?p ?id', "' } #"):
+        assert rows(client.get("/queries/project-by-id?id=" + quote(value))) == []
+        assert rows(client.post("/queries/project-by-id", json={"id": value})) == []
+    assert len(store) == before
+
+
+def test_an_iri_value_cannot_change_the_query(client: FlaskClient, store: EmbeddedStore) -> None:
+    before = len(store)
+    for value in ("<x> } UNION {", "http://x/> } UNION { ?s ?p ?o", "prj:x>}UNION{?s?p?o"):
+        one_line_400(client.get(f"/queries/{FACT}?subject=" + quote(value)), "subject")
+    for harmless in ("nope:thing", "urn:x;DROP%20ALL", "<https://w3id.org/mgkg/id/project/x>"):
+        assert rows(client.get(f"/queries/{FACT}?subject=" + quote(harmless))) == []
+    assert len(store) == before
+
+
+# --- HTML results -----------------------------------------------------------------------------------------
+
+
+def test_html_results_link_iris_and_show_literal_details(client: FlaskClient) -> None:
+    response = client.get("/queries/project-by-id?id=TC.0287", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["X-MGKG-Rows"] == "1"
+    page = response.data.decode()
+    assert '<a class="iri" href="https://w3id.org/mgkg/id/project/tc-0287"' in page
+    assert ">prj:tc-0287</a>" in page
+    assert '<span class="meta">@en</span>' in page
+    assert '<span class="meta">^^xsd:gYear</span>' in page
+    assert 'href="/queries/project-by-id?id=TC.0287&amp;format=csv"' in page
+    assert 'value="TC.0287"' in page
+
+
+def test_html_escapes_labels_and_links_only_safe_iris(hostile: EmbeddedStore) -> None:
+    client = client_for(hostile)
+    response = client.get(f"/queries/{FACT}?subject={quote(str(EVIL))}&format=html")
+    assert response.status_code == 200
+    page = response.data.decode()
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
+    assert '<span class="iri" title="javascript:alert(1)">javascript:alert(1)</span>' in page
+
+
+def test_html_escapes_parameter_values(client: FlaskClient) -> None:
+    response = client.get("/queries/project-by-id?format=html&id=" + quote('"><script>x</script>'))
+    page = response.data.decode()
+    assert "<script>x</script>" not in page
+    assert "&#34;&gt;&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_html_form_first_then_errors(client: FlaskClient) -> None:
+    first = client.get("/queries/project-by-id", headers={"Accept": "text/html"})
+    assert first.status_code == 200
+    assert 'name="id"' in first.data.decode()
+    assert 'role="alert"' not in first.data.decode()
+    wrong = client.get("/queries/projects-active-in-year?year=soon", headers={"Accept": "text/html"})
+    assert wrong.status_code == 400
+    assert "parameter &#39;year&#39;: expected a year like 2016" in wrong.data.decode()
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def document(client: FlaskClient) -> dict[str, Any]:
+    """The OpenAPI document the app serves."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    loaded: dict[str, Any] = json.loads(response.data)
+    return loaded
+
+
+def test_openapi_structure(document: dict[str, Any]) -> None:
+    assert document["openapi"].startswith("3.1")
+    assert document["info"]["title"] and document["info"]["version"]
+    assert document["servers"] == [{"url": "http://localhost"}]
+    for path, item in document["paths"].items():
+        operations = [item[m] for m in METHODS if m in item]
+        assert operations, path
+        for operation in operations:
+            assert operation["responses"], path
+            for response in operation["responses"].values():
+                assert "description" in response or "$ref" in response
+
+
+def test_openapi_describes_the_fixed_endpoints(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    assert {"/sparql", "/rdf-graphs", "/shacl", "/.well-known/void", "/dumps/", "/dumps/{name}", "/queries"} <= set(
+        paths
+    )
+    assert set(paths["/sparql"]["post"]["requestBody"]["content"]) == {
+        "application/x-www-form-urlencoded",
+        "application/sparql-query",
+        "application/sparql-update",
+    }
+    assert set(paths["/rdf-graphs"]) >= {"get", "put", "post", "delete"}
+    assert {p["name"] for p in paths["/rdf-graphs"]["parameters"]} == {"default", "graph"}
+    for method in ("put", "post", "delete"):
+        assert paths["/rdf-graphs"][method]["security"] == [{"bearer": []}]
+    assert "security" not in paths["/rdf-graphs"]["get"]
+    assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    shacl = paths["/shacl"]["post"]["responses"]["200"]
+    assert "X-SHACL-Conforms" in shacl["headers"]
+    assert {"text/turtle", "application/json", "text/plain"} <= set(shacl["content"])
+    assert paths["/dumps/{name}"]["get"]["parameters"][0]["schema"]["enum"] == [
+        "mgkg.ttl.gz",
+        "mgkg.trig.gz",
+        "mgkg.nt.gz",
+    ]
+
+
+def test_openapi_has_every_named_query_with_its_parameters(
+    document: dict[str, Any], queries: dict[str, NamedQuery]
+) -> None:
+    for name, query in queries.items():
+        item = document["paths"][f"/queries/{name}"]
+        declared = {p["name"]: p for p in item["get"]["parameters"] if p["name"] != "format"}
+        assert set(declared) == {p.name for p in query.parameters}, name
+        for parameter in query.parameters:
+            entry = declared[parameter.name]
+            assert entry["in"] == "query"
+            assert entry["required"] is not parameter.optional
+            assert entry["schema"] == parameter_schema(parameter)
+        assert "text/html" in item["get"]["responses"]["200"]["content"]
+        body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert set(body["properties"]) == {p.name for p in query.parameters}
+    year = document["paths"]["/queries/projects-active-in-year"]["get"]["parameters"][0]
+    assert year["schema"] == {"type": "string", "pattern": "^[0-9]{4}$"}
+    assert year["required"] is True
+    organisation = document["paths"]["/queries/iom-figures"]["get"]["parameters"][0]
+    assert organisation["schema"] == {"type": "string", "format": "iri", "default": "orgs:iom"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "default", "schema"),
+    [
+        ("iri", None, {"type": "string", "format": "iri"}),
+        ("string", "x", {"type": "string", "default": "x"}),
+        ("integer", "42", {"type": "integer", "default": 42}),
+        ("decimal", "1.5", {"type": "number", "default": 1.5}),
+        ("date", "2008-02-22", {"type": "string", "format": "date", "default": "2008-02-22"}),
+        ("year", "2016", {"type": "string", "pattern": "^[0-9]{4}$", "default": "2016"}),
+    ],
+)
+def test_parameter_schemas(kind: str, default: str | None, schema: dict[str, Any]) -> None:
+    assert parameter_schema(Parameter("p", kind, default is not None, default, "d")) == schema
+    assert set(SCHEMAS) == {"iri", "string", "integer", "decimal", "date", "year"}
+
+
+def test_openapi_document_is_valid(document: dict[str, Any]) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(document)
+
+
+def test_openapi_without_named_queries_still_valid_structure() -> None:
+    document = build_openapi({}, "http://example.org/", writes_enabled=True)
+    assert not [p for p in document["paths"] if p.startswith("/queries/")]
+    assert "enabled" in document["info"]["description"]

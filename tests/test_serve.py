@@ -1,0 +1,225 @@
+"""`mgkg serve` as a real process on a loopback port, queried by real clients (SPARQLWrapper, rdflib, requests).
+
+Also: one log line per request on stderr, SIGTERM stops it with exit 0, and a port in use or a missing store
+is one line on stderr with exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+
+from graph.build import write_store
+
+pytestmark = pytest.mark.slow
+MGKG = "https://w3id.org/mgkg/ontology#"
+TC_0287 = "https://w3id.org/mgkg/id/project/tc-0287"
+PROJECTS = f"SELECT ?project ?id WHERE {{ ?project <{MGKG}projectsId> ?id }} ORDER BY ?id"
+START_TIMEOUT = 60
+
+
+@dataclass
+class Server:
+    """A running `mgkg serve` process, its base URL and the stderr lines it has written so far."""
+
+    process: subprocess.Popen[str]
+    url: str = ""
+    lines: list[str] = field(default_factory=list)
+
+    def stderr_text(self) -> str:
+        """Everything written to stderr so far."""
+        return "".join(self.lines)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` and wait for the exit code."""
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=30)
+
+
+def mgkg(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start `mgkg ARGS` (the CLI with serve) with stderr piped."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MGKG_")}
+    environ.update(env or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ,
+    )
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> Server:
+    """Start `mgkg … serve …` and wait for its "serving" line; stderr keeps being collected."""
+    server = Server(mgkg(*args, env=env))
+    announced = threading.Event()
+
+    def read() -> None:
+        assert server.process.stderr is not None
+        for line in server.process.stderr:
+            server.lines.append(line)
+            found = re.match(r"mgkg: serving (http://\S+)/sparql$", line.strip())
+            if found:
+                server.url = found[1]
+                announced.set()
+        announced.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not announced.wait(START_TIMEOUT) or not server.url:
+        server.process.kill()
+        pytest.fail(f"mgkg serve did not start: {server.stderr_text()}")
+    return server
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def data_dir(built: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the built graph in an on-disk Oxigraph store."""
+    folder = tmp_path_factory.mktemp("data")
+    write_store(built, f"oxigraph:{folder / 'store'}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path) -> Iterator[Server]:
+    """`mgkg --data-dir DATA serve --port 0` (any free port) for the client tests."""
+    running = start("--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "4")
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def endpoint(server: Server) -> str:
+    """The SPARQL endpoint URL of `server`."""
+    return server.url + "/sparql"
+
+
+def test_sparqlwrapper_select_json(server: Server) -> None:
+    client = SPARQLWrapper(endpoint(server))
+    client.setQuery(PROJECTS)
+    client.setReturnFormat(JSON)
+    result = client.query().convert()
+    assert isinstance(result, dict)
+    rows = result["results"]["bindings"]
+    assert {"type": "uri", "value": TC_0287} in [row["project"] for row in rows]
+    assert "TC.0287" in [row["id"]["value"] for row in rows]
+
+
+def test_sparqlwrapper_ask_and_post(server: Server) -> None:
+    client = SPARQLWrapper(endpoint(server))
+    client.setMethod("POST")
+    client.setReturnFormat(JSON)
+    client.setQuery(f'ASK {{ <{TC_0287}> <{MGKG}projectsId> "TC.0287" }}')
+    assert client.query().convert() == {"head": {}, "boolean": True}
+    client.setQuery(f"ASK {{ <{TC_0287}> a <{MGKG}Country> }}")
+    assert client.query().convert() == {"head": {}, "boolean": False}
+
+
+def test_sparqlwrapper_construct_turtle(server: Server) -> None:
+    client = SPARQLWrapper(endpoint(server))
+    client.setQuery(f"CONSTRUCT {{ ?p <{MGKG}projectsId> ?id }} WHERE {{ ?p <{MGKG}projectsId> ?id }}")
+    client.setReturnFormat(TURTLE)
+    data = client.query().convert()
+    assert isinstance(data, bytes)
+    graph = Graph().parse(data=data, format="turtle")
+    assert (URIRef(TC_0287), URIRef(f"{MGKG}projectsId"), Literal("TC.0287")) in graph
+
+
+def test_rdflib_sparqlstore(server: Server) -> None:
+    graph = Graph(store=SPARQLStore(query_endpoint=endpoint(server), returnFormat="xml"))
+    ids = {str(row[1]) for row in graph.query(PROJECTS)}  # type: ignore[index]
+    assert "TC.0287" in ids
+    assert (URIRef(TC_0287), URIRef(f"{MGKG}projectsId"), Literal("TC.0287")) in graph
+    assert (URIRef(TC_0287), None, URIRef(f"{MGKG}Country")) not in graph
+
+
+def test_requests_page_and_named_query(server: Server) -> None:
+    page = requests.get(server.url + "/", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "project-by-id" in page.text
+    asset = requests.get(server.url + "/static/vendor/codemirror/codemirror.js", timeout=10)
+    assert asset.status_code == 200 and len(asset.content) > 100_000
+    named = requests.get(server.url + "/queries/project-by-id", params={"id": "TC.0287"},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    assert named.status_code == 200, named.text
+    assert "TC.0287" in named.text
+
+
+def test_every_request_is_logged_on_one_line(server: Server) -> None:
+    requests.get(server.url + "/static/style.css", timeout=10)
+    missing = requests.get(server.url + "/no-such-page", timeout=10)
+    deadline = time.monotonic() + 10
+    pattern = re.compile(r"127\.0\.0\.1 GET /no-such-page 404 (\d+) [\d.]+ms$")
+    while time.monotonic() < deadline:
+        logged = [m for line in server.lines if (m := pattern.search(line.strip()))]
+        if logged:
+            break
+        time.sleep(0.05)
+    assert logged, server.stderr_text()
+    assert int(logged[0][1]) == len(missing.content)
+    assert re.search(r"GET /static/style\.css 200 \d+ [\d.]+ms", server.stderr_text())
+    assert "Traceback" not in server.stderr_text()
+
+
+def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(data_dir: Path) -> None:
+    port = free_port()
+    running = start("--data-dir", str(data_dir), "serve", env={"MGKG_PORT": str(port), "MGKG_MAX_ROWS": "1"})
+    assert running.url == f"http://127.0.0.1:{port}"
+    response = requests.get(running.url + "/sparql", params={"query": PROJECTS},
+                            headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    assert response.headers["X-MGKG-Rows"] == "1" and response.headers["X-MGKG-Truncated"] == "true"
+    assert running.stop(signal.SIGTERM) == 0
+    assert "mgkg: stopped" in running.stderr_text()
+    assert "Traceback" not in running.stderr_text()
+
+
+def test_sigint_stops_cleanly(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0")
+    assert running.stop(signal.SIGINT) == 0
+    assert "Traceback" not in running.stderr_text()
+
+
+def test_port_in_use_is_one_line_and_exit_2(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = mgkg("--data-dir", str(data_dir), "serve", "--port", str(port))
+        _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err.strip().count("\n") == 0
+    assert err.startswith("mgkg: error: ") and "already in use" in err and str(port) in err
+
+
+def test_missing_store_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    process = mgkg("--data-dir", str(tmp_path / "nothing"), "serve", "--port", "0")
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err.strip() == f"mgkg: error: no graph at {tmp_path / 'nothing' / 'store'}: run `mgkg build` first"
+
+
+def test_bad_flag_value_is_refused_before_anything_starts(data_dir: Path) -> None:
+    process = mgkg("--data-dir", str(data_dir), "serve", "--threads", "0")
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert "--threads" in err and "Traceback" not in err
