@@ -4,62 +4,30 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rdflib import Dataset
-from rich.console import Console
 
 from graph import output
 from graph.build import BuildError, NonConformingError, build_dataset, write_store
-from graph.config import ConfigError, Settings, load_settings
+from graph.cli_support import fail, open_built, progress, settings_of
+from graph.config import ConfigError, load_settings
 from graph.export import FORMATS, ExportError, export
 from graph.files import DataFileError, read_data_files
+from graph.link_cli import enrich, link
 from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
 from graph.stats import compute_stats
-from graph.store import EmbeddedStore, StoreError, open_store
+from graph.store import StoreError
+from graph.synth_cli import synth
 from graph.validate import ValidationReport, validate_dataset
 
 ERRORS = (
     BuildError, ConfigError, ExportError, StoreError, ParameterError, QueryFileError, DataFileError,
     output.QueryError,
 )
-stderr = Console(stderr=True, highlight=False)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one error line to stderr and exit with `code`."""
-    click.echo(f"mgkg: error: {message}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def progress(title: str) -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr (only on a terminal) showing the current step of a long task."""
-    if not sys.stderr.isatty():
-        yield lambda _step: None
-        return
-    with stderr.status(title) as status:
-        yield lambda step: status.update(f"{title}: {step}")
-
-
-def settings_of(ctx: click.Context) -> Settings:
-    """The settings the top-level options and the environment give."""
-    return ctx.find_object(Settings) or load_settings()
-
-
-def open_built(settings: Settings) -> EmbeddedStore:
-    """Open the store read-only; a missing on-disk store is an error that says to build first."""
-    spec = settings.store_spec
-    kind, _, location = spec.partition(":")
-    if kind == "oxigraph" and not Path(location).exists():
-        fail(f"no graph at {location}: run `mgkg build` first")
-    return open_store(spec, settings.base, read_only=True)
-
-
 class Main(click.Group):
     """Turns the known errors of every command into one line and exit code 2."""
 
@@ -229,11 +197,11 @@ def stats(ctx: click.Context) -> None:
         click.echo(f"  {count:>6}  {cls.rsplit('#', 1)[-1]}")
 
 
+for command in (link, enrich, synth):
+    cli.add_command(command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="mgkg")
 
-from graph.link_cli import enrich, link  # noqa: E402, I001
-cli.add_command(link); cli.add_command(enrich)  # noqa: E702
-from graph.synth_cli import synth  # noqa: E402, I001
-cli.add_command(synth)

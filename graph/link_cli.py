@@ -6,23 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
 from graph import resources
 from graph.build import load_dataset
+from graph.cli_support import fail
 from graph.enrich import linked_items, refresh, snapshot_status
 from graph.files import DataFileError, parse_graph
 from graph.links import LinkError, links_from_reference, write_file
 from graph.reconcile import KINDS, MARGIN, THRESHOLD, apply_review, reconcile, review_text, unlinked_entities
 from graph.sparql_client import WIKIDATA_ENDPOINT, EndpointError, SparqlClient
-
-
-def _fail(message: str) -> NoReturn:
-    from graph.cli import fail  # graph.cli imports this module at its end: import on use
-
-    fail(message)
 
 
 def _note(message: str) -> None:
@@ -35,7 +29,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except (LinkError, EndpointError, DataFileError) as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _date(value: str | None) -> date:
@@ -44,13 +38,13 @@ def _date(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _fail(f"--date {value!r}: expected a date like 2026-11-24 (YYYY-MM-DD)")
+        fail(f"--date {value!r}: expected a date like 2026-11-24 (YYYY-MM-DD)")
 
 
 def _folder(sources: str | None) -> Path:
     folder = Path(sources) if sources else resources.sources_dir()
     if not folder.is_dir():
-        _fail(f"--sources {sources}: no such folder")
+        fail(f"--sources {sources}: no such folder")
     return folder
 
 
@@ -58,7 +52,7 @@ def _client(endpoint: str | None, timeout: float) -> SparqlClient:
     try:
         return SparqlClient(endpoint or WIKIDATA_ENDPOINT, timeout=timeout)
     except EndpointError as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 _timeout = click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
@@ -90,11 +84,11 @@ def link(endpoint: str | None, kinds: tuple[str, ...], limit: int | None, thresh
          links_file: str | None, sources: str | None, when: str | None, timeout: float) -> None:  # fmt: skip
     """Link entities to other datasets: search candidates (default), --apply a review, or --from-reference."""
     if apply_file and reference:
-        _fail("give --apply or --from-reference, not both")
+        fail("give --apply or --from-reference, not both")
     if (apply_file or reference) and (endpoint or kinds or limit):
-        _fail("--endpoint, --type and --limit search for candidates; they do not go with --apply or --from-reference")
+        fail("--endpoint, --type and --limit search for candidates; they do not go with --apply or --from-reference")
     if apply_file and not reviewer:
-        _fail("--apply needs --reviewer NAME (recorded with every link it adds)")
+        fail("--apply needs --reviewer NAME (recorded with every link it adds)")
     folder = _folder(sources)
     target = Path(links_file) if links_file else folder / "links.ttl"
     today = _date(when)
@@ -119,7 +113,7 @@ def _regenerate(reference: Path, folder: Path, target: Path, today: date) -> Non
 
 def _apply(review: Path, folder: Path, target: Path, reviewer: str, today: date) -> None:
     if not target.exists():
-        _fail(f"{target}: no links file to add to (run --from-reference first)")
+        fail(f"{target}: no links file to add to (run --from-reference first)")
     data, added, notes = apply_review(review, load_dataset(folder=folder), parse_graph(target), reviewer, today)
     for note in notes:
         _note(note)

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import BinaryIO
 
 import click
 import pyoxigraph as ox
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from graph.cli_support import fail, settings_of
 from graph.namespaces import graph_iri, prefixes
 from graph.synth import Chunk, SynthError, Synthesizer
 
@@ -112,17 +113,11 @@ def write(synthesizer: Synthesizer, path: Path, progress: Callable[[int], None] 
     return counts
 
 
-def _fail(message: str) -> NoReturn:
-    from graph.cli import fail  # graph.cli imports this module at its end: import on use
-
-    fail(message)
-
-
 def _integer(option: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        _fail(f"{option} {text!r}: expected a whole number")
+        fail(f"{option} {text!r}: expected a whole number")
 
 
 @contextmanager
@@ -145,10 +140,8 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
 @click.pass_context
 def synth(ctx: click.Context, projects: str | None, seed: str, out: str | None) -> None:
     """Write a SYNTHETIC graph of N projects in mgkg's shape (conforming to shapes/), streamed to FILE."""
-    from graph.cli import settings_of
-
     if projects is None or out is None:
-        _fail("synth needs --projects N and -o FILE (.nt, .nq, .ttl or .trig)")
+        fail("synth needs --projects N and -o FILE (.nt, .nq, .ttl or .trig)")
     count, seed_value = _integer("--projects", projects), _integer("--seed", seed)
     started = time.perf_counter()
     try:
@@ -157,7 +150,7 @@ def synth(ctx: click.Context, projects: str | None, seed: str, out: str | None) 
         with _progress(count) as advance:
             counts = write(synthesizer, Path(out), advance)
     except SynthError as error:
-        _fail(str(error))
+        fail(str(error))
     seconds = time.perf_counter() - started
     click.echo(
         f"wrote {counts.triples} triples ({counts.quads} quads) for {counts.projects} projects "

@@ -14,8 +14,9 @@ import argparse
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pyoxigraph as ox
 import requests
@@ -48,6 +49,11 @@ def _median_ms(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def _rows(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> list[object]:
+    assert isinstance(result, ox.QuerySolutions)
+    return list(result)
+
+
 def _rate(action: Callable[[], object], clients: int, seconds: float) -> float:
     stop = time.monotonic() + seconds
     counts = [0] * clients
@@ -66,7 +72,7 @@ def _serve(store: EmbeddedStore, threads: int) -> tuple[str, Callable[[], None]]
     settings = load_settings({"store": "memory", "threads": threads})
     app = create_app(settings, store)
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
-    port = server.effective_port  # type: ignore[union-attr]
+    port = server.effective_port
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return f"http://127.0.0.1:{port}", server.close
@@ -90,12 +96,10 @@ def main() -> None:
         named = queries[name]
         substitutions = {k: to_ox(v) for k, v in named.bind(values).items()}
 
-        def direct(text: str = named.text, subs: dict[str, object] = substitutions) -> object:
-            solutions = store.raw.query(
-                text, use_default_graph_as_union=True,
-                substitutions={ox.Variable(k): v for k, v in subs.items()},  # type: ignore[misc]
-            )
-            return list(solutions)  # type: ignore[call-overload]
+        def direct(text: str = named.text, subs: Mapping[str, Any] = substitutions) -> object:
+            return _rows(store.raw.query(
+                text, use_default_graph_as_union=True, substitutions={ox.Variable(k): v for k, v in subs.items()}
+            ))
 
         def http(name: str = name, values: dict[str, str] = values) -> object:
             response = session.get(f"{url}/queries/{name}", params=values, headers={"Accept": "application/json"})
@@ -106,7 +110,7 @@ def main() -> None:
         print(f"{name:<28} {direct_ms:>10.2f} {http_ms:>10.2f} {http_ms / direct_ms:>6.1f}x")
 
     lookup = "SELECT ?p ?o WHERE { <https://w3id.org/mgkg/id/project/tc-0287> ?p ?o }"
-    baseline = _rate(lambda: list(store.raw.query(lookup, use_default_graph_as_union=True)), 1, args.seconds)  # type: ignore[call-overload]
+    baseline = _rate(lambda: _rows(store.raw.query(lookup, use_default_graph_as_union=True)), 1, args.seconds)
     print(f"\npoint lookups/s  direct, 1 thread: {baseline:,.0f}")
     local = threading.local()
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import click
 
-from graph.cli import cli, fail, open_built, settings_of
+from graph.cli import cli
+from graph.cli_support import fail, open_built, settings_of
 from graph.config import Settings
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app

@@ -278,6 +278,7 @@ def dump(name: str) -> bytes:
     fmt = DUMPS[name][0]
 
     def build() -> bytes:
+        """Export the store and gzip it."""
         data = export(runtime().store.dataset(), fmt, base=runtime().settings.base)
         return gzip.compress(data, compresslevel=9, mtime=0)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
+from urllib.parse import quote
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from waitress import wasyncore
@@ -56,6 +57,11 @@ class _Counted:
             self.done(self.size)
 
 
+def _printable(path: str) -> str:
+    """The request path percent-encoded again, so a decoded %0A cannot start a second log line."""
+    return quote(path.encode("latin-1", "replace"), safe="/;:@&=+$,-._~!*'()")
+
+
 class RequestLog:
     """WSGI middleware logging each request to REQUEST_LOG when its response is finished."""
 
@@ -77,7 +83,7 @@ class RequestLog:
                 "%s %s %s %s %d %.1fms",
                 environ.get("REMOTE_ADDR", "-"),
                 environ.get("REQUEST_METHOD", "-"),
-                environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+                _printable(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
                 status[0],
                 size,
                 (time.perf_counter() - start) * 1000,

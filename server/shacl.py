@@ -3,11 +3,15 @@
 `POST /shacl` with a data graph (Turtle, N-Triples, RDF/XML, JSON-LD or N3 by Content-Type) validates it
 against mgkg's shapes, the ontology mixed in (graph.validate.validate_graph); a TriG or N-Quads body (or a
 JSON-LD body with named graphs) is a dataset and is validated as the build validates one
-(graph.validate.validate_dataset). `POST /shacl?graph=IRI` (or `?graph=default`, `?graph=union`) validates
-that stored graph against the POSTED shapes instead, the ontology mixed in too. `?target=NODE` (an IRI or a
-prefixed name) keeps only the results about that focus node. The answer is always 200 with the validation
-report — Turtle by default, any RDF format of server.negotiation, `application/json` or `text/plain` — and
-the header `X-SHACL-Conforms: true|false`.
+(graph.validate.validate_dataset). A single graph carries no provenance, so mgsh:StatedInSource reports
+every entity it targets: post TriG with the source graphs and the provenance graph for the full check.
+
+`POST /shacl?graph=IRI` (or `?graph=default`, `?graph=union`) validates that stored graph against the
+POSTED shapes instead, the ontology mixed in too. `?target=NODE` (an IRI or a prefixed name) keeps only the
+results about that focus node (the whole graph is validated, then the report is narrowed).
+
+The answer is always 200 with the validation report — Turtle by default, any RDF format of
+server.negotiation, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
 
 Posted shapes may hold SPARQL (sh:select, sh:ask, sh:construct), which pyshacl runs with rdflib, and rdflib
 fetches SERVICE and FROM IRIs from the network: every such text must pass server.guard's allowlist (no
@@ -48,7 +52,7 @@ REPORT_FORMATS = [
 ]
 """Formats of the validation report: every RDF format (Turtle first), JSON and plain text."""
 
-SPARQL_PREDICATES = (SH.select, SH.ask, SH.construct, SH.update)
+SPARQL_PREDICATES = (SH.select, SH.ask, SH.construct)
 """Shape properties whose values pyshacl runs as SPARQL."""
 
 CONFORMS_HEADER = "X-SHACL-Conforms"
@@ -123,7 +127,7 @@ def check_shapes_sparql(shapes: Graph) -> None:
     for predicate in SPARQL_PREDICATES:
         for text in shapes.objects(None, predicate):
             if isinstance(text, Literal):
-                found = inspect(declared + str(text), is_update=predicate == SH.update)
+                found = inspect(declared + str(text))
                 check(found, allowlist, has_graph=lambda _: False, silence=False)
 
 
@@ -172,6 +176,7 @@ def _run(work: Callable[[], ValidationReport]) -> ValidationReport:
     """Validate in a worker under the query timeout; unusable shapes are a 400."""
 
     def guarded(_: object) -> ValidationReport:
+        """Run `work`, turning pyshacl's complaints about the shapes into a Problem."""
         try:
             return work()
         except (ReportableRuntimeError, ValidationFailure) as error:

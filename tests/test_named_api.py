@@ -117,6 +117,7 @@ def test_list_refuses_unacceptable_formats(client: FlaskClient) -> None:
 
 def test_broken_query_files_are_one_line_500(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> dict[str, NamedQuery]:
+        """Fail as a broken query file does."""
         raise QueryFileError("queries/x.rq:3: invalid SPARQL: oops")
 
     monkeypatch.setattr("server.named.load_queries", broken)

@@ -45,6 +45,16 @@ class Server:
         """Everything written to stderr so far."""
         return "".join(self.lines)
 
+    def wait_for(self, pattern: str, seconds: float = 10) -> re.Match[str]:
+        """The first stderr line matching `pattern`, waiting for it up to `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if found := re.search(pattern, line.rstrip("\n")):
+                    return found
+            time.sleep(0.05)
+        pytest.fail(f"no stderr line matches {pattern!r}: {self.stderr_text()}")
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send `sig` and wait for the exit code."""
         self.process.send_signal(sig)
@@ -168,16 +178,11 @@ def test_requests_page_and_named_query(server: Server) -> None:
 def test_every_request_is_logged_on_one_line(server: Server) -> None:
     requests.get(server.url + "/static/style.css", timeout=10)
     missing = requests.get(server.url + "/no-such-page", timeout=10)
-    deadline = time.monotonic() + 10
-    pattern = re.compile(r"127\.0\.0\.1 GET /no-such-page 404 (\d+) [\d.]+ms$")
-    while time.monotonic() < deadline:
-        logged = [m for line in server.lines if (m := pattern.search(line.strip()))]
-        if logged:
-            break
-        time.sleep(0.05)
-    assert logged, server.stderr_text()
-    assert int(logged[0][1]) == len(missing.content)
-    assert re.search(r"GET /static/style\.css 200 \d+ [\d.]+ms", server.stderr_text())
+    logged = server.wait_for(r"^\S+ 127\.0\.0\.1 GET /no-such-page 404 (\d+) [\d.]+ms$")
+    assert int(logged[1]) == len(missing.content)
+    server.wait_for(r" GET /static/style\.css 200 \d+ [\d.]+ms$")
+    requests.get(server.url + "/forged%0A2025-01-01T00:00:00%20127.0.0.1%20GET", timeout=10)
+    server.wait_for(r" GET /forged%0A2025-01-01T00:00:00%20127\.0\.0\.1%20GET 404 ")
     assert "Traceback" not in server.stderr_text()
 
 
