@@ -25,6 +25,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from graph.build import write_store
+from graph.store import open_store
 
 pytestmark = pytest.mark.slow
 MGKG = "https://w3id.org/mgkg/ontology#"
@@ -186,16 +187,23 @@ def test_every_request_is_logged_on_one_line(server: Server) -> None:
     assert "Traceback" not in server.stderr_text()
 
 
-def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(data_dir: Path) -> None:
+def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(built: Dataset, tmp_path: Path) -> None:
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    write_store(built, spec)
     port = free_port()
-    running = start("--data-dir", str(data_dir), "serve", env={"MGKG_PORT": str(port), "MGKG_MAX_ROWS": "1"})
+    environ = {"MGKG_PORT": str(port), "MGKG_MAX_ROWS": "1", "MGKG_UPDATE_TOKEN": "s3cret"}
+    running = start("--store", spec, "serve", env=environ)
     assert running.url == f"http://127.0.0.1:{port}"
+    assert "writes on" in running.stderr_text() and "s3cret" not in running.stderr_text()
     response = requests.get(running.url + "/sparql", params={"query": PROJECTS},
                             headers={"Accept": "application/sparql-results+json"}, timeout=10)
     assert response.headers["X-MGKG-Rows"] == "1" and response.headers["X-MGKG-Truncated"] == "true"
     assert running.stop(signal.SIGTERM) == 0
-    assert "mgkg: stopped" in running.stderr_text()
+    assert running.stderr_text().endswith("mgkg: stopped\n")
     assert "Traceback" not in running.stderr_text()
+    reopened = open_store(spec)  # the writable store was closed: its lock is free again
+    assert len(reopened) > 0
+    reopened.close()
 
 
 def test_sigint_stops_cleanly(data_dir: Path) -> None:
