@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-build: install
+SOURCES := $(wildcard graph/sources/*.ttl ontology/*.ttl shapes/*.ttl)
+
+# Build when the store is missing or a source, the ontology or the shapes changed.
+$(DATA)/.built: $(SOURCES) $(STAMP)
 	$(BIN)/mgkg --data-dir $(DATA) build
+	touch $@
+
+build: $(DATA)/.built
 
 validate: install
 	$(BIN)/mgkg --data-dir $(DATA) validate
@@ -25,7 +31,9 @@ validate: install
 stats: install
 	$(BIN)/mgkg --data-dir $(DATA) stats
 
+# Set up, build if needed, validate, print statistics, then serve http://127.0.0.1:8000/ (Ctrl-C stops).
 serve: build validate stats
+	$(BIN)/mgkg --data-dir $(DATA) serve
 
 # Headless Chromium and its driver (Debian packages) for tests/test_browser.py.
 browser-deps:
@@ -42,6 +50,14 @@ test: install browser-deps lint
 
 clean:
 	rm -rf $(VENV) $(DATA) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# W3C conformance: SPARQL 1.1 Protocol + Graph Store, then the query/update suites (offline copy in $(W3C)).
+W3C ?= ../shared/w3c-tests
+conformance: install
+	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_protocol.py --flask-app 'tests.test_w3c:conformance_app()' \
+	  --endpoint http://localhost/sparql --gsp http://localhost/rdf-graphs
+	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_sparql.py --flask-app 'tests.test_w3c:conformance_app()' \
+	  --endpoint http://localhost/sparql
 
 # Overhead of HTTP vs the store, and throughput with 1/4/16 clients (printed, never asserted).
 bench: install

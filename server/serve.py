@@ -93,7 +93,9 @@ class RequestLog:
 
 
 def log_requests_to_stderr() -> None:
-    """Send the request log (and only it) to stderr, one timestamped line per request."""
+    """Send the request log (and only it) to stderr, one timestamped line per request (once per process)."""
+    if REQUEST_LOG.handlers:
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
     REQUEST_LOG.addHandler(handler)
@@ -108,6 +110,8 @@ def listen(app: WSGIApplication, settings: Settings, socket_map: dict[int, Any])
             RequestLog(app), map=socket_map, host=settings.host, port=settings.port, threads=settings.threads,
             ident="mgkg",
         )
+    except ValueError:  # waitress could not resolve the host
+        raise ServeError(f"cannot listen on {settings.host}:{settings.port}: unknown host or address") from None
     except OSError as error:
         address = f"{settings.host}:{settings.port}"
         if error.errno == errno.EADDRINUSE:
@@ -165,4 +169,4 @@ def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
         # Closing the sockets from inside the loop's own thread lets asyncore's `while map` end cleanly.
         server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
         thread.join(timeout=10)
-        server.task_dispatcher.shutdown()
+        _stop(server, socket_map)

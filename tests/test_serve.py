@@ -224,6 +224,13 @@ def test_port_in_use_is_one_line_and_exit_2(data_dir: Path) -> None:
     assert err.startswith("mgkg: error: ") and "already in use" in err and str(port) in err
 
 
+def test_unknown_host_is_one_line_and_exit_2(data_dir: Path) -> None:
+    process = mgkg("--data-dir", str(data_dir), "serve", "--host", "no such host", "--port", "0")
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err == "mgkg: error: cannot listen on no such host:0: unknown host or address\n"
+
+
 def test_missing_store_is_one_line_and_exit_2(tmp_path: Path) -> None:
     process = mgkg("--data-dir", str(tmp_path / "nothing"), "serve", "--port", "0")
     _, err = process.communicate(timeout=START_TIMEOUT)
