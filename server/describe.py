@@ -3,7 +3,9 @@
 * `service_description(fmt)` is what `GET /sparql` without a query answers (server.protocol negotiates the
   format); `GET /service-description` serves the same for convenience.
 * `GET /.well-known/void` describes the dataset with VoID (Turtle by default, any RDF format negotiated):
-  counts, class partition, one subset per named graph with the source document it was derived from.
+  counts over the union of the named graphs (void:entities: the IRI subjects of every graph but the ontology
+  graph), a class partition for every rdf:type in the union (ontology classes such as owl:Class included),
+  and one subset per named graph with the source document it was derived from.
 * `GET /dumps/` lists the dumps (JSON, or HTML when preferred); `GET /dumps/<name>` answers one, gzipped,
   with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, so the
   same store gives the same bytes.
@@ -172,8 +174,10 @@ class Triples:
         self.add(subject, predicate, ox.Literal(str(value), datatype=XSD_INTEGER))
 
     def serialize(self, fmt: str) -> bytes:
-        """The triples in the negotiated format `fmt` (a server.negotiation GRAPH_FORMATS name)."""
-        return ox.serialize(self.items, format=RDF_FORMATS[fmt], prefixes=_PREFIXES) or b""
+        """The triples in the negotiated format `fmt` (a server.negotiation GRAPH_FORMATS name), used prefixes only."""
+        iris = {term.value for t in self.items for term in t if isinstance(term, ox.NamedNode)}
+        used = {p: ns for p, ns in _PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+        return ox.serialize(self.items, format=RDF_FORMATS[fmt], prefixes=used) or b""
 
 
 def _graph_format(name: str) -> Format:

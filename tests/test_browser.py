@@ -143,13 +143,14 @@ def test_literals_show_language_and_datatype_and_stay_text(browser: Chrome, base
     assert not table.find_elements(By.TAG_NAME, "img")
 
 
-def test_ctrl_enter_runs_a_construct_as_a_table_of_triples(browser: Chrome, base_url: str) -> None:
+def test_ctrl_enter_runs_a_construct_as_a_table_of_triples(browser: Chrome, base_url: str, tmp_path: Path) -> None:
     open_page(browser, base_url)
     set_query(browser, "PREFIX mgkg: <https://w3id.org/mgkg/ontology#>\n"
                        "CONSTRUCT { ?p a ?type ; mgkg:projectsId ?id } WHERE { ?p a ?type ; mgkg:projectsId ?id }")
     browser.find_element(By.CSS_SELECTOR, ".CodeMirror").click()
     ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
     table = wait_for_rows(browser)
+    browser.save_screenshot(str(tmp_path / "construct.png"))
     headers = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
     assert headers[1:] == ["subject", "predicate", "object"]
     assert "rdf:type" in table.text and "mgkg:FundingTranche" in table.text

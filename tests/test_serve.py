@@ -41,6 +41,7 @@ class Server:
     process: subprocess.Popen[str]
     url: str = ""
     lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     def stderr_text(self) -> str:
         """Everything written to stderr so far."""
@@ -57,9 +58,12 @@ class Server:
         pytest.fail(f"no stderr line matches {pattern!r}: {self.stderr_text()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
-        """Send `sig` and wait for the exit code."""
+        """Send `sig`, wait for the exit code and for the last stderr lines."""
         self.process.send_signal(sig)
-        return self.process.wait(timeout=30)
+        code = self.process.wait(timeout=30)
+        if self.reader is not None:
+            self.reader.join(timeout=10)
+        return code
 
 
 def mgkg(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -87,7 +91,8 @@ def start(*args: str, env: dict[str, str] | None = None) -> Server:
                 announced.set()
         announced.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    server.reader = threading.Thread(target=read, daemon=True)
+    server.reader.start()
     if not announced.wait(START_TIMEOUT) or not server.url:
         server.process.kill()
         pytest.fail(f"mgkg serve did not start: {server.stderr_text()}")
@@ -194,13 +199,13 @@ def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(built: Dat
     environ = {"MGKG_PORT": str(port), "MGKG_MAX_ROWS": "1", "MGKG_UPDATE_TOKEN": "s3cret"}
     running = start("--store", spec, "serve", env=environ)
     assert running.url == f"http://127.0.0.1:{port}"
-    assert "writes on" in running.stderr_text() and "s3cret" not in running.stderr_text()
+    running.wait_for(r"^mgkg: store oxigraph:\S+, writes on")
     response = requests.get(running.url + "/sparql", params={"query": PROJECTS},
                             headers={"Accept": "application/sparql-results+json"}, timeout=10)
     assert response.headers["X-MGKG-Rows"] == "1" and response.headers["X-MGKG-Truncated"] == "true"
     assert running.stop(signal.SIGTERM) == 0
     assert running.stderr_text().endswith("mgkg: stopped\n")
-    assert "Traceback" not in running.stderr_text()
+    assert "Traceback" not in running.stderr_text() and "s3cret" not in running.stderr_text()
     reopened = open_store(spec)  # the writable store was closed: its lock is free again
     assert len(reopened) > 0
     reopened.close()
