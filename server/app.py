@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from graph.config import Settings, load_settings
 from graph.store import EmbeddedStore, open_store
 from server.context import Runtime
+from server.guard import http_message
+from server.negotiation import problem_response
 
 BLUEPRINTS = ["protocol", "graph_store", "shacl", "describe", "named", "pages"]
 """Modules of the server package that each export a Flask blueprint `bp`."""
@@ -17,15 +20,18 @@ BLUEPRINTS = ["protocol", "graph_store", "shacl", "describe", "named", "pages"]
 def create_app(settings: Settings | None = None, store: EmbeddedStore | None = None) -> Flask:
     """A configured app serving `store` (default: the store the settings name)."""
     settings = settings or load_settings()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # server.pages serves /static/
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["mgkg"] = Runtime(settings, store or open_store(settings.store_spec, settings.base))
     for name in BLUEPRINTS:
-        try:
-            module = import_module(f"server.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"server.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+        app.register_blueprint(import_module(f"server.{name}").bp)
+    app.register_error_handler(HTTPException, http_error)
     return app
+
+
+def http_error(error: HTTPException) -> Response:
+    """Any HTTP error of any route (404, 405, 413, 500 for an unexpected failure …): one line, never a traceback."""
+    if isinstance(error, InternalServerError):
+        return problem_response("internal server error: the request could not be completed", 500)
+    allow = {k: v for k, v in error.get_headers() if k == "Allow"}
+    return problem_response(http_message(error), error.code or 500, allow)

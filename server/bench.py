@@ -21,13 +21,13 @@ from typing import Any
 import pyoxigraph as ox
 import requests
 from oxrdflib._converter import to_ox
-from waitress.server import create_server
 
 from graph.build import build_dataset
 from graph.config import load_settings
 from graph.named_queries import load_queries
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
+from server.serve import serving
 
 EXAMPLES = {
     "projects-by-donor": {},
@@ -68,16 +68,6 @@ def _rate(action: Callable[[], object], clients: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
-def _serve(store: EmbeddedStore, threads: int) -> tuple[str, Callable[[], None]]:
-    settings = load_settings({"store": "memory", "threads": threads})
-    app = create_app(settings, store)
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
-    port = server.effective_port
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    return f"http://127.0.0.1:{port}", server.close
-
-
 def main() -> None:
     """Run both benchmarks and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -88,7 +78,14 @@ def main() -> None:
     dataset, _ = build_dataset()
     store = open_store("memory")
     store.replace(dataset)
-    url, close = _serve(store, threads=16)
+    settings = load_settings({"store": "memory", "threads": 16, "port": 0})
+    with serving(create_app(settings, store), settings) as url:
+        _report(store, url, args.repeat, args.seconds)
+    store.close()
+
+
+def _report(store: EmbeddedStore, url: str, repeat: int, seconds: float) -> None:
+    """Print the named-query overhead table and the point-lookup rates."""
     session = requests.Session()
     queries = load_queries()
     print(f"{'named query':<28} {'direct ms':>10} {'HTTP ms':>10} {'ratio':>7}")
@@ -106,11 +103,11 @@ def main() -> None:
             response.raise_for_status()
             return response.content
 
-        direct_ms, http_ms = _median_ms(direct, args.repeat), _median_ms(http, args.repeat)
+        direct_ms, http_ms = _median_ms(direct, repeat), _median_ms(http, repeat)
         print(f"{name:<28} {direct_ms:>10.2f} {http_ms:>10.2f} {http_ms / direct_ms:>6.1f}x")
 
     lookup = "SELECT ?p ?o WHERE { <https://w3id.org/mgkg/id/project/tc-0287> ?p ?o }"
-    baseline = _rate(lambda: _rows(store.raw.query(lookup, use_default_graph_as_union=True)), 1, args.seconds)
+    baseline = _rate(lambda: _rows(store.raw.query(lookup, use_default_graph_as_union=True)), 1, seconds)
     print(f"\npoint lookups/s  direct, 1 thread: {baseline:,.0f}")
     local = threading.local()
 
@@ -123,11 +120,9 @@ def main() -> None:
         return response.content
 
     for clients in (1, 4, 16):
-        rate = _rate(over_http, clients, args.seconds)
+        rate = _rate(over_http, clients, seconds)
         ratio = baseline / rate
         print(f"point lookups/s  HTTP, {clients:>2} clients: {rate:>8,.0f}  ({ratio:.1f}x slower than direct)")
-    close()
-    store.close()
 
 
 if __name__ == "__main__":

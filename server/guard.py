@@ -331,7 +331,7 @@ def method_not_allowed(method: str, methods: str) -> Problem:
 
 
 def install(bp: Blueprint) -> None:
-    """Give an API blueprint CORS headers and one-line errors (text/plain or JSON) for every failure."""
+    """Give an API blueprint CORS headers and one-line errors for its own failures (HTTP errors: server.app)."""
 
     @bp.after_request
     def _cors(response: Response) -> Response:
@@ -350,10 +350,6 @@ def install(bp: Blueprint) -> None:
     @bp.errorhandler(NotAcceptable)
     def _not_acceptable(error: NotAcceptable) -> Response:
         return problem_response(str(error), 406)
-
-    @bp.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response:
-        return problem_response(http_message(error), error.code or 500)
 
 
 def http_message(error: HTTPException) -> str:

@@ -26,12 +26,11 @@ from types import ModuleType
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from server.context import runtime
 from server.execute import RDF_FORMATS, Limits, shared_executor
-from server.guard import http_message, install, method_not_allowed, preflight, secure
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Problem, choose, problem_response
+from server.guard import install, method_not_allowed, preflight, secure
+from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Problem, choose
 from server.writes import add_using, authorize, check_iri, transaction
 
 bp = Blueprint("protocol", __name__)
@@ -213,15 +212,3 @@ def sparql() -> Response:
     if operation is None:
         return service_description()
     return run_query(operation) if operation.kind == "query" else run_update(operation)
-
-
-@bp.app_errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge) -> Response:
-    """413 with the limit, for any route of the app (Flask's MAX_CONTENT_LENGTH = settings.max_body)."""
-    return problem_response(http_message(error), 413)
-
-
-@bp.app_errorhandler(InternalServerError)
-def internal_error(error: InternalServerError) -> Response:
-    """An unexpected failure anywhere in the app: one line, never a traceback."""
-    return problem_response("internal server error: the request could not be completed", 500)
