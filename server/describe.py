@@ -28,6 +28,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template_str
 
 from graph.export import FORMATS as EXPORT_FORMATS
 from graph.export import export
+from graph.links import TARGETS, Linkset, linksets
 from graph.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
 from graph.stats import Stats, compute_stats
 from server.context import runtime
@@ -107,6 +108,7 @@ class Facts:
     sources: dict[str, list[str]]
     vocabularies: list[str]
     """mgkg's own vocabularies, then the standard ones a property, class or alignment of the store uses."""
+    linksets: list[Linkset]
 
 
 def cached(name: str, compute: Callable[[], T]) -> T:
@@ -150,6 +152,7 @@ def compute_facts() -> Facts:
         classes={row[0].value: int(row[1].value) for row in sorted(_rows(_CLASSES), key=lambda r: r[0].value)},
         sources=sources,
         vocabularies=OWN_VOCABULARIES + [ns for ns in STANDARD.values() if any(t.startswith(ns) for t in terms)],
+        linksets=linksets(store),
     )
 
 
@@ -254,6 +257,18 @@ def void_description(fmt_name: str) -> bytes:
         for document in known.sources.get(name, []):
             out.add(subset, STANDARD["dcterms"] + "source", ox.NamedNode(document))
             out.add(subset, STANDARD["prov"] + "wasDerivedFrom", ox.NamedNode(document))
+    for linkset in known.linksets:
+        node = _url(f".well-known/void#links-{linkset.target}-{linkset.predicate.rsplit('#', 1)[-1]}")
+        target = _url(f".well-known/void#{linkset.target}")
+        out.add(dataset, VOID + "subset", node)
+        out.add(node, STANDARD["rdf"] + "type", ox.NamedNode(VOID + "Linkset"))
+        out.add(node, VOID + "subjectsTarget", dataset)
+        out.add(node, VOID + "objectsTarget", target)
+        out.add(node, VOID + "linkPredicate", ox.NamedNode(str(linkset.predicate)))
+        out.count(node, VOID + "triples", linkset.count)
+        out.add(target, STANDARD["rdf"] + "type", ox.NamedNode(VOID + "Dataset"))
+        out.add(target, STANDARD["dcterms"] + "title", ox.Literal(TARGETS[linkset.target].title, language="en"))
+        out.add(target, VOID + "uriSpace", ox.Literal(linkset.uri_space))
     return out.serialize(fmt_name)
 
 

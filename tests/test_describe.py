@@ -190,7 +190,7 @@ def test_void_links_endpoint_dumps_and_vocabularies(void: Graph) -> None:
 
 def test_void_subsets_per_named_graph_with_their_source_document(void: Graph, store: EmbeddedStore) -> None:
     stats = compute_stats(store)
-    subsets = set(void.objects(DATASET, VOID.subset))
+    subsets = set(void.objects(DATASET, VOID.subset)) - set(void.subjects(RDF.type, VOID.Linkset))
     assert subsets == set(store.graphs())
     for subset in subsets:
         assert (subset, RDF.type, VOID.Dataset) in void
@@ -287,3 +287,21 @@ def test_unknown_dump_is_404(client: FlaskClient, name: str) -> None:
     assert response.status_code == 404
     assert "mgkg.ttl.gz" in response.data.decode()
     assert response.data.decode().count("\n") == 1
+
+
+def test_void_has_one_linkset_per_target_and_predicate_with_counts(void: Graph, built: Dataset) -> None:
+    links = built.graph(URIRef("https://w3id.org/mgkg/graph/links"))
+    found = {}
+    for linkset in void.subjects(RDF.type, VOID.Linkset):
+        assert (DATASET, VOID.subset, linkset) in void
+        assert void.value(linkset, VOID.subjectsTarget) == DATASET
+        target = void.value(linkset, VOID.objectsTarget)
+        space = str(void.value(target, VOID.uriSpace))
+        predicate = void.value(linkset, VOID.linkPredicate)
+        expected = {(s, o) for s, o in links.subject_objects(predicate) if str(o).startswith(space)}
+        assert number(void, linkset, VOID.triples) == len(expected) > 0
+        found[space] = predicate
+    assert found["http://www.wikidata.org/entity/"] == URIRef("http://www.w3.org/2002/07/owl#sameAs")
+    assert found["http://publications.europa.eu/resource/authority/country/"] == URIRef(
+        "http://www.w3.org/2004/02/skos/core#exactMatch"
+    )
