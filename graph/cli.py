@@ -16,7 +16,7 @@ from graph.build import BuildError, NonConformingError, build_dataset, write_sto
 from graph.cli_support import fail, open_built, progress, settings_of
 from graph.config import ConfigError, load_settings
 from graph.export import FORMATS, ExportError, export
-from graph.files import DataFileError, read_data_files
+from graph.files import DataFileError, read_data_files, write_atomic
 from graph.link_cli import enrich, link
 from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
 from graph.stats import compute_stats
@@ -120,14 +120,7 @@ def export_command(ctx: click.Context, fmt: str, graph_iri: str | None, out: str
     if out is None:
         sys.stdout.buffer.write(data)
         return
-    target = Path(out)
-    temporary = target.with_name(f".{target.name}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(target)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        fail(f"{out}: cannot write: {error.strerror}")
+    write_atomic(Path(out), data)
 
 
 @cli.command()

@@ -48,3 +48,14 @@ def read_data_files(paths: Iterable[Path]) -> Dataset:
         else:
             _parse_into(dataset.graph(path.resolve().as_uri()), path, fmt)
     return dataset
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file renamed over it: never a half-written file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise DataFileError(f"{path}: cannot write: {error.strerror}") from None

@@ -27,6 +27,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 from rdflib.term import Node
 
 from graph.export import export
+from graph.files import DataFileError, write_atomic
 from graph.namespaces import DEFAULT_BASE, MGKG, graph_iri, prefixes
 from graph.store import Store
 
@@ -368,13 +369,10 @@ def serialize(graph: Graph, name: URIRef, header: str) -> bytes:
 
 def write_file(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically (a temporary file renamed over it)."""
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise LinkError(f"{path}: cannot write: {error.strerror}") from None
+        write_atomic(path, data)
+    except DataFileError as error:
+        raise LinkError(str(error)) from None
 
 
 def links_from_reference(

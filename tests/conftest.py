@@ -25,3 +25,12 @@ def store(built: Dataset) -> Iterator[EmbeddedStore]:
     memory.replace(built)
     yield memory
     memory.close()
+
+
+@pytest.fixture
+def fresh(built: Dataset) -> Iterator[EmbeddedStore]:
+    """A store of its own, holding the built dataset, for a test that writes."""
+    own = open_store("memory")
+    own.replace(built)
+    yield own
+    own.close()

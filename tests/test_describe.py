@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
@@ -18,7 +17,7 @@ from graph.config import Settings
 from graph.export import export
 from graph.namespaces import MGKG
 from graph.stats import compute_stats
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore
 from server.app import create_app
 from server.describe import service_description
 from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
@@ -38,15 +37,6 @@ def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
 def client(store: EmbeddedStore) -> FlaskClient:
     """A client of the default app (read-only use of the session store)."""
     return client_for(store)
-
-
-@pytest.fixture
-def own_store(built: Dataset) -> Iterator[EmbeddedStore]:
-    """A fresh in-memory store holding the built dataset, which the test may change."""
-    memory = open_store("memory")
-    memory.replace(built)
-    yield memory
-    memory.close()
 
 
 def parse(data: bytes, fmt: str = "turtle") -> Graph:
@@ -216,12 +206,12 @@ def test_void_refuses_unacceptable_formats(client: FlaskClient) -> None:
     assert client.get("/.well-known/void", headers={"Accept": "text/csv"}).status_code == 406
 
 
-def test_descriptions_follow_changes_of_the_store(own_store: EmbeddedStore) -> None:
-    client = client_for(own_store)
+def test_descriptions_follow_changes_of_the_store(fresh: EmbeddedStore) -> None:
+    client = client_for(fresh)
     before = number(parse(client.get("/.well-known/void").data), DATASET, VOID.triples)
     etag = client.get("/dumps/mgkg.nt.gz").headers["ETag"]
     graph = ox.NamedNode("https://w3id.org/mgkg/graph/curation")
-    own_store.raw.add(ox.Quad(ox.NamedNode("urn:test:new"), ox.NamedNode("urn:test:p"), ox.Literal("x"), graph))
+    fresh.raw.add(ox.Quad(ox.NamedNode("urn:test:new"), ox.NamedNode("urn:test:p"), ox.Literal("x"), graph))
     assert number(parse(client.get("/.well-known/void").data), DATASET, VOID.triples) == before + 1
     assert client.get("/dumps/mgkg.nt.gz").headers["ETag"] != etag
 

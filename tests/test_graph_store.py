@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -11,7 +10,7 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
 
 from graph.config import Settings
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore
 from server.app import create_app
 
 TOKEN = "gsp-token"
@@ -24,15 +23,6 @@ MORE = b"<http://example.org/note> <http://example.org/text> \"second\" .\n"
 NEGATIVE = b"""@prefix mgkg: <https://w3id.org/mgkg/ontology#> .
 <https://w3id.org/mgkg/id/amount/negative> a mgkg:MonetaryAmount ; mgkg:amountValue -1.0 ; mgkg:currency "EUR" .
 """
-
-
-@pytest.fixture
-def fresh(built: Dataset) -> Iterator[EmbeddedStore]:
-    """A store of its own for a test that writes."""
-    store = open_store("memory")
-    store.replace(built)
-    yield store
-    store.close()
 
 
 @pytest.fixture

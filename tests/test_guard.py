@@ -11,10 +11,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Dataset
 
 from graph.config import Settings
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore
 from server.app import create_app
 from server.guard import NOWHERE, inspect, tokenize
 from server.negotiation import Problem
@@ -69,15 +68,6 @@ def remote() -> Iterator[Remote]:
     server = Remote()
     yield server
     server.close()
-
-
-@pytest.fixture
-def fresh(built: Dataset) -> Iterator[EmbeddedStore]:
-    """A store of its own for a test that writes."""
-    store = open_store("memory")
-    store.replace(built)
-    yield store
-    store.close()
 
 
 def client_for(store: EmbeddedStore, allowlist: tuple[str, ...] = ()) -> FlaskClient:

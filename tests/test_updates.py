@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Dataset, Graph, Namespace
+from rdflib import Graph, Namespace
 
 from graph.config import Settings
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore
 from server.app import create_app
 from server.negotiation import Problem
 from server.writes import add_using
@@ -32,15 +31,6 @@ NEGATIVE_AMOUNT = PREFIXES + f"""INSERT DATA {{ GRAPH <{GRAPH}> {{
 UNLABELLED_PROJECT = PREFIXES + (
     f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://w3id.org/mgkg/id/project/nameless> a mgkg:Project }} }}"
 )
-
-
-@pytest.fixture
-def fresh(built: Dataset) -> Iterator[EmbeddedStore]:
-    """A store of its own for a test that writes."""
-    store = open_store("memory")
-    store.replace(built)
-    yield store
-    store.close()
 
 
 @pytest.fixture
