@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build validate stats serve test lint browser-deps bench conformance clean
+.PHONY: install build validate stats serve test lint browser-deps virtuoso-deps bench conformance clean
 
 install: $(STAMP)
 
@@ -41,11 +41,23 @@ browser-deps:
 	  echo "make: installing chromium and chromium-driver for the browser test"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# Virtuoso Open Source (Debian package, ~10 s) for tests/test_remote_store.py, which start their own server on
+# loopback ports. The DBA password is preseeded empty, so the package's system service stays disabled. If it
+# cannot be installed the Virtuoso tests are skipped (MGKG_REQUIRE_VIRTUOSO=1 makes them fail instead).
+VIRTUOSO_SEED := virtuoso-opensource-7 virtuoso-opensource-7/dba-password
+virtuoso-deps:
+	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || { \
+	  echo "make: installing virtuoso-opensource-7 for the remote-store tests"; \
+	  printf '%s password\n' '$(VIRTUOSO_SEED)' '$(VIRTUOSO_SEED)-again' | $(SUDO) debconf-set-selections && \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7 >/dev/null || \
+	  echo "make: could not install virtuoso-opensource-7: the Virtuoso tests will be skipped"; }
+
 lint: install
 	$(BIN)/ruff check graph server tests
 	$(BIN)/mypy
 
-test: install browser-deps lint
+test: install browser-deps virtuoso-deps lint
 	$(BIN)/python -m pytest -q
 
 clean:

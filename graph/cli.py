@@ -18,11 +18,12 @@ from graph.config import ConfigError, load_settings
 from graph.export import FORMATS, ExportError, export
 from graph.files import DataFileError, read_data_files, write_atomic
 from graph.link_cli import enrich, link
+from graph.load_cli import load
 from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
 from graph.stats import compute_stats
 from graph.store import StoreError
 from graph.synth_cli import synth
-from graph.validate import ValidationReport, validate_dataset
+from graph.validate import ENGINES, Engine, ValidationReport, validate_dataset
 
 ERRORS = (
     BuildError, ConfigError, ExportError, StoreError, ParameterError, QueryFileError, DataFileError,
@@ -43,7 +44,7 @@ class Main(click.Group):
 @click.option("--config", type=click.Path(dir_okay=False), help="Config file (default mgkg.toml if present).")
 @click.option("--base", help="Base IRI of data and graph IRIs [https://w3id.org/mgkg/].")
 @click.option("--data-dir", help="Where the built store lives [./data].")
-@click.option("--store", help="Store spec: memory | oxigraph:PATH [oxigraph:<data-dir>/store].")
+@click.option("--store", help="Store spec: memory | oxigraph:PATH | sparql:QUERY_URL[;UPDATE_URL] [oxigraph:<data-dir>/store].")
 @click.version_option(package_name="mgkg")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, base: str | None, data_dir: str | None, store: str | None) -> None:
@@ -87,8 +88,10 @@ def build(ctx: click.Context, sources: str | None) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text")
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+              help="SHACL engine: shapes compiled to SPARQL for Oxigraph, or pySHACL; auto = Oxigraph when it can.")
 @click.pass_context
-def validate(ctx: click.Context, files: Sequence[str], fmt: str) -> None:
+def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: Engine) -> None:
     """Validate the built graph, or FILES (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML)."""
     settings = settings_of(ctx)
     with progress("validate") as step:
@@ -100,7 +103,7 @@ def validate(ctx: click.Context, files: Sequence[str], fmt: str) -> None:
             dataset = store.dataset()
             store.close()
         step("validate")
-        report: ValidationReport = validate_dataset(dataset)
+        report: ValidationReport = validate_dataset(dataset, engine=engine)
     click.echo(report.serialize(fmt), nl=False)
     sys.exit(0 if report.conforms else 1)
 
@@ -190,7 +193,7 @@ def stats(ctx: click.Context) -> None:
         click.echo(f"  {count:>6}  {cls.rsplit('#', 1)[-1]}")
 
 
-for command in (link, enrich, synth):
+for command in (link, enrich, synth, load):
     cli.add_command(command)
 
 

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from graph.config import Settings, load_settings
+from graph.remote_store import RemoteStore
 from graph.store import EmbeddedStore, open_store
 
 stderr = Console(stderr=True, highlight=False)
@@ -38,7 +39,7 @@ def settings_of(ctx: click.Context) -> Settings:
     return ctx.find_object(Settings) or load_settings()
 
 
-def open_built(settings: Settings) -> EmbeddedStore:
+def open_built(settings: Settings) -> EmbeddedStore | RemoteStore:
     """Open the store read-only; a missing on-disk store is an error that says to build first."""
     spec = settings.store_spec
     kind, _, location = spec.partition(":")

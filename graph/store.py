@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -15,6 +15,9 @@ from rdflib.term import Node
 
 from graph.namespaces import DEFAULT_BASE, prefixes
 
+if TYPE_CHECKING:
+    from graph.remote_store import RemoteStore
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened or used; the message says which store and why."""
@@ -22,7 +25,11 @@ class StoreError(RuntimeError):
 
 @runtime_checkable
 class Store(Protocol):
-    """What every mgkg store offers; the default graph of queries is the union of the named graphs."""
+    """What every mgkg store offers; the default graph of queries is the union of the named graphs.
+
+    Implemented by EmbeddedStore (Oxigraph, `memory` / `oxigraph:PATH`) and graph.remote_store.RemoteStore
+    (any SPARQL 1.1 endpoint, `sparql:QUERY_URL[;UPDATE_URL]`, which keeps mgkg's named graphs only).
+    """
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
         """Run a SPARQL query; `bindings` are RDF terms substituted for variables (never spliced)."""
@@ -114,11 +121,16 @@ class EmbeddedStore:
         gc.collect()  # the RocksDB lock goes with the last reference to the pyoxigraph store
 
 
-def open_store(spec: str, base: str = DEFAULT_BASE, read_only: bool = False) -> EmbeddedStore:
-    """Open a store from its spec: `memory` or `oxigraph:PATH`."""
+def open_store(spec: str, base: str = DEFAULT_BASE, read_only: bool = False) -> EmbeddedStore | RemoteStore:
+    """Open a store from its spec: `memory`, `oxigraph:PATH` or `sparql:QUERY_URL[;UPDATE_URL]`."""
     if spec == "memory":
         return EmbeddedStore(None, base)
     kind, _, location = spec.partition(":")
     if kind == "oxigraph" and location:
         return EmbeddedStore(Path(location), base, read_only=read_only)
-    raise StoreError(f"unknown store {spec!r}: use 'memory' or 'oxigraph:PATH'")
+    if kind == "sparql" and location:
+        from graph.remote_store import RemoteStore, parse_spec  # imports this module
+
+        query_url, update_url = parse_spec(location)
+        return RemoteStore(query_url, update_url, base, read_only=read_only)
+    raise StoreError(f"unknown store {spec!r}: use 'memory', 'oxigraph:PATH' or 'sparql:QUERY_URL[;UPDATE_URL]'")

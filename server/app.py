@@ -8,6 +8,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from graph.config import Settings, load_settings
+from graph.remote_store import RemoteStore
 from graph.store import EmbeddedStore, open_store
 from server.context import Runtime
 from server.guard import http_message
@@ -17,12 +18,15 @@ BLUEPRINTS = ["protocol", "graph_store", "shacl", "describe", "named", "pages"]
 """Modules of the server package that each export a Flask blueprint `bp`."""
 
 
-def create_app(settings: Settings | None = None, store: EmbeddedStore | None = None) -> Flask:
+def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteStore | None = None) -> Flask:
     """A configured app serving `store` (default: the store the settings name)."""
     settings = settings or load_settings()
     app = Flask(__name__, static_folder=None)  # server.pages serves /static/
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
-    app.extensions["mgkg"] = Runtime(settings, store or open_store(settings.store_spec, settings.base))
+    opened = store if store is not None else open_store(settings.store_spec, settings.base)
+    if isinstance(opened, RemoteStore):  # a remote request outlives its 503 answer by no more than this
+        opened.timeout = settings.query_timeout
+    app.extensions["mgkg"] = Runtime(settings, opened)
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f"server.{name}").bp)
     app.register_error_handler(HTTPException, http_error)

@@ -25,7 +25,7 @@ from oxrdflib._converter import to_ox
 from graph.build import build_dataset
 from graph.config import load_settings
 from graph.named_queries import load_queries
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore
 from server.app import create_app
 from server.serve import serving
 
@@ -76,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
 
     dataset, _ = build_dataset()
-    store = open_store("memory")
+    store = EmbeddedStore(None)
     store.replace(dataset)
     settings = load_settings({"store": "memory", "threads": 16, "port": 0})
     with serving(create_app(settings, store), settings) as url:

@@ -10,6 +10,7 @@ import click
 from graph.cli import cli
 from graph.cli_support import fail, open_built, settings_of
 from graph.config import Settings
+from graph.remote_store import RemoteStore
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.serve import ServeError, log_requests_to_stderr, serve_forever
@@ -21,10 +22,10 @@ def with_flags(settings: Settings, **flags: object) -> Settings:
     return dataclasses.replace(settings, **given)  # type: ignore[arg-type]
 
 
-def open_for_serving(settings: Settings) -> EmbeddedStore:
+def open_for_serving(settings: Settings) -> EmbeddedStore | RemoteStore:
     """The built store; writable only when an update token enables writes, else read-only."""
     store = open_built(settings)  # exits 2 with "no graph at …: run `mgkg build` first" when missing
-    if not settings.update_token or store.path is None:
+    if not settings.update_token or not store.read_only:
         return store
     store.close()
     return open_store(settings.store_spec, settings.base)

@@ -8,15 +8,19 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from graph.config import Settings
+from graph.remote_store import RemoteStore
 from graph.store import EmbeddedStore
 
 
 @dataclass
 class Runtime:
-    """The app's settings and store; writes hold `write_lock` so validation sees a stable graph."""
+    """The app's settings and store; writes hold `write_lock` so validation sees a stable graph.
+
+    `store.raw` is pyoxigraph's Store, or for a remote store a view with the same methods (RemoteEngine).
+    """
 
     settings: Settings
-    store: EmbeddedStore
+    store: EmbeddedStore | RemoteStore
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 

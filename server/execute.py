@@ -1,7 +1,10 @@
 """Run one SPARQL query on the store under the service's limits and serialize its results.
 
 Queries run on pyoxigraph directly (the store behind rdflib's Dataset) with the union of the named graphs
-as default graph. A worker thread evaluates and serializes; the request waits at most `timeout` seconds and
+as default graph; on a remote store (`sparql:` spec) the same calls go to its RemoteEngine, which forwards the
+text, the dataset and the bindings (as VALUES) to the endpoint and reads the answer back into pyoxigraph
+terms, so the serializers below serve both. A remote store that cannot be reached answers 502.
+A worker thread evaluates and serializes; the request waits at most `timeout` seconds and
 then answers 503 while the worker stops at its next solution (Oxigraph cannot interrupt an aggregate that
 is still computing; such a query finishes in the background and its result is dropped).
 """
@@ -24,6 +27,8 @@ import pyoxigraph as ox
 from flask import current_app
 
 from graph.namespaces import prefixes
+from graph.remote_store import RemoteEngine
+from graph.store import StoreError
 from server.context import runtime
 
 RDF_FORMATS = {
@@ -169,8 +174,12 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
     return f"_askResult\n{word}\n".encode() if fmt == "csv" else f"?_askResult\n{word}\n".encode()
 
 
+Engine = ox.Store | RemoteEngine
+"""What queries run on: `store.raw` of an EmbeddedStore (pyoxigraph) or of a RemoteStore."""
+
+
 def _evaluate(
-    store: ox.Store,
+    store: Engine,
     text: str,
     options: Mapping[str, object],
     result_format: str,
@@ -182,6 +191,8 @@ def _evaluate(
         result = store.query(text, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
         raise QueryFailed(f"query syntax error: {error}") from None
+    except StoreError as error:
+        raise QueryFailed(str(error), 502) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(f"query failed: {error}") from None
     try:
@@ -222,7 +233,7 @@ class Executor:
 
     def run(
         self,
-        store: ox.Store,
+        store: Engine,
         text: str,
         *,
         result_format: str = "json",

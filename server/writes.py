@@ -3,10 +3,13 @@
 Writes are off unless `settings.update_token` is set; then every write needs `Authorization: Bearer <token>`.
 A write is one SPARQL update text, applied under the app's write lock in two steps:
 
-1. on a scratch copy — an in-memory Oxigraph store bulk-loaded with the N-Quads dump of the live store (plus
-   its empty named graphs) — within `settings.query_timeout` (503 after that); the result is validated with
-   `graph.validate.validate_dataset`, and a non-conforming result is refused with 422 and the SHACL report
-   (Turtle, or JSON / text as negotiated), the live store untouched;
+1. on a scratch copy — an in-memory Oxigraph store loaded with the N-Quads dump of the live store (plus its
+   empty named graphs) — within `settings.query_timeout` (503 after that); the result is validated
+   incrementally (`graph.validate.validate_store` with the changes): only the focus nodes whose results the
+   changed quads can change — the quads an INSERT DATA / DELETE DATA / DROP GRAPH names
+   (server/write_changes.py), else the difference of the copy's dumps before and after. A non-conforming
+   result is refused with 422 and the SHACL report of those nodes (Turtle, or JSON / text as negotiated), the
+   live store untouched. Violations the store already had elsewhere do not block a write;
 2. then the same update runs on the live store, one Oxigraph transaction, still under the lock.
 
 The update therefore runs twice: functions such as NOW(), RAND(), UUID() or BNODE() may give the live store
@@ -26,12 +29,14 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Response, request
 
-from graph.store import EmbeddedStore
-from graph.validate import ValidationReport, validate_dataset
+from graph.shacl_incremental import changed_quads
+from graph.shacl_terms import TermMap, load_triples, ontology_missing
+from graph.validate import Changes, ValidationReport, load_ontology, validate_store
 from server.context import Runtime, runtime
-from server.execute import Deadline, QueryFailed, shared_executor
+from server.execute import Deadline, Engine, QueryFailed, shared_executor
 from server.guard import tokenize
 from server.negotiation import Format, NotAcceptable, Problem, choose
+from server.write_changes import operations, stated_changes
 
 REPORT_FORMATS = [
     Format("turtle", "text/turtle", "ttl"),
@@ -81,7 +86,7 @@ def check_iri(name: str, iri: str) -> str:
     return iri
 
 
-def _run(store: ox.Store, text: str, base_iri: str | None) -> None:
+def _run(store: Engine, text: str, base_iri: str | None) -> None:
     try:
         store.update(text, base_iri=base_iri)
     except SyntaxError as error:
@@ -97,8 +102,8 @@ class Transaction:
     rt: Runtime
 
     @property
-    def store(self) -> ox.Store:
-        """The live pyoxigraph store (read it freely; write only through `apply`)."""
+    def store(self) -> Engine:
+        """The live pyoxigraph store, or a remote store's view of it (read it freely; write only through `apply`)."""
         return self.rt.store.raw
 
     def has_graph(self, iri: str) -> bool:
@@ -106,14 +111,21 @@ class Transaction:
         return self.store.contains_named_graph(ox.NamedNode(iri))
 
     def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
-        scratch = EmbeddedStore(None, self.rt.settings.base)
-        scratch.raw.bulk_load(self.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
-        for graph in self.store.named_graphs():
-            scratch.raw.add_graph(graph)
+        stated = stated_changes(self.store, text, base_iri)
+        before = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
+        scratch = ox.Store()
+        scratch.bulk_extend(ox.parse(before, format=ox.RdfFormat.N_QUADS))  # keeps blank-node labels (bulk_load
+        for graph in self.store.named_graphs():  # renames them), so that the dumps compare quad by quad
+            scratch.add_graph(graph)
         deadline.check()
-        _run(scratch.raw, text, base_iri)
+        _run(scratch, text, base_iri)
         deadline.check()
-        return validate_dataset(scratch.dataset())
+        if stated is None:
+            stated = changed_quads(before, scratch.dump(format=ox.RdfFormat.N_QUADS) or b"")
+        if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the diff, so not a change
+            load_triples(scratch, TermMap(), load_ontology())
+        deadline.check()
+        return validate_store(scratch, engine="oxigraph", changes=Changes.of_quads(stated))
 
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
@@ -130,25 +142,6 @@ def transaction() -> Iterator[Transaction]:
     rt = runtime()
     with rt.write_lock:
         yield Transaction(rt)
-
-
-def _operations(text: str) -> Iterator[list[tuple[int, str, int]]]:
-    """The depth-0 tokens of each operation of an update: (token index, upper-cased word or text, start)."""
-    tokens = tokenize(text)
-    depth = 0
-    current: list[tuple[int, str, int]] = []
-    for index, token in enumerate(tokens):
-        if token.text == "}":
-            depth -= 1
-        if depth == 0:
-            if token.text == ";":
-                yield current
-                current = []
-                continue
-            current.append((index, token.keyword or token.text, token.start))
-        if token.text == "{":
-            depth += 1
-    yield current
 
 
 def _block_after(text: str, start: int) -> str:
@@ -178,7 +171,7 @@ def add_using(text: str, default: Sequence[str], named: Sequence[str]) -> str:
     clauses += [f"USING NAMED <{check_iri('using-named-graph-uri', g)}>" for g in named]
     using = " ".join(clauses) + " "
     edits: list[tuple[int, str]] = []
-    for operation in _operations(text):
+    for operation in operations(text):
         previous = ""
         for _, word, start in operation:
             if word in ("USING", "WITH"):

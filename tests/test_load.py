@@ -1,0 +1,142 @@
+"""`mgkg load FILE…`: formats by extension, graphs, throughput line, one-line errors, nothing written on bad input."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from rdflib import Dataset
+from virtuoso import oxigraph_endpoint
+
+from graph.cli import cli
+from graph.export import export
+from graph.store import EmbeddedStore
+
+BASE = "https://w3id.org/mgkg/"
+TRIPLE = '<https://w3id.org/mgkg/id/thing/{0}> <http://www.w3.org/2000/01/rdf-schema#label> "thing {0}"@en .\n'
+
+
+def mgkg(*args: str) -> Result:
+    """Run mgkg in-process (no config file, default base)."""
+    return CliRunner().invoke(cli, list(args), env={"MGKG_CONFIG": "", "MGKG_BASE": "", "MGKG_STORE": ""})
+
+
+def one_line_error(result: Result) -> str:
+    """Assert exit 2 and a single `mgkg: error:` line; return it."""
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mgkg: error: "), result.stderr
+    return lines[0]
+
+
+def quads_of(path: Path) -> dict[str, int]:
+    """Quads per named graph in the on-disk store at `path`."""
+    store = EmbeddedStore(path, read_only=True)
+    try:
+        counts: dict[str, int] = {}
+        for quad in store.raw:
+            counts[str(quad.graph_name)] = counts.get(str(quad.graph_name), 0) + 1
+        return counts
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    """A folder with one small file per format."""
+    (tmp_path / "a.nt").write_text("".join(TRIPLE.format(i) for i in range(30)))
+    (tmp_path / "b.ttl").write_text("@prefix t: <https://w3id.org/mgkg/id/thing/> .\nt:b a t:Kind .\n")
+    (tmp_path / "c.nq").write_text(
+        '<https://w3id.org/mgkg/id/thing/c> <http://e/p> "1" <https://w3id.org/mgkg/graph/quads> .\n'
+        '<https://w3id.org/mgkg/id/thing/c> <http://e/p> "2" .\n'
+    )
+    (tmp_path / "d.trig").write_text(
+        "<https://w3id.org/mgkg/graph/trig> { <https://w3id.org/mgkg/id/thing/d> <http://e/p> 1 . }\n"
+        "<https://w3id.org/mgkg/id/thing/d> <http://e/p> 2 .\n"
+    )
+    (tmp_path / "e.jsonld").write_text('{"@id": "https://w3id.org/mgkg/id/thing/e", "http://e/p": "x"}')
+    (tmp_path / "f.rdf").write_text(
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:e="http://e/"><rdf:Description rdf:about="https://w3id.org/mgkg/id/thing/f">'
+        "<e:p>y</e:p></rdf:Description></rdf:RDF>\n"
+    )
+    with gzip.open(tmp_path / "g.nt.gz", "wt") as handle:
+        handle.write("".join(TRIPLE.format(f"g{i}") for i in range(5)))
+    return tmp_path
+
+
+def test_every_format_loads_into_named_graphs(files: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    names = ["a.nt", "b.ttl", "c.nq", "d.trig", "e.jsonld", "f.rdf", "g.nt.gz"]
+    result = mgkg("--store", f"oxigraph:{store}", "load", *(str(files / n) for n in names))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("loaded 42 triples from 7 file(s) into oxigraph:")
+    assert result.stdout.rstrip().endswith("triples/s)")
+    graph = "<https://w3id.org/mgkg/graph/{}>".format
+    assert quads_of(store) == {
+        graph("a"): 30, graph("b"): 1, graph("quads"): 1, graph("c"): 1, graph("trig"): 1, graph("d"): 1,
+        graph("e"): 1, graph("f"): 1, graph("g"): 5,
+    }
+
+
+def test_graph_option_names_the_graph_of_triples(files: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    result = mgkg("--store", f"oxigraph:{store}", "load", "--graph", "https://example.org/g", str(files / "a.nt"),
+                  str(files / "c.nq"))
+    assert result.exit_code == 0, result.stderr
+    assert quads_of(store) == {"<https://example.org/g>": 31, "<https://w3id.org/mgkg/graph/quads>": 1}
+
+
+def test_a_syntax_error_names_file_line_and_column_and_writes_nothing(files: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert mgkg("--store", f"oxigraph:{store}", "load", str(files / "b.ttl")).exit_code == 0
+    bad = tmp_path / "bad.nt"
+    bad.write_text(TRIPLE.format(1) + '<http://e/s> <http://e/p> "open .\n')
+    line = one_line_error(mgkg("--store", f"oxigraph:{store}", "load", str(files / "a.nt"), str(bad)))
+    assert line.startswith(f"mgkg: error: {bad}:2:") and "N-Triples syntax error" in line
+    assert quads_of(store) == {"<https://w3id.org/mgkg/graph/b>": 1}
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("x.json", "{}", "unknown RDF format"),
+    ("missing.nt", None, "no such file"),
+    ("bad.nt.gz", "not gzip", "cannot read"),
+    ("bad.rdf", "<rdf:RDF", "RDF/XML syntax error"),
+])
+def test_bad_files_give_one_line(tmp_path: Path, name: str, content: str | None, message: str) -> None:
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    line = one_line_error(mgkg("--store", f"oxigraph:{tmp_path / 'store'}", "load", str(tmp_path / name)))
+    assert message in line and name in line
+
+
+def test_no_file_or_a_bad_graph_iri_gives_one_line(files: Path) -> None:
+    assert "at least one FILE" in one_line_error(mgkg("--store", "memory", "load"))
+    line = one_line_error(mgkg("--store", "memory", "load", "--graph", "not an iri", str(files / "a.nt")))
+    assert "not a usable graph IRI" in line
+
+
+def test_an_export_loads_back_to_the_same_graph(built: Dataset, store: EmbeddedStore, tmp_path: Path) -> None:
+    dump = tmp_path / "mgkg.trig"
+    dump.write_bytes(export(built, "trig"))
+    result = mgkg("--store", f"oxigraph:{tmp_path / 'store'}", "load", str(dump))
+    assert result.exit_code == 0, result.stderr
+    reopened = EmbeddedStore(tmp_path / "store", read_only=True)
+    try:  # the same bytes as the built store's export (a store keeps decimals by value: "20.0" is "20")
+        assert export(reopened.dataset(), "trig") == export(store.dataset(), "trig")
+    finally:
+        reopened.close()
+
+
+def test_load_into_a_remote_store(files: Path) -> None:
+    with oxigraph_endpoint() as endpoint:
+        spec = f"sparql:{endpoint.url}"
+        result = mgkg("--store", spec, "load", str(files / "a.nt"), str(files / "d.trig"))
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.startswith(f"loaded 32 triples from 2 file(s) into {spec}")
+        assert len(endpoint.store) == 32
+        line = one_line_error(mgkg("--store", spec, "load", "--graph", "https://example.org/g", str(files / "b.ttl")))
+        assert "named graphs only" in line and "https://example.org/g" in line
+        assert len(endpoint.store) == 32
