@@ -44,7 +44,9 @@ class Main(click.Group):
 @click.option("--config", type=click.Path(dir_okay=False), help="Config file (default mgkg.toml if present).")
 @click.option("--base", help="Base IRI of data and graph IRIs [https://w3id.org/mgkg/].")
 @click.option("--data-dir", help="Where the built store lives [./data].")
-@click.option("--store", help="Store spec: memory | oxigraph:PATH | sparql:QUERY_URL[;UPDATE_URL] [oxigraph:<data-dir>/store].")
+@click.option(
+    "--store", help="Store spec: memory | oxigraph:PATH | sparql:QUERY_URL[;UPDATE_URL] [oxigraph:<data-dir>/store]."
+)
 @click.version_option(package_name="mgkg")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, base: str | None, data_dir: str | None, store: str | None) -> None:

@@ -2,8 +2,11 @@
 
 `engine="oxigraph"` runs the shapes compiled to SPARQL (graph/shacl_compile.py) in Oxigraph
 (graph/shacl_oxigraph.py); `engine="pyshacl"` runs pySHACL over rdflib. `engine="auto"` (the default) takes
-Oxigraph when it compiles the shapes and loads the data, and pySHACL otherwise (shapes with a feature the
-compiler refuses, IRIs Oxigraph does not accept). Both give the same ValidationReport (graph/shacl_report.py).
+Oxigraph when it compiles the shapes and takes the data as rdflib has it, and pySHACL otherwise: shapes with
+a feature the compiler refuses, IRIs Oxigraph does not accept, literals it would store otherwise (derived
+integer types, ill-typed literals: graph/shacl_terms.py). Both give the same ValidationReport
+(graph/shacl_report.py). `validate_store` validates a pyoxigraph store in place, in full or — given the
+changes an update made — incrementally (graph/shacl_incremental.py).
 """
 
 from __future__ import annotations

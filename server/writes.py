@@ -3,13 +3,14 @@
 Writes are off unless `settings.update_token` is set; then every write needs `Authorization: Bearer <token>`.
 A write is one SPARQL update text, applied under the app's write lock in two steps:
 
-1. on a scratch copy — an in-memory Oxigraph store loaded with the N-Quads dump of the live store (plus its
-   empty named graphs) — within `settings.query_timeout` (503 after that); the result is validated
-   incrementally (`graph.validate.validate_store` with the changes): only the focus nodes whose results the
-   changed quads can change — the quads an INSERT DATA / DELETE DATA / DROP GRAPH names
-   (server/write_changes.py), else the difference of the copy's dumps before and after. A non-conforming
-   result is refused with 422 and the SHACL report of those nodes (Turtle, or JSON / text as negotiated), the
-   live store untouched. Violations the store already had elsewhere do not block a write;
+1. on a scratch copy — a RocksDB checkpoint of a live store on disk, else an in-memory Oxigraph store loaded
+   with the N-Quads dump of the live store (plus its empty named graphs) — within `settings.query_timeout`
+   (503 after that); the result is validated incrementally (`graph.validate.validate_store` with the
+   changes): only the focus nodes whose results the changed quads can change — the quads an INSERT DATA /
+   DELETE DATA / DROP GRAPH names (server/write_changes.py), else the difference of the dumps before and
+   after. A non-conforming result is refused with 422 and the SHACL report of those nodes (Turtle, or JSON /
+   text as negotiated), the live store untouched. Violations the store already had elsewhere do not block a
+   write;
 2. then the same update runs on the live store, one Oxigraph transaction, still under the lock.
 
 The update therefore runs twice: functions such as NOW(), RAND(), UUID() or BNODE() may give the live store
@@ -20,11 +21,15 @@ named graphs that queries see): use GRAPH ?g { … }, USING, WITH or the using-g
 
 from __future__ import annotations
 
+import gc
 import hmac
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Response, request
@@ -110,22 +115,44 @@ class Transaction:
         """Whether the live store has a named graph `iri` (possibly empty)."""
         return self.store.contains_named_graph(ox.NamedNode(iri))
 
-    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
-        stated = stated_changes(self.store, text, base_iri)
+    @contextmanager
+    def _copy(self) -> Iterator[tuple[ox.Store, bytes | None]]:
+        """A scratch copy of the live store, and the live store's N-Quads dump when making the copy took one.
+
+        A store on disk is copied as a RocksDB checkpoint next to it (hard links: milliseconds, whatever its
+        size); any other in memory, from its dump — parsed quad by quad, as bulk_load would rename blank nodes
+        and the dumps before and after could no longer be compared quad by quad.
+        """
+        path = getattr(self.rt.store, "path", None)
+        if isinstance(self.store, ox.Store) and path is not None:
+            folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(path).parent))
+            try:
+                self.store.backup(str(folder / "store"))
+                yield ox.Store(str(folder / "store")), None
+            finally:
+                gc.collect()  # the checkpoint closes with the last reference to its store
+                shutil.rmtree(folder, ignore_errors=True)
+            return
         before = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
         scratch = ox.Store()
-        scratch.bulk_extend(ox.parse(before, format=ox.RdfFormat.N_QUADS))  # keeps blank-node labels (bulk_load
-        for graph in self.store.named_graphs():  # renames them), so that the dumps compare quad by quad
+        scratch.bulk_extend(ox.parse(before, format=ox.RdfFormat.N_QUADS))
+        for graph in self.store.named_graphs():
             scratch.add_graph(graph)
-        deadline.check()
-        _run(scratch, text, base_iri)
-        deadline.check()
-        if stated is None:
-            stated = changed_quads(before, scratch.dump(format=ox.RdfFormat.N_QUADS) or b"")
-        if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the diff, so not a change
-            load_triples(scratch, TermMap(), load_ontology())
-        deadline.check()
-        return validate_store(scratch, engine="oxigraph", changes=Changes.of_quads(stated))
+        yield scratch, before
+
+    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
+        stated = stated_changes(self.store, text, base_iri)
+        with self._copy() as (scratch, before):
+            deadline.check()
+            _run(scratch, text, base_iri)
+            deadline.check()
+            if stated is None:
+                before = before if before is not None else self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
+                stated = changed_quads(before, scratch.dump(format=ox.RdfFormat.N_QUADS) or b"")
+            if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the diff, so not a change
+                load_triples(scratch, TermMap(), load_ontology())
+            deadline.check()
+            return validate_store(scratch, engine="oxigraph", changes=Changes.of_quads(stated))
 
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""

@@ -10,6 +10,7 @@ and the write path's use of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -332,3 +333,17 @@ def test_a_write_is_judged_by_the_nodes_it_touches(client: tuple[FlaskClient, Em
     assert post(app, where) == 204  # compared before and after: only the comment changed
     unlabel = PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{project}> rdfs:label ?l }} }}"
     assert post(app, unlabel) == 422
+
+
+def test_a_store_on_disk_is_copied_as_a_checkpoint_and_cleaned_up(built: Dataset, tmp_path: Path) -> None:
+    store = open_store(f"oxigraph:{tmp_path / 'store'}")
+    assert isinstance(store, EmbeddedStore)
+    store.replace(built)
+    app = create_app(Settings(store="memory", update_token=TOKEN), store).test_client()
+    project = "https://w3id.org/mgkg/id/project/youth-social-participation-montenegro"
+    assert post(app, PREFIXES + f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{project}> rdfs:comment "on disk" }} }}') == 204
+    assert post(app, PREFIXES + f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{project}> mgkg:budget <{project}> }} }}") == 422
+    assert post(app, PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{project}> rdfs:label ?l }} }}") == 422
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+    assert store.raw.query(f'ASK {{ <{project}> ?p "on disk" }}', use_default_graph_as_union=True)
+    store.close()
