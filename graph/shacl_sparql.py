@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Iterator
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
@@ -286,8 +286,3 @@ def _check_regex(regex: str, shape: Node) -> None:
 def value_parameters(shapes: Graph, shape: Node) -> list[tuple[URIRef, Node]]:
     """(parameter, value) of each value-node constraint of `shape`, in a fixed order."""
     return [(p, value) for p in VALUE_PARAMETERS for value in sorted(shapes.objects(shape, p), key=str)]
-
-
-def is_blank(node: Node) -> bool:
-    """Whether `node` is a blank node."""
-    return isinstance(node, BNode)

@@ -21,7 +21,6 @@ named graphs that queries see): use GRAPH ?g { … }, USING, WITH or the using-g
 
 from __future__ import annotations
 
-import gc
 import hmac
 import re
 import shutil
@@ -115,34 +114,37 @@ class Transaction:
         """Whether the live store has a named graph `iri` (possibly empty)."""
         return self.store.contains_named_graph(ox.NamedNode(iri))
 
-    @contextmanager
-    def _copy(self) -> Iterator[tuple[ox.Store, bytes | None]]:
-        """A scratch copy of the live store, and the live store's N-Quads dump when making the copy took one.
+    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
+        """Run the update on a scratch copy of the live store and validate what it changed.
 
         A store on disk is copied as a RocksDB checkpoint next to it (hard links: milliseconds, whatever its
         size); any other in memory, from its dump — parsed quad by quad, as bulk_load would rename blank nodes
         and the dumps before and after could no longer be compared quad by quad.
         """
-        path = getattr(self.rt.store, "path", None)
-        if isinstance(self.store, ox.Store) and path is not None:
-            folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(path).parent))
-            try:
-                self.store.backup(str(folder / "store"))
-                yield ox.Store(str(folder / "store")), None
-            finally:
-                gc.collect()  # the checkpoint closes with the last reference to its store
-                shutil.rmtree(folder, ignore_errors=True)
-            return
-        before = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
-        scratch = ox.Store()
-        scratch.bulk_extend(ox.parse(before, format=ox.RdfFormat.N_QUADS))
-        for graph in self.store.named_graphs():
-            scratch.add_graph(graph)
-        yield scratch, before
-
-    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
         stated = stated_changes(self.store, text, base_iri)
-        with self._copy() as (scratch, before):
+        path = getattr(self.rt.store, "path", None)
+        if not isinstance(self.store, ox.Store) or path is None:
+            return self._validate_copy(text, base_iri, deadline, stated, None)
+        folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(path).parent))
+        try:
+            return self._validate_copy(text, base_iri, deadline, stated, folder / "store")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _validate_copy(
+        self, text: str, base_iri: str | None, deadline: Deadline, stated: list[ox.Quad] | None, checkpoint: Path | None
+    ) -> ValidationReport:
+        before = None
+        if checkpoint is not None:
+            self.store.backup(str(checkpoint))  # type: ignore[union-attr]
+            scratch = ox.Store(str(checkpoint))
+        else:
+            before = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
+            scratch = ox.Store()
+            scratch.bulk_extend(ox.parse(before, format=ox.RdfFormat.N_QUADS))
+            for graph in self.store.named_graphs():
+                scratch.add_graph(graph)
+        try:
             deadline.check()
             _run(scratch, text, base_iri)
             deadline.check()
@@ -153,6 +155,8 @@ class Transaction:
                 load_triples(scratch, TermMap(), load_ontology())
             deadline.check()
             return validate_store(scratch, engine="oxigraph", changes=Changes.of_quads(stated))
+        finally:
+            del scratch  # closes a checkpoint before its folder goes
 
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
