@@ -74,3 +74,4 @@ conformance: install
 # Overhead of HTTP vs the store, and throughput with 1/4/16 clients (printed, never asserted).
 bench: install
 	$(BIN)/python -m server.bench
+	$(BIN)/python benchmarks/validate.py
