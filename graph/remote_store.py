@@ -60,7 +60,7 @@ from graph.sparql_text import (
     with_dataset,
     with_prologue,
 )
-from graph.store import StoreError
+from graph.store import StoreError, dataset_from_nquads
 
 NOTHING = "urn:mgkg:no-graph"
 """Named in the protocol's dataset where a list must be empty (the protocol cannot send an empty list)."""
@@ -270,11 +270,7 @@ class RemoteStore:
 
     def dataset(self) -> Dataset:
         """An in-memory copy of every quad of mgkg's graphs (read a page at a time)."""
-        copy = Dataset()
-        for prefix, iri in self.namespaces.items():
-            copy.bind(prefix, iri, override=True, replace=True)
-        copy.parse(data=self.raw.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
-        return copy
+        return dataset_from_nquads(self.raw.dump(format=ox.RdfFormat.N_QUADS), self.namespaces.items())
 
     def __len__(self) -> int:
         """Number of quads in mgkg's graphs."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -103,11 +103,7 @@ class EmbeddedStore:
 
     def dataset(self) -> Dataset:
         """An in-memory rdflib Dataset with every quad of the store."""
-        copy = Dataset()
-        for prefix, iri in self.rdflib.namespaces():
-            copy.bind(prefix, iri, override=True, replace=True)
-        copy.parse(data=self.raw.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
-        return copy
+        return dataset_from_nquads(self.raw.dump(format=ox.RdfFormat.N_QUADS), self.rdflib.namespaces())
 
     def __len__(self) -> int:
         """Number of quads in the store."""
@@ -119,6 +115,15 @@ class EmbeddedStore:
             self.raw.flush()
         del self.rdflib, self.raw
         gc.collect()  # the RocksDB lock goes with the last reference to the pyoxigraph store
+
+
+def dataset_from_nquads(data: bytes | None, namespaces: Iterable[tuple[str, Any]]) -> Dataset:
+    """An in-memory rdflib Dataset parsed from N-Quads, with the given prefixes bound."""
+    copy = Dataset()
+    for prefix, iri in namespaces:
+        copy.bind(prefix, iri, override=True, replace=True)
+    copy.parse(data=data or b"", format="nquads")
+    return copy
 
 
 def open_store(spec: str, base: str = DEFAULT_BASE, read_only: bool = False) -> EmbeddedStore | RemoteStore:
