@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rdflib import Dataset, Graph
@@ -59,3 +60,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise DataFileError(f"{path}: cannot write: {error.strerror}") from None
+
+
+def read_tsv(path: Path, error: type[Exception]) -> tuple[list[str], Iterator[list[str]]]:
+    """The stripped header and the row reader of a tab-separated file; `error` ("file: cannot read") if unreadable."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read: {problem}") from None
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [h.strip() for h in next(reader, [])], reader

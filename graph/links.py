@@ -15,7 +15,6 @@ says what it was derived from and when it was last written (dcterms:modified).
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 from rdflib.term import Node
 
 from graph.export import export
-from graph.files import DataFileError, write_atomic
+from graph.files import DataFileError, read_tsv, write_atomic
 from graph.namespaces import DEFAULT_BASE, MGKG, graph_iri, prefixes
 from graph.store import Store
 
@@ -135,13 +134,8 @@ def record_prefix(subject: URIRef) -> str:
 
 def read_reference(path: Path) -> list[ReferenceRow]:
     """The rows of a reference list (tab-separated, header `entity scheme identifier iri status note`)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise LinkError(f"{path}: cannot read: {error}") from None
-    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, [])
-    if tuple(h.strip() for h in header) != COLUMNS:
+    header, reader = read_tsv(path, LinkError)
+    if tuple(header) != COLUMNS:
         raise LinkError(f"{path}:1: expected the tab-separated header {' '.join(COLUMNS)}")
     rows = []
     for number, fields in enumerate(reader, start=2):

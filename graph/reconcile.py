@@ -17,7 +17,6 @@ from, the score and evidence, the date and the reviewer.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS, SKOS
 from rdflib.term import Node
 
+from graph.files import read_tsv
 from graph.links import (
     HEADER,
     LINK_PREDICATES,
@@ -266,12 +266,7 @@ class Accepted:
 
 def read_review(path: Path) -> list[Accepted]:
     """The accepted rows of a review file; LinkError ("file:line: ...") for anything malformed."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise LinkError(f"{path}: cannot read: {error}") from None
-    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = [h.strip() for h in next(reader, [])]
+    header, reader = read_tsv(path, LinkError)
     if sorted(header) != sorted(REVIEW_COLUMNS):
         raise LinkError(f"{path}:1: expected the columns {' '.join(REVIEW_COLUMNS)}")
     accepted = []
