@@ -81,8 +81,9 @@ def build(ctx: click.Context, sources: str | None) -> None:
         if more > 0:
             click.echo(f"… and {more} more (run `mgkg validate` on the sources for all)", err=True)
         fail(f"the graph does not conform: {len(error.located)} violations; nothing was written", 1)
+    quads = sum(1 for _ in dataset.quads((None, None, None, None)))
     click.echo(
-        f"built {len(dataset)} quads in {len(list(dataset.graphs())) - 1} graphs into {settings.store_spec} "
+        f"built {quads} quads in {len(list(dataset.graphs())) - 1} graphs into {settings.store_spec} "
         f"({len(report.warnings)} warnings, {len(report.infos)} infos)"
     )
 
