@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 SOURCES := $(wildcard graph/sources/*.ttl ontology/*.ttl shapes/*.ttl)
@@ -54,7 +54,7 @@ virtuoso-deps:
 	  echo "make: could not install virtuoso-opensource-7: the Virtuoso tests will be skipped"; }
 
 lint: install
-	$(BIN)/ruff check graph server tests
+	$(BIN)/ruff check graph server tests benchmarks
 	$(BIN)/mypy
 
 test: install browser-deps virtuoso-deps lint
@@ -65,6 +65,8 @@ clean:
 
 # W3C conformance: SPARQL 1.1 Protocol + Graph Store, then the query/update suites (offline copy in $(W3C)).
 W3C ?= ../shared/w3c-tests
+# Benchmark sizes in triples (make bench SIZES=10000,100000 for a shorter run).
+SIZES ?= 10000,100000,1000000
 conformance: install
 	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_protocol.py --flask-app 'tests.test_w3c:conformance_app()' \
 	  --endpoint http://localhost/sparql --gsp http://localhost/rdf-graphs
@@ -73,5 +75,5 @@ conformance: install
 
 # Overhead of HTTP vs the store, and throughput with 1/4/16 clients (printed, never asserted).
 bench: install
-	$(BIN)/python -m server.bench
-	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
+	$(BIN)/python -m benchmarks.validate --sizes $(SIZES)

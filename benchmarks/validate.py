@@ -1,6 +1,6 @@
 """Benchmark SHACL validation: pySHACL vs the Oxigraph engine, full and incremental, on synthetic data.
 
-    .venv/bin/python benchmarks/validate.py [--sizes 10000,100000,1000000] [--pyshacl-max 100000] [--runs 20]
+    .venv/bin/python -m benchmarks.validate [--sizes 10000,100000,1000000] [--pyshacl-max 100000] [--runs 20]
 
 For each size, `mgkg synth` data of about that many triples (and the ontology) is validated in full by
 pySHACL (rdflib Dataset, as `mgkg validate --engine pyshacl`; only up to --pyshacl-max triples, larger sizes
@@ -24,15 +24,11 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from rdflib import Dataset
 
+from benchmarks.workload import M, synthetic
 from graph.shacl_incremental import Changes
 from graph.shacl_terms import TermMap, load_triples
-from graph.synth import Synthesizer
-from graph.synth_cli import write
 from graph.validate import ValidationReport, load_ontology, validate_dataset, validate_store
 
-TRIPLES_PER_PROJECT = 29.8
-"""About how many triples `mgkg synth` makes per project (1,001,398 for 33,600 projects)."""
-M = "https://w3id.org/mgkg/ontology#"
 T = TypeVar("T")
 
 
@@ -41,13 +37,6 @@ def timed(run: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[float, T]:
     start = time.perf_counter()
     result = run(*args, **kwargs)
     return time.perf_counter() - start, result
-
-
-def synthetic(folder: Path, triples: int) -> Path:
-    """An N-Quads file of about `triples` synthetic triples."""
-    path = folder / f"synth-{triples}.nq"
-    write(Synthesizer(max(1, round(triples / TRIPLES_PER_PROJECT)), 0), path)
-    return path
 
 
 def oxigraph_store(path: Path) -> ox.Store:
@@ -139,7 +128,7 @@ def main() -> None:
     print("  ".join(f"{c:>10}" for c in columns) + f"  {'ratio':>7}  {'load s':>7}  results")
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
-            path = synthetic(Path(folder), size)
+            path, _ = synthetic(Path(folder), size)
             load, store = timed(oxigraph_store, path)
             fast_s, fast = timed(validate_store, store, engine="oxigraph")
             quads = len(store)

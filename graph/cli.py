@@ -21,9 +21,9 @@ from graph.link_cli import enrich, link
 from graph.load_cli import load
 from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
 from graph.stats import compute_stats
-from graph.store import StoreError
+from graph.store import EmbeddedStore, StoreError
 from graph.synth_cli import synth
-from graph.validate import ENGINES, Engine, ValidationReport, validate_dataset
+from graph.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
 
 ERRORS = (
     BuildError, ConfigError, ExportError, StoreError, ParameterError, QueryFileError, DataFileError,
@@ -101,12 +101,18 @@ def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: Engine)
         if files:
             step("read files")
             dataset: Dataset = read_data_files([Path(f) for f in files])
+            step("validate")
+            report: ValidationReport = validate_dataset(dataset, engine=engine)
         else:
             store = open_built(settings)
-            dataset = store.dataset()
+            if isinstance(store, EmbeddedStore):
+                step("validate")
+                report = validate_store(store.raw, engine=engine)
+            else:
+                dataset = store.dataset()
+                step("validate")
+                report = validate_dataset(dataset, engine=engine)
             store.close()
-        step("validate")
-        report: ValidationReport = validate_dataset(dataset, engine=engine)
     click.echo(report.serialize(fmt), nl=False)
     sys.exit(0 if report.conforms else 1)
 

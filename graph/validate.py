@@ -208,7 +208,7 @@ def validate_store(store: ox.Store, engine: Engine = "auto", changes: Changes | 
         compile_shapes(shapes)
         if changes is not None:
             return validate_changes(store, changes, shapes)
-        return run_compiled(store, shapes)
+        return run_compiled(_with_ontology(store), shapes)
 
     def slow() -> ValidationReport:
         if changes is not None:
@@ -218,6 +218,16 @@ def validate_store(store: ox.Store, engine: Engine = "auto", changes: Changes | 
         return validate_dataset(copy, engine="pyshacl")
 
     return _engine(engine, fast, slow)
+
+
+def _with_ontology(store: ox.Store) -> ox.Store:
+    """The store itself when it holds the ontology, else an in-memory copy with the ontology added."""
+    if not ontology_missing(store):
+        return store
+    copy = ox.Store()
+    copy.bulk_extend(store)
+    load_triples(copy, TermMap(), _cached(resources.ontology_files()))
+    return copy
 
 
 def _has_ontology(graph: Graph) -> bool:

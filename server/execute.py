@@ -68,42 +68,69 @@ class Limits:
 
 
 class Deadline:
-    """When a piece of work must stop: a time limit, or earlier when `cancelled` is set."""
+    """When a piece of work must stop: a time limit, or earlier when cancelled."""
 
     def __init__(self, seconds: float) -> None:
         """Expire `seconds` from now."""
         self.end = time.monotonic() + seconds
-        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Make the next check fail."""
+        self.end = 0.0
 
     def check(self) -> None:
         """Raise TimeoutError when the time is up or the work was cancelled."""
-        if self.cancelled.is_set() or time.monotonic() > self.end:
+        if time.monotonic() > self.end:
             raise TimeoutError
 
 
 def _limited(items: Iterable[object], limits: Limits, deadline: Deadline) -> tuple[list[object], bool]:
     rows: list[object] = []
+    check, limit, append = deadline.check, limits.max_rows, rows.append
     for item in items:
-        deadline.check()
-        if len(rows) == limits.max_rows:
+        check()
+        if len(rows) == limit:
             return rows, True
-        rows.append(item)
+        append(item)
     return rows, False
 
 
-def _json_term(term: object) -> dict[str, str]:
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_quoted = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _json_term(term: object) -> str:
+    """One RDF term as a SPARQL results JSON object (text)."""
     if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
+        return '{"type":"uri","value":' + _quoted(term.value) + "}"
     if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
+        return '{"type":"bnode","value":' + _quoted(term.value) + "}"
     if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
+        value = '{"type":"literal","value":' + _quoted(term.value)
         if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": str(term)}
+            return value + ',"xml:lang":' + _quoted(term.language) + "}"
+        datatype = term.datatype.value
+        return value + "}" if datatype == _XSD_STRING else value + ',"datatype":' + _quoted(datatype) + "}"
+    return '{"type":"triple","value":' + _quoted(str(term)) + "}"
+
+
+def _json_solutions(names: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """SPARQL results JSON, written as text directly: each distinct term is encoded once."""
+    keys = [_quoted(n) + ":" for n in names]
+    encoded: dict[object, str] = {}
+    bindings = []
+    for row in rows:
+        parts = []
+        for key, term in zip(keys, row, strict=True):
+            if term is None:
+                continue
+            text = encoded.get(term)
+            if text is None:
+                text = encoded[term] = _json_term(term)
+            parts.append(key + text)
+        bindings.append("{" + ",".join(parts) + "}")
+    head = json.dumps({"vars": list(names)})
+    return ('{"head":' + head + ',"results":{"bindings":[' + ",".join(bindings) + "]}}").encode()
 
 
 def _xml_term(term: object) -> str:
@@ -131,8 +158,7 @@ def _csv_term(term: object) -> str:
 def serialize_solutions(names: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> bytes:
     """SELECT rows in SPARQL results JSON, XML, CSV or TSV."""
     if fmt == "json":
-        bindings = [{n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None} for row in rows]
-        return json.dumps({"head": {"vars": list(names)}, "results": {"bindings": bindings}}).encode()
+        return _json_solutions(names, rows)
     if fmt == "xml":
         head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
         body = "".join(
@@ -201,7 +227,7 @@ def _evaluate(
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
             rows, cut = _limited(
-                ([solution[i] for i in range(len(names))] for solution in result), limits, deadline
+                (tuple(solution) for solution in result), limits, deadline
             )
             body = serialize_solutions(names, rows, result_format)  # type: ignore[arg-type]
             return Answer(body, "solutions", len(rows), cut)
@@ -228,7 +254,7 @@ class Executor:
         try:
             return future.result(timeout=timeout)
         except (FutureTimeout, TimeoutError):
-            deadline.cancelled.set()
+            deadline.cancel()
             raise QueryFailed(f"{what} timed out after {timeout:g} s", 503) from None
 
     def run(

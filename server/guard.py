@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -220,7 +221,16 @@ def _located(tree: list[Call], tokens: list[Call]) -> list[Call]:
 
 
 def inspect(text: str, *, is_update: bool = False, base: str | None = None) -> Findings:
-    """SERVICE/LOAD targets, FROM/USING IRIs, WITH and the query form; Problem(400) if it cannot be checked."""
+    """SERVICE/LOAD targets, FROM/USING IRIs, WITH and the query form; Problem(400) if it cannot be checked.
+
+    Findings are remembered per (text, is_update, base): a named query or a repeated query is read once.
+    """
+    found = _inspect(text, is_update, base)
+    return replace(found, calls=list(found.calls), datasets=list(found.datasets))
+
+
+@lru_cache(maxsize=512)
+def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
     tokens = tokenize(text)
     found = _scan(tokens, base)
     keywords = {t.start for t in tokens if t.keyword in ("SERVICE", "LOAD")}

@@ -8,11 +8,13 @@ application/json — never as a traceback.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Request, Response, request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "application/trig")
 """Media types answered with `; charset=utf-8`."""
@@ -86,17 +88,28 @@ class Problem(Exception):
         return problem_response(str(self), self.status, self.headers)
 
 
-def _by_name(offered: list[Format], names: tuple[str, ...]) -> Format | None:
+def _by_name(offered: Sequence[Format], names: tuple[str, ...]) -> Format | None:
     return next((f for name in names for f in offered if f.name == name), None)
 
 
 def accepted(request: Request) -> MIMEAccept:
     """The request's Accept header without media-type parameters (q kept): `text/turtle; charset=utf-8` matches."""
-    return MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in request.accept_mimetypes])
+    return _accepted(request.headers.get("Accept", ""))
+
+
+@lru_cache(maxsize=256)
+def _accepted(header: str) -> MIMEAccept:
+    parsed = parse_accept_header(header, MIMEAccept)
+    return MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in parsed])
 
 
 def choose(request: Request, offered: list[Format], parameter: str | None = None) -> Format:
     """The format named by `parameter` (short name or media type), else the best Accept match, else default."""
+    return _choose(request.headers.get("Accept", ""), tuple(offered), parameter)
+
+
+@lru_cache(maxsize=512)
+def _choose(header: str, offered: tuple[Format, ...], parameter: str | None) -> Format:
     if parameter:
         wanted = ALIASES.get(parameter.lower(), parameter.lower())
         found = _by_name(offered, (wanted, *EXTRA_TYPES.get(wanted, ())))
@@ -108,7 +121,7 @@ def choose(request: Request, offered: list[Format], parameter: str | None = None
                 f"format {parameter!r} is not offered here: use one of {', '.join(f.name for f in offered)}"
             )
         return found
-    accept = accepted(request)
+    accept = _accepted(header)
     if not accept:
         return offered[0]
     candidates = [fmt.media_type for fmt in offered]

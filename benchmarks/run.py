@@ -1,0 +1,90 @@
+"""`make bench`: mgkg side by side with rdflib's Memory store and raw pyoxigraph, at several sizes, in one run.
+
+    .venv/bin/python -m benchmarks.run [--sizes 10000,100000,1000000] [--out benchmarks/results.md]
+                                       [--chart benchmarks/results.png] [--runs 20] [--budget 10]
+
+For each size: synthetic data (`mgkg synth`, plus the ontology), then each system measured in a fresh
+process (benchmarks/systems.py) — load, validation, every named query's p50/p95, point lookups per second,
+peak RSS. The report (benchmarks/report.py) puts them side by side with the ratios the targets are about.
+Timings are wall-clock on this machine; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import write_chart, write_report
+from benchmarks.workload import peak_rss_mb, synthetic, wait_with_rusage
+
+SYSTEMS = ("oxigraph", "mgkg", "rdflib")
+
+
+def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[str, Any]:
+    """Run one system in its own process; its figures with the process's peak RSS (MB) and wall time."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.systems", system, str(data), out.name, "--triples", str(triples),
+             *options]
+        )
+        code, usage = wait_with_rusage(process.pid)
+        process.returncode = code
+        if code != 0:
+            raise SystemExit(f"benchmark of {system} at {triples:,} triples failed (exit {code})")
+        figures: dict[str, Any] = json.loads(Path(out.name).read_text(encoding="utf-8"))
+    figures["rss_mb"] = peak_rss_mb(usage)
+    figures["wall_s"] = time.perf_counter() - start
+    return figures
+
+
+def main() -> None:
+    """Measure every system at every size, then write the report and the chart."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="Triples, comma-separated.")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="Systems, comma-separated.")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results.md"))
+    parser.add_argument("--chart", type=Path, default=Path("benchmarks/results.png"))
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"), help="Raw figures.")
+    parser.add_argument("--data", type=Path, help="Keep the synthetic files here (default: a temporary folder).")
+    parser.add_argument("--runs", default="20")
+    parser.add_argument("--budget", default="10")
+    parser.add_argument("--seconds", default="3")
+    parser.add_argument("--pyshacl-max", default="100000")
+    parser.add_argument("--limit", default="120", help="Seconds before an rdflib query run is cut off.")
+    parser.add_argument("--merge", action="store_true",
+                        help="Keep the figures of --json for systems and sizes not measured in this run.")
+    args = parser.parse_args()
+    options = ["--runs", args.runs, "--budget", args.budget, "--seconds", args.seconds,
+               "--pyshacl-max", args.pyshacl_max, "--limit", args.limit]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    systems = args.systems.split(",")
+    results: dict[str, Any] = {"sizes": {}}
+    if args.merge and args.json.exists():
+        results = json.loads(args.json.read_text(encoding="utf-8"))
+    results["started"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    with tempfile.TemporaryDirectory(prefix="mgkg-bench-") as scratch:
+        folder = args.data or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        for size in sizes:
+            data, synth_s = synthetic(folder, size)
+            entry: dict[str, Any] = results["sizes"].get(str(size), {})
+            entry.update({"bytes": data.stat().st_size}, **({"synth_s": synth_s} if synth_s else {}))
+            for system in systems:
+                print(f"bench: {system} at {size:,} triples …", file=sys.stderr, flush=True)
+                entry[system] = measure(system, data, size, options)
+            results["sizes"][str(size)] = entry
+            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")  # partial results survive
+    write_report(results, args.out, args.chart)
+    write_chart(results, args.chart)
+    print(f"bench: wrote {args.out}, {args.chart} and {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

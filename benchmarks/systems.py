@@ -1,0 +1,222 @@
+"""The three systems `make bench` compares; each runs in a process of its own, so its peak RSS is its own.
+
+    python -m benchmarks.systems SYSTEM DATA.nq WORKDIR OUT.json [--runs N] [--budget S] [--pyshacl-max N]
+
+- rdflib:   rdflib's Memory store (a Dataset, union default graph), its SPARQL engine, pySHACL: the naive
+            baseline. Each query run can be cut off after --limit seconds (SIGALRM; the engine is Python).
+- oxigraph: raw pyoxigraph: an on-disk Store, its bulk loader, queries serialized to SPARQL JSON by
+            Oxigraph's own serializer: the limit of the engine mgkg is built on.
+- mgkg:     mgkg itself: `mgkg load` and `mgkg validate` as commands, named queries through the store
+            (graph.named_queries.run_query, as `mgkg query` runs them) and through HTTP (`mgkg serve` in a
+            process of its own, GET /queries/NAME answered in SPARQL JSON), and point lookups over HTTP from
+            1, 4 and 16 client processes. Its peak RSS is the server's, after all of that.
+
+A named query's time is evaluation plus serialization of every row as SPARQL results JSON, on each
+system. The server runs with a row limit and timeout above anything the bench asks, so all systems do
+the same work. Nothing is asserted: the numbers go to benchmarks/run.py, which writes the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from benchmarks.clients import Server, http_query, lookups_per_second
+from benchmarks.workload import (
+    LOOKUP,
+    Timing,
+    cases,
+    lookup_subjects,
+    peak_rss_mb,
+    queries,
+    repeat,
+    wait_with_rusage,
+)
+
+MGKG = str(Path(sys.executable).with_name("mgkg"))
+
+
+class Limit(Exception):
+    """A run took longer than --limit seconds."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise Limit in the main thread after `seconds` (pure-Python work only: rdflib's engine)."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise Limit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed(action: Callable[[], object]) -> float:
+    """Seconds `action()` took."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def rate(action: Callable[[str], object], subjects: list[str], seconds: float) -> float:
+    """Point lookups per second made by this thread for `seconds`."""
+    count, stop = 0, time.monotonic() + seconds
+    while time.monotonic() < stop:
+        action(subjects[count % len(subjects)])
+        count += 1
+    return count / seconds
+
+
+def run_rdflib(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """rdflib Memory store: parse, pySHACL (up to --pyshacl-max), each query, lookups."""
+    from rdflib import Dataset
+
+    from graph.validate import validate_dataset
+
+    del work
+    dataset = Dataset(store="Memory", default_union=True)
+    out: dict[str, Any] = {"load_s": timed(lambda: dataset.parse(data, format="nquads"))}
+    if args.triples <= args.pyshacl_max:
+        out["validate_s"] = timed(lambda: validate_dataset(dataset, engine="pyshacl"))
+    out["queries"] = {}
+    for case in cases(data):
+        named = queries()[case.name]
+        bindings = named.bind(case.values)
+
+        def run(text: str = named.text, bound: dict[str, Any] = bindings) -> object:
+            return dataset.query(text, initBindings=bound).serialize(format="json")
+
+        try:
+            with time_limit(args.limit):
+                timing = repeat(run, args.runs, args.budget)
+        except Limit:
+            timing = Timing([], timed_out=True)
+        out["queries"][case.name] = {**timing.summary(), "aggregate": case.aggregate}
+    subjects = lookup_subjects(data)
+    out["lookups_direct"] = rate(
+        lambda s: dataset.query(LOOKUP.format(s)).serialize(format="json"), subjects, args.seconds
+    )
+    return out
+
+
+def run_oxigraph(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Raw pyoxigraph: bulk load on disk, each query serialized by Oxigraph, lookups."""
+    import pyoxigraph as ox
+    from oxrdflib._converter import to_ox
+
+    store = ox.Store(str(work / "oxigraph-store"))
+
+    def load() -> None:
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+
+    out: dict[str, Any] = {"load_s": timed(load), "queries": {}}
+    json_format = ox.QueryResultsFormat.JSON
+    for case in cases(data):
+        named = queries()[case.name]
+        substitutions = {ox.Variable(k): to_ox(v) for k, v in named.bind(case.values).items()}
+
+        def run(text: str = named.text, subs: dict[Any, Any] = substitutions) -> object:
+            result = store.query(text, use_default_graph_as_union=True, substitutions=subs)
+            return result.serialize(format=json_format)  # type: ignore[call-arg, union-attr]
+
+        out["queries"][case.name] = {**repeat(run, args.runs, args.budget).summary(), "aggregate": case.aggregate}
+        out["queries"][case.name]["rows"] = _count_rows(run())
+    subjects = lookup_subjects(data)
+    out["lookups_direct"] = rate(
+        lambda s: store.query(LOOKUP.format(s), use_default_graph_as_union=True).serialize(  # type: ignore[union-attr]
+            format=json_format
+        ),
+        subjects,
+        args.seconds,
+    )
+    return out
+
+
+def _count_rows(body: object) -> int:
+    return len(json.loads(body)["results"]["bindings"]) if isinstance(body, bytes) else 0
+
+
+def _command(*argv: str) -> tuple[float, float]:
+    """Run an mgkg command; its seconds and peak RSS (MB). A failing command stops the bench."""
+    start = time.perf_counter()
+    process = subprocess.Popen([MGKG, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    code, usage = wait_with_rusage(process.pid)
+    process.returncode = code
+    seconds = time.perf_counter() - start
+    if code not in (0, 1):  # validate exits 1 when the data does not conform: still a measurement
+        raise SystemExit(f"mgkg {' '.join(argv)} failed ({code}): {errors.decode(errors='replace')[-500:]}")
+    return seconds, peak_rss_mb(usage)
+
+
+def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """mgkg: load and validate commands, named queries through the store and over HTTP, lookups over HTTP."""
+    from graph.named_queries import run_query
+    from graph.store import EmbeddedStore
+
+    spec = f"oxigraph:{work / 'mgkg-store'}"
+    load_s, load_rss = _command("--store", spec, "load", str(data))
+    validate_s, validate_rss = _command("--store", spec, "validate")
+    out: dict[str, Any] = {"load_s": load_s, "load_rss_mb": load_rss, "validate_s": validate_s,
+                           "validate_rss_mb": validate_rss, "queries": {}}
+    store = EmbeddedStore(work / "mgkg-store", read_only=True)
+    all_cases = cases(data)
+    for case in all_cases:
+        named = queries()[case.name]
+
+        def through_store(query: Any = named, values: dict[str, str] = case.values) -> object:
+            return run_query(store, query, values).serialize(format="json")
+
+        out["queries"][case.name] = {"store": repeat(through_store, args.runs, args.budget).summary()}
+    store.close()
+    with Server(MGKG, spec) as server:
+        for case in all_cases:
+            timing = repeat(lambda c=case: http_query(server.url, c), args.runs, args.budget)  # type: ignore[misc]
+            out["queries"][case.name]["http"] = timing.summary()
+        subjects = lookup_subjects(data)
+        out["lookups_http"] = {str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)}
+        out["served_rss_mb"] = server.stop()
+    return out
+
+
+SYSTEMS: dict[str, Callable[[Path, Path, argparse.Namespace], dict[str, Any]]] = {
+    "rdflib": run_rdflib, "oxigraph": run_oxigraph, "mgkg": run_mgkg,
+}
+
+
+def main() -> None:
+    """Measure one system on one data file and write the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("system", choices=sorted(SYSTEMS))
+    parser.add_argument("data", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--triples", type=int, required=True, help="Size of the data (for --pyshacl-max).")
+    parser.add_argument("--runs", type=int, default=20, help="Timed runs per query (after one warm-up).")
+    parser.add_argument("--budget", type=float, default=10.0, help="Seconds per query before runs stop early.")
+    parser.add_argument("--limit", type=float, default=600.0, help="Seconds before an rdflib query run is cut off.")
+    parser.add_argument("--seconds", type=float, default=3.0, help="Duration of each lookup-rate run.")
+    parser.add_argument("--pyshacl-max", type=int, default=100_000, help="Largest size pySHACL validates.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix=f"mgkg-bench-{args.system}-") as work:
+        figures = SYSTEMS[args.system](args.data, Path(work), args)
+    args.out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""`make bench` itself: the workload it derives, its summaries and targets, and one tiny end-to-end run.
+
+Nothing here asserts a time: the end-to-end run checks that every system reports every named query and
+that the report and chart are written, at a size small enough to take seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.report import query_rows, targets, write_report
+from benchmarks.workload import Timing, cases, lookup_subjects, queries, repeat, synthetic
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic file of about 1,500 triples plus the ontology."""
+    path, _ = synthetic(tmp_path_factory.mktemp("bench"), 1500)
+    return path
+
+
+def test_synthetic_data_holds_the_ontology_in_its_own_graph(data: Path) -> None:
+    text = data.read_text(encoding="utf-8")
+    assert "<https://w3id.org/mgkg/graph/ontology> .\n" in text
+    assert "<https://w3id.org/mgkg/id/project/synth-000000>" in text
+
+
+def test_cases_cover_every_local_named_query_with_values_from_the_data(data: Path) -> None:
+    found = {case.name: case for case in cases(data)}
+    assert set(found) == {name for name in queries() if not name.startswith("federated-")}
+    project_id = found["project-by-id"].values["id"]
+    assert f'<https://w3id.org/mgkg/ontology#projectsId> "{project_id}"' in data.read_text(encoding="utf-8")
+    assert found["fact-sources"].values["subject"].startswith("https://w3id.org/mgkg/id/project/")
+    assert found["projects-active-in-year"].values["year"].isdigit()
+    assert found["timeline"].values == {}  # optional parameters are left out: the whole listing
+    assert found["total-budget-by-funder"].aggregate and not found["project-by-id"].aggregate
+
+
+def test_lookup_subjects_are_distinct_projects(data: Path) -> None:
+    subjects = lookup_subjects(data, 10)
+    assert len(subjects) == len(set(subjects)) == 10
+    assert all(s.startswith("https://w3id.org/mgkg/id/project/") for s in subjects)
+
+
+def test_repeat_runs_a_warm_up_then_the_asked_runs() -> None:
+    calls: list[int] = []
+    timing = repeat(lambda: calls.append(1), runs=5, budget=60)
+    assert len(calls) == 6 and len(timing.samples) == 5
+
+
+def test_repeat_keeps_a_single_run_that_exceeds_the_budget() -> None:
+    calls: list[int] = []
+    timing = repeat(lambda: calls.append(1), runs=5, budget=0)
+    assert len(calls) == 1 and len(timing.samples) == 1
+
+
+def test_timing_summary_is_median_and_nearest_rank_p95() -> None:
+    summary = Timing([n / 1000 for n in range(1, 21)]).summary()
+    assert summary == {"p50": pytest.approx(10.5), "p95": pytest.approx(19.0), "runs": 20, "timed_out": False}
+    assert Timing([], timed_out=True).summary() == {"runs": 0, "timed_out": True}
+
+
+def _figures(ms: float, **extra: Any) -> dict[str, Any]:
+    return {"p50": ms, "p95": ms, "runs": 3, "timed_out": False, **extra}
+
+
+RESULTS: dict[str, Any] = {
+    "started": "now",
+    "sizes": {
+        "1000": {"oxigraph": {"load_s": 1.0, "queries": {}}},
+        "2000": {
+            "oxigraph": {"load_s": 10.0, "rss_mb": 90, "lookups_direct": 9000,
+                         "queries": {"a": _figures(10.0, aggregate=True, rows=4), "b": _figures(1.0, rows=1)}},
+            "mgkg": {"load_s": 12.0, "validate_s": 2.0, "served_rss_mb": 1100.0,
+                     "lookups_http": {"1": 900.0, "4": 1200.0, "16": 800.0},
+                     "queries": {"a": {"store": _figures(11.0), "http": _figures(12.0)},
+                                 "b": {"store": _figures(1.2), "http": _figures(2.0)}}},
+            "rdflib": {"load_s": 100.0, "rss_mb": 900, "lookups_direct": 300,
+                       "queries": {"a": {"runs": 0, "timed_out": True, "aggregate": True},
+                                   "b": _figures(30.0, aggregate=False)}},
+        },
+    },
+}
+
+
+def test_targets_are_judged_at_the_largest_size() -> None:
+    judged = {target.split(" ")[0] + target.split(" ")[1]: (measured, met) for target, measured, met in targets(RESULTS)}
+    assert judged["load≤"] == ("1.20× (12.0 s vs 10.0 s)", True)
+    assert judged["eachnamed"] == ("1 of 2 within; worst b 2.00×", False)
+    assert judged["aggregatequeries"][1] is True  # rdflib timed out on the only aggregate: counted as met
+    assert judged["≥1,000"][1] is True  # 4 clients reached 1,200/s
+    assert judged["2,000triples"] == ("1,100 MB peak (server, after every query and lookup)", False)
+
+
+def test_report_tables_hold_every_query_and_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    write_report(RESULTS, out, tmp_path / "results.png")
+    text = out.read_text(encoding="utf-8")
+    assert "| a (agg.) | 4 | 10.0 / 10.0 | 11.0 / 11.0 | 12.0 / 12.0 | timed out | 1.20× | — |" in text
+    assert "| b | 1 | 1.0 / 1.0 | 1.2 / 1.2 | 2.0 / 2.0 | 30.0 / 30.0 | 2.00× | 15× |" in text
+    assert "| 2,000 | 9,000 | 300 | 900 | 1,200 | 800 |" in text
+    assert [row[0] for row in query_rows(RESULTS["sizes"]["2000"])] == ["a", "b"]
+
+
+@pytest.mark.slow
+def test_a_tiny_bench_run_reports_every_system_and_query(tmp_path: Path, data: Path) -> None:
+    out, chart, raw = tmp_path / "r.md", tmp_path / "r.png", tmp_path / "r.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--sizes", "1500", "--runs", "1", "--budget", "0.01",
+         "--seconds", "0.2", "--limit", "60", "--data", str(data.parent), "--out", str(out), "--chart", str(chart),
+         "--json", str(raw)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    entry = json.loads(raw.read_text(encoding="utf-8"))["sizes"]["1500"]
+    names = {case.name for case in cases(data)}
+    assert set(entry["oxigraph"]["queries"]) == set(entry["rdflib"]["queries"]) == set(entry["mgkg"]["queries"]) == names
+    assert all(set(q) >= {"store", "http"} for q in entry["mgkg"]["queries"].values())
+    assert set(entry["mgkg"]["lookups_http"]) == {"1", "4", "16"}
+    assert entry["mgkg"]["served_rss_mb"] > 0 and entry["mgkg"]["validate_s"] > 0
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "## Targets at 1,500 triples" in out.read_text(encoding="utf-8")
