@@ -30,11 +30,11 @@ SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-r
 class Server:
     """`mgkg --store SPEC serve` in a child process; `url` once it listens, `stop()` gives its peak RSS (MB)."""
 
-    def __init__(self, mgkg: str, spec: str) -> None:
-        """Start the server and wait (up to 60 s) for the line that says where it listens."""
+    def __init__(self, mgkg: str, spec: str, *options: str) -> None:
+        """Start the server (extra `options` for `mgkg serve`) and wait up to 60 s for where it listens."""
         self.log = tempfile.NamedTemporaryFile(prefix="mgkg-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
-            [mgkg, "--store", spec, "serve", *SERVE_OPTIONS], stdout=self.log, stderr=self.log
+            [mgkg, "--store", spec, "serve", *SERVE_OPTIONS, *options], stdout=self.log, stderr=self.log
         )
         self.rss = 0.0
         self.url = self._wait_for_url(Path(self.log.name))

@@ -9,7 +9,8 @@
 - mgkg:     mgkg itself: `mgkg load` and `mgkg validate` as commands, named queries through the store
             (graph.named_queries.run_query, as `mgkg query` runs them) and through HTTP (`mgkg serve` in a
             process of its own, GET /queries/NAME answered in SPARQL JSON), and point lookups over HTTP from
-            1, 4 and 16 client processes. Its peak RSS is the server's, after all of that.
+            1, 4 and 16 client processes, by one server process and by two (`--workers 2`). Its peak RSS is
+            the one-process server's, after all of that.
 
 A named query's time is evaluation plus serialization of every row as SPARQL results JSON, on each
 system. The server runs with a row limit and timeout above anything the bench asks, so all systems do
@@ -125,26 +126,28 @@ def run_oxigraph(data: Path, work: Path, args: argparse.Namespace) -> dict[str, 
         store.flush()
 
     out: dict[str, Any] = {"load_s": timed(load), "queries": {}}
-    json_format = ox.QueryResultsFormat.JSON
     for case in cases(data):
         named = queries()[case.name]
         substitutions = {ox.Variable(k): to_ox(v) for k, v in named.bind(case.values).items()}
 
         def run(text: str = named.text, subs: dict[Any, Any] = substitutions) -> object:
-            result = store.query(text, use_default_graph_as_union=True, substitutions=subs)
-            return result.serialize(format=json_format)  # type: ignore[call-arg, union-attr]
+            return _json(store.query(text, use_default_graph_as_union=True, substitutions=subs))
 
         out["queries"][case.name] = {**repeat(run, args.runs, args.budget).summary(), "aggregate": case.aggregate}
         out["queries"][case.name]["rows"] = _count_rows(run())
     subjects = lookup_subjects(data)
     out["lookups_direct"] = rate(
-        lambda s: store.query(LOOKUP.format(s), use_default_graph_as_union=True).serialize(  # type: ignore[union-attr]
-            format=json_format
-        ),
-        subjects,
-        args.seconds,
+        lambda s: _json(store.query(LOOKUP.format(s), use_default_graph_as_union=True)), subjects, args.seconds
     )
     return out
+
+
+def _json(result: Any) -> bytes:
+    """SELECT solutions in SPARQL JSON by Oxigraph's own serializer."""
+    import pyoxigraph as ox
+
+    assert isinstance(result, ox.QuerySolutions)
+    return result.serialize(format=ox.QueryResultsFormat.JSON) or b""
 
 
 def _count_rows(body: object) -> int:
@@ -192,6 +195,10 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
         subjects = lookup_subjects(data)
         out["lookups_http"] = {str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)}
         out["served_rss_mb"] = server.stop()
+    with Server(MGKG, spec, "--workers", "2") as server:
+        out["lookups_http_workers"] = {
+            str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)
+        }
     return out
 
 

@@ -32,6 +32,7 @@ class Settings:
     allowlist: tuple[str, ...] = ()
     update_token: str = ""
     threads: int = 8
+    workers: int = 1
     union_default_graph: bool = True
 
     @property

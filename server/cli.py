@@ -14,6 +14,8 @@ from graph.remote_store import RemoteStore
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.serve import ServeError, log_requests_to_stderr, serve_forever
+from server.workers import check as check_workers
+from server.workers import serve_workers
 
 
 def with_flags(settings: Settings, **flags: object) -> Settings:
@@ -35,39 +37,59 @@ def open_for_serving(settings: Settings) -> EmbeddedStore | RemoteStore:
 @click.option("--host", help="Interface to listen on [127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port; 0 picks a free one [8000].")
 @click.option("--threads", type=click.IntRange(min=1), help="Worker threads [8].")
+@click.option("--workers", type=click.IntRange(min=1), help="Server processes (read-only or remote store) [1].")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per query before 503 [30].")
 @click.option("--max-rows", type=click.IntRange(min=1), help="Most rows or triples a query returns [10000].")
 @click.option("--allow", multiple=True, metavar="PREFIX", help="IRI prefix SERVICE/LOAD may reach (repeatable).")
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str | None, port: int | None, threads: int | None, timeout: float | None,
-    max_rows: int | None, allow: Sequence[str],
+    ctx: click.Context, host: str | None, port: int | None, threads: int | None, workers: int | None,
+    timeout: float | None, max_rows: int | None, allow: Sequence[str],
 ) -> None:
     """Serve the built graph over HTTP (SPARQL endpoint, query page, named queries) until SIGINT/SIGTERM.
 
     Writes are off unless MGKG_UPDATE_TOKEN (or update_token in mgkg.toml) is set; never pass it as a flag.
     """
     settings = with_flags(
-        settings_of(ctx), host=host, port=port, threads=threads, query_timeout=timeout, max_rows=max_rows,
-        allowlist=tuple(allow),
+        settings_of(ctx), host=host, port=port, threads=threads, workers=workers, query_timeout=timeout,
+        max_rows=max_rows, allowlist=tuple(allow),
     )
+    if settings.workers < 1:
+        fail(f"workers must be at least 1, not {settings.workers}")
+    if settings.workers > 1:
+        _serve_processes(settings)
+        return
     store = open_for_serving(settings)
     log_requests_to_stderr()
 
-    def announce(url: str) -> None:
-        click.echo(f"mgkg: serving {url}", err=True)
-        writes = "on (bearer token required)" if settings.update_token else "off"
-        click.echo(f"mgkg: store {settings.store_spec}, writes {writes}; Ctrl-C to stop", err=True)
-
     problem = None
     try:
-        serve_forever(create_app(settings, store), settings, announce)
+        serve_forever(create_app(settings, store), settings, lambda url: _announce(settings, url))
     except ServeError as error:
         problem = str(error)
     finally:
         store.close()
     if problem:
         fail(problem)
+    click.echo("mgkg: stopped", err=True)
+
+
+def _announce(settings: Settings, url: str) -> None:
+    click.echo(f"mgkg: serving {url}", err=True)
+    writes = "on (bearer token required)" if settings.update_token else "off"
+    processes = f", {settings.workers} processes" if settings.workers > 1 else ""
+    click.echo(f"mgkg: store {settings.store_spec}, writes {writes}{processes}; Ctrl-C to stop", err=True)
+
+
+def _serve_processes(settings: Settings) -> None:
+    """`mgkg serve --workers N` (server/workers.py): the store must exist; workers open it themselves."""
+    try:
+        check_workers(settings, settings.workers)
+        open_built(settings).close()  # exits 2 with "no graph at …: run `mgkg build` first" when missing
+        log_requests_to_stderr()
+        serve_workers(settings, settings.workers, lambda url: _announce(settings, url))
+    except ServeError as error:
+        fail(str(error))
     click.echo("mgkg: stopped", err=True)
 
 

@@ -96,7 +96,7 @@ def _limited(items: Iterable[object], limits: Limits, deadline: Deadline) -> tup
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_quoted = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_quoted = json.encoder.encode_basestring
 
 
 def _json_term(term: object) -> str:

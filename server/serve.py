@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import signal
+import socket
 import sys
 import threading
 import time
@@ -110,19 +111,23 @@ def listen(app: WSGIApplication, settings: Settings, socket_map: dict[int, Any])
             RequestLog(app), map=socket_map, host=settings.host, port=settings.port, threads=settings.threads,
             ident="mgkg",
         )
-    except ValueError:  # waitress could not resolve the host
-        raise ServeError(f"cannot listen on {settings.host}:{settings.port}: unknown host or address") from None
-    except OSError as error:
-        address = f"{settings.host}:{settings.port}"
-        if error.errno == errno.EADDRINUSE:
-            raise ServeError(f"cannot listen on {address}: the port is already in use (try --port)") from None
-        reason = error.strerror or str(error)
-        raise ServeError(f"cannot listen on {address}: {reason}") from None
+    except (ValueError, OSError) as error:
+        raise bind_error(settings, error) from None
 
 
-def url_of(server: Any, settings: Settings) -> str:
-    """The base URL (no trailing slash) clients reach the running server at."""
-    port = getattr(server, "effective_port", settings.port)
+def bind_error(settings: Settings, error: Exception) -> ServeError:
+    """The one-line ServeError for an address that cannot be listened on."""
+    address = f"{settings.host}:{settings.port}"
+    if isinstance(error, ValueError | socket.gaierror):  # waitress or the resolver could not resolve the host
+        return ServeError(f"cannot listen on {address}: unknown host or address")
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return ServeError(f"cannot listen on {address}: the port is already in use (try --port)")
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return ServeError(f"cannot listen on {address}: {reason}")
+
+
+def url_of(port: int, settings: Settings) -> str:
+    """The base URL (no trailing slash) clients reach a server listening on `port` at."""
     host = settings.host
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
@@ -146,7 +151,7 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        announce(f"{url_of(server, settings)}/sparql")
+        announce(url_of(server.effective_port, settings) + "/sparql")
         server.run()
     except KeyboardInterrupt:
         pass  # a signal that came before the loop started
@@ -164,7 +169,7 @@ def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
     thread = threading.Thread(target=server.run, name="mgkg-server", daemon=True)
     thread.start()
     try:
-        yield url_of(server, settings)
+        yield url_of(server.effective_port, settings)
     finally:
         # Closing the sockets from inside the loop's own thread lets asyncore's `while map` end cleanly.
         server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))

@@ -140,3 +140,21 @@ def test_load_into_a_remote_store(files: Path) -> None:
         line = one_line_error(mgkg("--store", spec, "load", "--graph", "https://example.org/g", str(files / "b.ttl")))
         assert "named graphs only" in line and "https://example.org/g" in line
         assert len(endpoint.store) == 32
+
+
+def test_validate_a_loaded_store_without_the_ontology(tmp_path: Path) -> None:
+    """`mgkg validate` on a store `mgkg load` filled with synthetic data: the ontology is brought in, not required."""
+    data, store = tmp_path / "s.nq", f"oxigraph:{tmp_path / 'store'}"
+    assert mgkg("synth", "--projects", "30", "-o", str(data)).exit_code == 0
+    assert mgkg("--store", store, "load", str(data)).exit_code == 0
+    result = mgkg("--store", store, "validate")
+    assert result.exit_code == 0, result.stdout
+    assert "conforms" in result.stdout.lower()
+    with data.open("a") as handle:  # an end date before the start date: a violation
+        handle.write(
+            "<https://w3id.org/mgkg/id/project/synth-000000> <https://w3id.org/mgkg/ontology#endDate> "
+            '"1901-01-01"^^<http://www.w3.org/2001/XMLSchema#date> <https://w3id.org/mgkg/graph/extra> .\n'
+        )
+    assert mgkg("--store", store, "load", str(data)).exit_code == 0
+    result = mgkg("--store", store, "validate")
+    assert result.exit_code == 1 and "synth-000000" in result.stdout, result.stdout

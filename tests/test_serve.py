@@ -248,3 +248,58 @@ def test_bad_flag_value_is_refused_before_anything_starts(data_dir: Path) -> Non
     _, err = process.communicate(timeout=START_TIMEOUT)
     assert process.returncode == 2
     assert "--threads" in err and "Traceback" not in err
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc)."""
+    listed = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="utf-8").split()
+    return [int(child) for child in listed]
+
+
+def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--workers", "2", "--threads", "2")
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+, writes off, 2 processes; Ctrl-C to stop$")
+        deadline = time.monotonic() + START_TIMEOUT
+        while len(children(running.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(children(running.process.pid)) == 2
+        for _ in range(10):  # a new connection each time: any worker may take it
+            response = requests.get(running.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=10)
+            assert response.status_code == 200 and response.json()["boolean"] is True
+        named = requests.get(running.url + "/queries/project-by-id", params={"id": "TC.0287"}, timeout=10)
+        assert named.status_code == 200 and "TC.0287" in named.text
+        running.wait_for(r" GET /queries/project-by-id 200 \d+ [\d.]+ms$")
+    finally:
+        code = running.stop(signal.SIGTERM)
+    assert code == 0
+    assert running.stderr_text().endswith("mgkg: stopped\n")
+    assert "Traceback" not in running.stderr_text() and "SIGSEGV" not in running.stderr_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (("--store", "memory"), {}, "mgkg: error: --workers 2 needs a store on disk or a remote store"),
+        ((), {"MGKG_UPDATE_TOKEN": "t"}, "mgkg: error: --workers 2 opens the store read-only in each process"),
+    ],
+)
+def test_workers_refuse_stores_they_cannot_share(
+    data_dir: Path, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    process = mgkg("--data-dir", str(data_dir), *args, "serve", "--port", "0", "--workers", "2", env=env)
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err.count("\n") == 1 and err.startswith(message), err
+
+
+def test_workers_on_a_port_in_use_is_one_line_and_exit_2(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = mgkg("--data-dir", str(data_dir), "serve", "--port", str(port), "--workers", "2")
+        _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err == f"mgkg: error: cannot listen on 127.0.0.1:{port}: the port is already in use (try --port)\n"

@@ -1,0 +1,102 @@
+"""`mgkg serve --workers N`: N server processes on one listening socket (gunicorn, threaded workers).
+
+One Python process answers with one core at a time (the GIL), whatever its threads. With N workers the
+kernel spreads connections over N processes, each holding its own handle on the store and its own threads.
+That needs a store every process can open: an Oxigraph store on disk opened read-only (so writes stay off:
+with an update token, serve with one worker, where each write is one transaction checked by SHACL) or a
+remote SPARQL store. The socket is bound here, before the workers start, so port 0 works and the URL is
+known; the workers are started after the fork (no store handle crosses it). SIGTERM / SIGINT stop the
+workers (gunicorn's graceful shutdown, at most 10 s) and then the command.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from graph.config import Settings
+from graph.store import open_store
+from server.app import create_app
+from server.serve import RequestLog, ServeError, bind_error, url_of
+
+
+def check(settings: Settings, workers: int) -> None:
+    """ServeError when `workers` processes cannot share the configured store."""
+    kind = settings.store_spec.partition(":")[0]
+    if kind == "memory":
+        raise ServeError(f"--workers {workers} needs a store on disk or a remote store (each process opens it)")
+    if kind == "oxigraph" and settings.update_token:
+        raise ServeError(
+            f"--workers {workers} opens the store read-only in each process: writes (an update token) need "
+            "--workers 1, or a remote store"
+        )
+
+
+class Service(BaseApplication):  # type: ignore[misc]
+    """The mgkg app under gunicorn: each worker opens the store read-only and builds its own app."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        """Keep the settings and the gunicorn options."""
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply the options (gunicorn's own config files and command line are not read)."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        """The WSGI app of one worker (called in the worker, after the fork)."""
+        remote = self.settings.store_spec.startswith("sparql:")
+        store = open_store(self.settings.store_spec, self.settings.base, read_only=not remote)
+        return RequestLog(create_app(self.settings, store))
+
+
+def _leave(_arbiter: object, _worker: object) -> None:
+    """A worker's last act: exit at once. Its store handle is read-only (nothing to flush), and letting the
+    interpreter tear down pyoxigraph's store under the worker's threads can crash the process (SIGSEGV)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def serve_workers(settings: Settings, workers: int, announce: Callable[[str], None]) -> None:
+    """Serve with `workers` processes until SIGTERM / SIGINT; ServeError when the address cannot be bound."""
+    check(settings, workers)
+    try:
+        listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    except OSError as error:
+        raise bind_error(settings, error) from None
+    listener.set_inheritable(True)
+    announce(f"{url_of(listener.getsockname()[1], settings)}/sparql")
+    options = {
+        "bind": [f"fd://{listener.fileno()}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "timeout": max(60, int(settings.query_timeout * 2)),
+        "graceful_timeout": 10,
+        "loglevel": "warning",
+        "preload_app": False,
+        "proc_name": "mgkg",
+        "worker_exit": _leave,
+    }
+    master = os.getpid()
+    try:
+        Service(settings, options).run()
+    except SystemExit as stop:
+        if os.getpid() != master:  # a worker leaving: gunicorn's exit, not the command's
+            raise
+        if stop.code not in (None, 0):
+            raise ServeError(f"the worker processes stopped with status {stop.code}") from None
+    finally:
+        if os.getpid() == master:
+            with suppress(OSError):  # gunicorn closes the listening socket itself on the way out
+                listener.close()
