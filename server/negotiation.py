@@ -105,11 +105,17 @@ def _accepted(header: str) -> MIMEAccept:
 
 def choose(request: Request, offered: list[Format], parameter: str | None = None) -> Format:
     """The format named by `parameter` (short name or media type), else the best Accept match, else default."""
-    return _choose(request.headers.get("Accept", ""), tuple(offered), parameter)
+    return offered[_choose(request.headers.get("Accept", ""), tuple(offered), parameter)]
 
 
 @lru_cache(maxsize=512)
-def _choose(header: str, offered: tuple[Format, ...], parameter: str | None) -> Format:
+def _choose(header: str, offered: tuple[Format, ...], parameter: str | None) -> int:
+    """The position in `offered` of the chosen format (a position, not the Format: callers compare by identity
+    and an equal tuple of other Format objects may have filled the cache)."""
+    return offered.index(_best(header, offered, parameter))
+
+
+def _best(header: str, offered: tuple[Format, ...], parameter: str | None) -> Format:
     if parameter:
         wanted = ALIASES.get(parameter.lower(), parameter.lower())
         found = _by_name(offered, (wanted, *EXTRA_TYPES.get(wanted, ())))

@@ -408,3 +408,19 @@ def test_json_results_are_oxigraph_s_own_for_every_kind_of_term() -> None:
     blank = theirs["results"]["bindings"][1]["a"]["value"]
     ours["results"]["bindings"][1]["a"]["value"] = blank  # a blank node's label is the engine's
     assert ours == theirs
+
+
+def test_negotiation_returns_the_callers_own_format_object() -> None:
+    """Regression: the negotiation cache once handed back an equal Format from another caller's list, and
+    `fmt is HTML` in /queries then answered JSON to a browser after /dumps/ had been asked the same way."""
+    from server.negotiation import Format, choose
+
+    accept = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    first = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
+    second = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
+    app = Flask(__name__)
+    with app.test_request_context("/", headers=accept):
+        from flask import request
+
+        assert choose(request, first) is first[1]
+        assert choose(request, second) is second[1]
