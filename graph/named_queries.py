@@ -37,7 +37,8 @@ from rdflib.term import Node
 from graph import resources
 from graph.namespaces import DEFAULT_BASE, prefixes
 from graph.output import QueryError
-from graph.store import Store
+from graph.sparql_text import QueryRefused, bind_values
+from graph.store import EmbeddedStore, Store
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 """Parameter types, each converted to one kind of RDF term."""
@@ -285,11 +286,22 @@ def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
     return {path.stem: load_query(path) for path in sorted(folder.glob("*.rq"), key=lambda p: p.stem)}
 
 
+def with_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """`text` with the bound values also as a VALUES block first in its WHERE group (the text itself where no
+    group can take one). The bindings stay substitutions too; the block only lets Oxigraph's planner see the
+    constants: project-by-id at 1M triples takes ~1 ms instead of ~0.9 s (see benchmarks/results.md)."""
+    try:
+        return bind_values(text, bindings)
+    except QueryRefused:
+        return text
+
+
 def run_query(store: Store, query: NamedQuery, values: Mapping[str, str], base: str = DEFAULT_BASE) -> Result:
     """Run `query` with `values` bound as RDF terms; SELECT rows are read before returning."""
     bindings = query.bind(values, base)
+    text = with_values(query.text, bindings) if isinstance(store, EmbeddedStore) else query.text
     try:
-        result = store.query(query.text, bindings)
+        result = store.query(text, bindings)
         if result.type == "SELECT":
             result.bindings = list(result.bindings)
     except (SyntaxError, ValueError, RuntimeError, OSError) as error:

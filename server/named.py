@@ -24,7 +24,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from oxrdflib._converter import to_ox
 from werkzeug.datastructures import MultiDict
 
-from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
+from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries, with_values
 from graph.namespaces import prefixes
 from server.context import runtime
 from server.execute import Answer, Limits, shared_executor
@@ -219,8 +219,11 @@ def run(name: str) -> Response:
         if fmt is HTML:  # a first visit without values shows the form; later ones say what is wrong
             return _page(query, values, 400, error=str(error)) if values else _page(query, values, 200)
         raise Problem(str(error)) from None
+    engine = runtime().store.raw
+    if isinstance(engine, ox.Store):  # a remote engine sends the bindings as VALUES itself
+        text = with_values(text, bindings)
     answer = shared_executor().run(
-        runtime().store.raw,
+        engine,
         text,
         result_format="json" if fmt is HTML else fmt.name,
         graph_format=fmt.name if graph_form else GRAPH_FORMATS[0].name,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -706,3 +707,21 @@ def test_load_queries_sorts_by_name(tmp_path: Path) -> None:
         (tmp_path / f"{name}.rq").write_text(f"# title: {name}\n# description: d\n{GOOD}", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("not a query", encoding="utf-8")
     assert list(load_queries(tmp_path)) == ["alpha", "mid", "zeta"]
+
+
+def test_bound_values_also_go_in_a_values_block_where_the_query_has_a_group() -> None:
+    from rdflib import URIRef as Iri
+
+    from graph.named_queries import with_values
+
+    text = "SELECT ?x ?o WHERE { ?x <http://e/p> ?o }"
+    bound = with_values(text, {"x": Iri("http://e/a")})
+    assert bound.startswith("SELECT ?x ?o WHERE { VALUES") and "<http://e/a>" in bound
+    store = ox.Store()
+    for subject in ("a", "b"):
+        store.add(ox.Quad(ox.NamedNode(f"http://e/{subject}"), ox.NamedNode("http://e/p"), ox.Literal(subject)))
+    rows = [tuple(r) for r in store.query(bound)]  # type: ignore[union-attr]
+    assert rows == [(ox.NamedNode("http://e/a"), ox.Literal("a"))]
+    short = "CONSTRUCT WHERE { ?x <http://e/p> ?o }"  # no group that can take VALUES: left as it is
+    assert with_values(short, {"x": Iri("http://e/a")}) == short
+    assert with_values(text, {}) == text
