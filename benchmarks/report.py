@@ -85,9 +85,9 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                     least[1] >= TARGETS["rdflib"]))
     lookups = ours.get("lookups_http", {})
     if lookups:
-        best = max(lookups.values())
-        measured = ", ".join(f"{n} clients {v:,.0f}/s" for n, v in lookups.items())
         workers = ours.get("lookups_http_workers", {})
+        best = max([*lookups.values(), *workers.values()])
+        measured = ", ".join(f"{n} clients {v:,.0f}/s" for n, v in lookups.items())
         if workers:
             measured += "; `--workers 2`: " + ", ".join(f"{n} clients {v:,.0f}/s" for n, v in workers.items())
         out.append((f"≥ {TARGETS['lookups']:,.0f} point lookups/s over HTTP", measured, best >= TARGETS["lookups"]))
