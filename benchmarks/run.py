@@ -60,7 +60,14 @@ def main() -> None:
     parser.add_argument("--limit", default="120", help="Seconds before an rdflib query run is cut off.")
     parser.add_argument("--merge", action="store_true",
                         help="Keep the figures of --json for systems and sizes not measured in this run.")
+    parser.add_argument("--report-only", action="store_true",
+                        help="Measure nothing: write the report and chart again from --json.")
     args = parser.parse_args()
+    if args.report_only:
+        results = json.loads(args.json.read_text(encoding="utf-8"))
+        write_report(results, args.out, args.chart)
+        write_chart(results, args.chart)
+        return
     options = ["--runs", args.runs, "--budget", args.budget, "--seconds", args.seconds,
                "--pyshacl-max", args.pyshacl_max, "--limit", args.limit]
     sizes = [int(s) for s in args.sizes.split(",")]
