@@ -64,9 +64,9 @@ def main() -> None:
                         help="Measure nothing: write the report and chart again from --json.")
     args = parser.parse_args()
     if args.report_only:
-        results = json.loads(args.json.read_text(encoding="utf-8"))
-        write_report(results, args.out, args.chart)
-        write_chart(results, args.chart)
+        saved: dict[str, Any] = json.loads(args.json.read_text(encoding="utf-8"))
+        write_report(saved, args.out, args.chart)
+        write_chart(saved, args.chart)
         return
     options = ["--runs", args.runs, "--budget", args.budget, "--seconds", args.seconds,
                "--pyshacl-max", args.pyshacl_max, "--limit", args.limit]
