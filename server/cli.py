@@ -84,7 +84,7 @@ def _announce(settings: Settings, url: str) -> None:
 def _serve_processes(settings: Settings) -> None:
     """`mgkg serve --workers N` (server/workers.py): the store must exist; workers open it themselves."""
     try:
-        check_workers(settings, settings.workers)
+        check_workers(settings, settings.workers)  # before opening: a memory store is refused, not created
         open_built(settings).close()  # exits 2 with "no graph at …: run `mgkg build` first" when missing
         log_requests_to_stderr()
         serve_workers(settings, settings.workers, lambda url: _announce(settings, url))

@@ -68,8 +68,8 @@ def _leave(_arbiter: object, _worker: object) -> None:
 
 
 def serve_workers(settings: Settings, workers: int, announce: Callable[[str], None]) -> None:
-    """Serve with `workers` processes until SIGTERM / SIGINT; ServeError when the address cannot be bound."""
-    check(settings, workers)
+    """Serve with `workers` processes until SIGTERM / SIGINT (call check() first); ServeError when the address
+    cannot be bound."""
     try:
         listener = socket.create_server((settings.host, settings.port), backlog=2048)
     except OSError as error:

@@ -8,7 +8,6 @@ answers fail (`fail_next`), slow every answer down (`delay`) and read what was a
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from waitress.server import create_server
+
+from graph.config import Settings
+from server.serve import serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WIKIDATA_FIXTURE = FIXTURES / "wikidata.ttl"
@@ -133,16 +134,9 @@ def load_store(*files: Path) -> ox.Store:
 def serve(*files: Path, path: str = "/sparql") -> Iterator[FixtureEndpoint]:
     """Serve the Turtle `files` as a SPARQL endpoint on 127.0.0.1 (a free port) while the block runs."""
     endpoint = FixtureEndpoint(load_store(*(files or (WIKIDATA_FIXTURE,))), path=path)
-    server = create_server(endpoint, host="127.0.0.1", port=0, threads=4)
-    endpoint.url = f"http://127.0.0.1:{server.effective_port}{path}"
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
+    with serving(endpoint, Settings(host="127.0.0.1", port=0, threads=4)) as url:
+        endpoint.url = f"{url}{path}"
         yield endpoint
-    finally:
-        server.task_dispatcher.shutdown(timeout=10)  # let answers in flight finish
-        server.close()
-        thread.join(timeout=5)
 
 
 def closed_port_url() -> str:

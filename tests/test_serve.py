@@ -303,3 +303,10 @@ def test_workers_on_a_port_in_use_is_one_line_and_exit_2(data_dir: Path) -> None
         _, err = process.communicate(timeout=START_TIMEOUT)
     assert process.returncode == 2
     assert err == f"mgkg: error: cannot listen on 127.0.0.1:{port}: the port is already in use (try --port)\n"
+
+
+def test_workers_below_one_from_the_environment_is_one_line_and_exit_2(data_dir: Path) -> None:
+    process = mgkg("--data-dir", str(data_dir), "serve", "--port", "0", env={"MGKG_WORKERS": "0"})
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err == "mgkg: error: workers must be at least 1, not 0\n"

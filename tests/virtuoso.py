@@ -17,7 +17,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +29,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import pyoxigraph as ox
 import pytest
-from waitress.server import create_server
+
+from graph.config import Settings
+from server.serve import serving
 
 INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db
@@ -78,6 +79,9 @@ ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 120
 MaxQueryCostEstimationTime = 400
 """
+
+LOOPBACK = Settings(host="127.0.0.1", port=0, threads=4)
+"""Where the test endpoints listen: a free loopback port."""
 
 REQUIRED = os.environ.get("MGKG_REQUIRE_VIRTUOSO") == "1"
 
@@ -230,13 +234,6 @@ def oxigraph_endpoint(max_rows: int | None = None, max_update: int | None = None
     update texts (as Virtuoso refuses an update that compiles to too much SQL).
     """
     endpoint = OxigraphEndpoint(max_rows=max_rows, max_update=max_update)
-    server = create_server(endpoint, host="127.0.0.1", port=0, threads=4)
-    endpoint.url = f"http://127.0.0.1:{server.effective_port}/sparql"
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
+    with serving(endpoint, LOOPBACK) as url:
+        endpoint.url = f"{url}/sparql"
         yield endpoint
-    finally:
-        server.task_dispatcher.shutdown(timeout=10)
-        server.close()
-        thread.join(timeout=5)
