@@ -33,6 +33,7 @@ class Settings:
     update_token: str = ""
     threads: int = 8
     workers: int = 1
+    in_memory: bool = False
     union_default_graph: bool = True
 
     @property

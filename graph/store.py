@@ -97,6 +97,14 @@ class EmbeddedStore:
         if self.path is not None:
             self.raw.flush()
 
+    def memory_copy(self, base: str = DEFAULT_BASE) -> EmbeddedStore:
+        """A copy of this store held in memory: the same quads (blank nodes too), queried several times faster
+        than RocksDB on disk at the cost of RAM (about 0.5 GB per million quads)."""
+        copy = EmbeddedStore(None, base)
+        copy.raw.bulk_extend(self.raw.quads_for_pattern(None, None, None, None))
+        copy.read_only = True
+        return copy
+
     def graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
         return sorted(URIRef(g.value) for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode))

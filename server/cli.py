@@ -10,10 +10,10 @@ import click
 from graph.cli import cli
 from graph.cli_support import fail, open_built, settings_of
 from graph.config import Settings
-from graph.remote_store import RemoteStore
-from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.serve import ServeError, log_requests_to_stderr, serve_forever
+from server.stores import check as check_store
+from server.stores import open_for_serving
 from server.workers import check as check_workers
 from server.workers import serve_workers
 
@@ -24,42 +24,38 @@ def with_flags(settings: Settings, **flags: object) -> Settings:
     return dataclasses.replace(settings, **given)  # type: ignore[arg-type]
 
 
-def open_for_serving(settings: Settings) -> EmbeddedStore | RemoteStore:
-    """The built store; writable only when an update token enables writes, else read-only."""
-    store = open_built(settings)  # exits 2 with "no graph at …: run `mgkg build` first" when missing
-    if not settings.update_token or not store.read_only:
-        return store
-    store.close()
-    return open_store(settings.store_spec, settings.base)
-
-
 @cli.command()
 @click.option("--host", help="Interface to listen on [127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port; 0 picks a free one [8000].")
 @click.option("--threads", type=click.IntRange(min=1), help="Worker threads [8].")
 @click.option("--workers", type=click.IntRange(min=1), help="Server processes (read-only or remote store) [1].")
+@click.option("--in-memory", is_flag=True, default=None, help="Serve a read-only copy of the store held in memory.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per query before 503 [30].")
 @click.option("--max-rows", type=click.IntRange(min=1), help="Most rows or triples a query returns [10000].")
 @click.option("--allow", multiple=True, metavar="PREFIX", help="IRI prefix SERVICE/LOAD may reach (repeatable).")
 @click.pass_context
 def serve(
     ctx: click.Context, host: str | None, port: int | None, threads: int | None, workers: int | None,
-    timeout: float | None, max_rows: int | None, allow: Sequence[str],
+    in_memory: bool | None, timeout: float | None, max_rows: int | None, allow: Sequence[str],
 ) -> None:
     """Serve the built graph over HTTP (SPARQL endpoint, query page, named queries) until SIGINT/SIGTERM.
 
     Writes are off unless MGKG_UPDATE_TOKEN (or update_token in mgkg.toml) is set; never pass it as a flag.
     """
     settings = with_flags(
-        settings_of(ctx), host=host, port=port, threads=threads, workers=workers, query_timeout=timeout,
-        max_rows=max_rows, allowlist=tuple(allow),
+        settings_of(ctx), host=host, port=port, threads=threads, workers=workers, in_memory=in_memory,
+        query_timeout=timeout, max_rows=max_rows, allowlist=tuple(allow),
     )
     if settings.workers < 1:
         fail(f"workers must be at least 1, not {settings.workers}")
+    try:
+        check_store(settings)
+    except ServeError as error:
+        fail(str(error))
     if settings.workers > 1:
         _serve_processes(settings)
         return
-    store = open_for_serving(settings)
+    store = open_for_serving(settings, lambda line: click.echo(line, err=True))
     log_requests_to_stderr()
 
     problem = None
@@ -78,7 +74,8 @@ def _announce(settings: Settings, url: str) -> None:
     click.echo(f"mgkg: serving {url}", err=True)
     writes = "on (bearer token required)" if settings.update_token else "off"
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
-    click.echo(f"mgkg: store {settings.store_spec}, writes {writes}{processes}; Ctrl-C to stop", err=True)
+    copy = " (a copy in memory)" if settings.in_memory else ""
+    click.echo(f"mgkg: store {settings.store_spec}{copy}, writes {writes}{processes}; Ctrl-C to stop", err=True)
 
 
 def _serve_processes(settings: Settings) -> None:

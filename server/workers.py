@@ -21,9 +21,9 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from graph.config import Settings
-from graph.store import open_store
 from server.app import create_app
 from server.serve import RequestLog, ServeError, bind_error, url_of
+from server.stores import open_for_serving
 
 
 def check(settings: Settings, workers: int) -> None:
@@ -54,8 +54,7 @@ class Service(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         """The WSGI app of one worker (called in the worker, after the fork)."""
-        remote = self.settings.store_spec.startswith("sparql:")
-        store = open_store(self.settings.store_spec, self.settings.base, read_only=not remote)
+        store = open_for_serving(self.settings)
         return RequestLog(create_app(self.settings, store))
 
 

@@ -158,3 +158,20 @@ def test_validate_a_loaded_store_without_the_ontology(tmp_path: Path) -> None:
     assert mgkg("--store", store, "load", str(data)).exit_code == 0
     result = mgkg("--store", store, "validate")
     assert result.exit_code == 1 and "synth-000000" in result.stdout, result.stdout
+
+
+def test_a_memory_copy_holds_the_same_quads_and_blank_nodes_and_is_independent(tmp_path: Path) -> None:
+    on_disk = EmbeddedStore(tmp_path / "store")
+    on_disk.update(
+        "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> _:b . "
+        "_:b <http://example.org/q> \"x\"@en } }"
+    )
+    copy = on_disk.memory_copy()
+    try:
+        assert copy.path is None and copy.read_only
+        assert set(copy.raw) == set(on_disk.raw) and len(copy) == 2  # pyoxigraph quads, blank node ids too
+        copy.raw.clear()
+        assert len(on_disk) == 2
+    finally:
+        copy.close()
+        on_disk.close()

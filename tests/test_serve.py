@@ -310,3 +310,53 @@ def test_workers_below_one_from_the_environment_is_one_line_and_exit_2(data_dir:
     _, err = process.communicate(timeout=START_TIMEOUT)
     assert process.returncode == 2
     assert err == "mgkg: error: workers must be at least 1, not 0\n"
+
+
+def test_in_memory_serves_a_copy_of_the_store(built: Dataset, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    write_store(built, f"oxigraph:{folder / 'store'}")
+    running = start("--data-dir", str(folder), "serve", "--port", "0", "--in-memory")
+    try:
+        count = running.wait_for(r"^mgkg: ([\d,]+) quads copied into memory in [\d.]+ s$")
+        assert int(count[1].replace(",", "")) == sum(1 for _ in built.quads((None, None, None, None)))
+        running.wait_for(r"^mgkg: store oxigraph:\S+ \(a copy in memory\), writes off; Ctrl-C to stop$")
+        write_store(Dataset(), f"oxigraph:{folder / 'store'}")  # the disk changes; the copy served does not
+        answer = SPARQLWrapper(endpoint(running))
+        answer.setQuery(PROJECTS)
+        answer.setReturnFormat(JSON)
+        rows = answer.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+        assert {"type": "uri", "value": TC_0287} in [row["project"] for row in rows]
+    finally:
+        assert running.stop() == 0
+
+
+def test_in_memory_workers_each_hold_a_copy(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--workers", "2", "--threads", "2",
+                    env={"MGKG_IN_MEMORY": "true"})
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+ \(a copy in memory\), writes off, 2 processes")
+        for _ in range(4):
+            response = requests.get(running.url + "/sparql", params={"query": f"ASK {{ <{TC_0287}> ?p ?o }}"},
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert response.status_code == 200 and response.json()["boolean"] is True
+    finally:
+        assert running.stop() == 0
+    assert "Traceback" not in running.stderr_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (("--store", "sparql:http://127.0.0.1:9/sparql"), {},
+         "mgkg: error: --in-memory copies an embedded Oxigraph store; a remote store is served where it is\n"),
+        ((), {"MGKG_UPDATE_TOKEN": "t"},
+         "mgkg: error: --in-memory serves a read-only copy: writes (an update token) need the store itself\n"),
+    ],
+)
+def test_in_memory_refuses_what_a_copy_cannot_serve(
+    data_dir: Path, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    process = mgkg("--data-dir", str(data_dir), *args, "serve", "--port", "0", "--in-memory", env=env)
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err == message
