@@ -23,7 +23,7 @@ from typing import Any
 from benchmarks.report import write_chart, write_report
 from benchmarks.workload import peak_rss_mb, synthetic, wait_with_rusage
 
-SYSTEMS = ("oxigraph", "mgkg", "rdflib")
+SYSTEMS = ("oxigraph", "oxigraph-memory", "mgkg", "rdflib")
 
 
 def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[str, Any]:

@@ -7,11 +7,13 @@
 - oxigraph: raw pyoxigraph: an on-disk Store, its bulk loader, queries serialized to SPARQL JSON by
             Oxigraph's own serializer: the limit of the engine mgkg is built on. Parameters are bound as
             mgkg binds them (substitutions plus a VALUES block), so both run the same text.
+- oxigraph-memory: the same with an in-memory Store: the limit of `mgkg serve --in-memory`.
 - mgkg:     mgkg itself: `mgkg load` and `mgkg validate` as commands, named queries through the store
             (graph.named_queries.run_query, as `mgkg query` runs them) and through HTTP (`mgkg serve` in a
             process of its own, GET /queries/NAME answered in SPARQL JSON), and point lookups over HTTP from
-            1, 4 and 16 client processes, by one server process and by two (`--workers 2`). Its peak RSS is
-            the one-process server's, after all of that.
+            1, 4 and 16 client processes, by one server process and by two (`--workers 2`); then the
+            queries and lookups again from `mgkg serve --in-memory`. Its peak RSS is the one-process
+            server's, after all of that (and the in-memory server's apart).
 
 A named query's time is evaluation plus serialization of every row as SPARQL results JSON, on each
 system. The server runs with a row limit and timeout above anything the bench asks, so all systems do
@@ -116,13 +118,25 @@ def run_rdflib(data: Path, work: Path, args: argparse.Namespace) -> dict[str, An
 
 
 def run_oxigraph(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Raw pyoxigraph: bulk load on disk, each query serialized by Oxigraph, lookups."""
+    """Raw pyoxigraph on disk: bulk load, each query serialized by Oxigraph, lookups."""
+    import pyoxigraph as ox
+
+    return _raw(ox.Store(str(work / "oxigraph-store")), data, args)
+
+
+def run_oxigraph_memory(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Raw pyoxigraph in memory (what `mgkg serve --in-memory` answers from): the same measurements."""
+    import pyoxigraph as ox
+
+    del work
+    return _raw(ox.Store(), data, args)
+
+
+def _raw(store: Any, data: Path, args: argparse.Namespace) -> dict[str, Any]:
     import pyoxigraph as ox
     from oxrdflib._converter import to_ox
 
     from graph.named_queries import with_values
-
-    store = ox.Store(str(work / "oxigraph-store"))
 
     def load() -> None:
         store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
@@ -192,13 +206,13 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
 
         out["queries"][case.name] = {"store": repeat(through_store, args.runs, args.budget).summary()}
     store.close()
-    with Server(MGKG, spec) as server:
-        for case in all_cases:
-            timing = repeat(lambda c=case: http_query(server.url, c), args.runs, args.budget)  # type: ignore[misc]
-            out["queries"][case.name]["http"] = timing.summary()
-        subjects = lookup_subjects(data)
-        out["lookups_http"] = {str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)}
-        out["served_rss_mb"] = server.stop()
+    subjects = lookup_subjects(data)
+    for where, options in (("http", ()), ("http_memory", ("--in-memory",))):
+        timings, lookups, rss = _over_http(spec, all_cases, subjects, args, *options)
+        for name, timing in timings.items():
+            out["queries"][name][where] = timing
+        out[f"lookups_{where}"] = lookups
+        out["served_rss_mb" if where == "http" else "served_memory_rss_mb"] = rss
     with Server(MGKG, spec, "--workers", "2") as server:
         out["lookups_http_workers"] = {
             str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)
@@ -206,8 +220,22 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
     return out
 
 
+def _over_http(
+    spec: str, all_cases: list[Any], subjects: list[str], args: argparse.Namespace, *options: str
+) -> tuple[dict[str, Any], dict[str, float], float]:
+    """`mgkg serve [options]`: each named query's timing, lookups/s from 1, 4 and 16 clients, peak RSS (MB)."""
+    with Server(MGKG, spec, *options) as server:
+
+        def ask(case: Any) -> Callable[[], object]:
+            return lambda: http_query(server.url, case)
+
+        timings = {case.name: repeat(ask(case), args.runs, args.budget).summary() for case in all_cases}
+        lookups = {str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)}
+        return timings, lookups, server.stop()
+
+
 SYSTEMS: dict[str, Callable[[Path, Path, argparse.Namespace], dict[str, Any]]] = {
-    "rdflib": run_rdflib, "oxigraph": run_oxigraph, "mgkg": run_mgkg,
+    "rdflib": run_rdflib, "oxigraph": run_oxigraph, "oxigraph-memory": run_oxigraph_memory, "mgkg": run_mgkg,
 }
 
 
