@@ -207,16 +207,14 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
         out["queries"][case.name] = {"store": repeat(through_store, args.runs, args.budget).summary()}
     store.close()
     subjects = lookup_subjects(data)
-    for where, options in (("http", ()), ("http_memory", ("--in-memory",))):
+    served = (("http", "served_rss_mb", ()), ("http_memory", "served_memory_rss_mb", ("--in-memory",)))
+    for where, rss_key, options in served:
         timings, lookups, rss = _over_http(spec, all_cases, subjects, args, *options)
         for name, timing in timings.items():
             out["queries"][name][where] = timing
-        out[f"lookups_{where}"] = lookups
-        out["served_rss_mb" if where == "http" else "served_memory_rss_mb"] = rss
+        out[f"lookups_{where}"], out[rss_key] = lookups, rss
     with Server(MGKG, spec, "--workers", "2") as server:
-        out["lookups_http_workers"] = {
-            str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)
-        }
+        out["lookups_http_workers"] = _lookups(server.url, subjects, args)
     return out
 
 
@@ -230,8 +228,12 @@ def _over_http(
             return lambda: http_query(server.url, case)
 
         timings = {case.name: repeat(ask(case), args.runs, args.budget).summary() for case in all_cases}
-        lookups = {str(n): lookups_per_second(server.url, subjects, n, args.seconds) for n in (1, 4, 16)}
-        return timings, lookups, server.stop()
+        return timings, _lookups(server.url, subjects, args), server.stop()
+
+
+def _lookups(url: str, subjects: list[str], args: argparse.Namespace) -> dict[str, float]:
+    """Point lookups per second over HTTP from 1, 4 and 16 client processes."""
+    return {str(n): lookups_per_second(url, subjects, n, args.seconds) for n in (1, 4, 16)}
 
 
 SYSTEMS: dict[str, Callable[[Path, Path, argparse.Namespace], dict[str, Any]]] = {
