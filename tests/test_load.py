@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from rdflib import Dataset
 from virtuoso import oxigraph_endpoint
 
+import graph.store as store_module
 from graph.cli import cli
 from graph.export import export
 from graph.store import EmbeddedStore
@@ -160,18 +161,22 @@ def test_validate_a_loaded_store_without_the_ontology(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "synth-000000" in result.stdout, result.stdout
 
 
-def test_a_memory_copy_holds_the_same_quads_and_blank_nodes_and_is_independent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [1, 2, 100_000])
+def test_a_memory_copy_holds_the_same_quads_and_blank_nodes_and_is_independent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(store_module, "COPY_CHUNK", chunk)  # several chunks, a partial last one, one chunk
     on_disk = EmbeddedStore(tmp_path / "store")
     on_disk.update(
         "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> _:b . "
-        "_:b <http://example.org/q> \"x\"@en } }"
+        "_:b <http://example.org/q> \"x\"@en . <http://example.org/a> <http://example.org/q> 3 } }"
     )
     copy = on_disk.memory_copy()
     try:
         assert copy.path is None and copy.read_only
-        assert set(copy.raw) == set(on_disk.raw) and len(copy) == 2  # pyoxigraph quads, blank node ids too
+        assert set(copy.raw) == set(on_disk.raw) and len(copy) == 3  # pyoxigraph quads, blank node ids too
         copy.raw.clear()
-        assert len(on_disk) == 2
+        assert len(on_disk) == 3
     finally:
         copy.close()
         on_disk.close()
