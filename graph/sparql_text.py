@@ -122,6 +122,21 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     return f"{text[: at + 1]} {block}\n{text[at + 1 :]}"
 
 
+def with_limit(text: str, limit: int) -> str | None:
+    """`text` (a SELECT query) with `LIMIT limit` after its solution modifiers, before a trailing VALUES block;
+    None when it is no SELECT or already has a top-level LIMIT."""
+    outline = _outline(text)
+    form = next((i for i, (word, _) in enumerate(outline) if word in _FORMS), None)
+    if form is None or outline[form][0] != "SELECT":
+        return None
+    rest = outline[form + 1 :]
+    if any(word == "LIMIT" for word, _ in rest):
+        return None
+    values = [offset for word, offset in rest if word == "VALUES"]
+    at = values[-1] if values else len(text)
+    return f"{text[:at]}\nLIMIT {limit}\n{text[at:]}"
+
+
 def with_dataset(text: str, graphs: Sequence[str]) -> str | None:
     """`text` with FROM and FROM NAMED clauses for `graphs` before its WHERE clause (default graph: their
     union); None when the query names its own dataset or has no WHERE clause to put them before."""

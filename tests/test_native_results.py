@@ -1,0 +1,158 @@
+"""SELECT answers written by Oxigraph (server/native_results.py): the LIMIT added, rows counted and cut in the
+body, the same rows and headers as the row-by-row path, and the cases left to that path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from graph.sparql_text import with_limit
+from server import native_results
+from server.execute import Executor, Limits, serialize_solutions
+
+EX = "http://example.org/"
+TRICKY = ['x,{"y"}', "a\nb\t<result>c", "{}", ",{}", '"bindings":[{', "</results></sparql>", "plain"]
+"""Literal texts that look like the markers the counting relies on."""
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    """Subjects s0…s6, each with one tricky literal (a language on some) and one integer; a blank node too."""
+    data = ox.Store()
+    for i, text in enumerate(TRICKY):
+        subject = ox.NamedNode(f"{EX}s{i}")
+        literal = ox.Literal(text, language="en") if i % 2 else ox.Literal(text)
+        data.add(ox.Quad(subject, ox.NamedNode(f"{EX}label"), literal))
+        data.add(ox.Quad(subject, ox.NamedNode(f"{EX}n"), ox.Literal(str(i), datatype=ox.NamedNode(
+            "http://www.w3.org/2001/XMLSchema#integer"))))
+    data.add(ox.Quad(ox.BlankNode("b"), ox.NamedNode(f"{EX}label"), ox.Literal("blank")))
+    return data
+
+
+@pytest.fixture(scope="module")
+def executor() -> Iterator[Executor]:
+    """An executor of two threads."""
+    pool = Executor(2)
+    yield pool
+    pool.shutdown()
+
+
+QUERY = f"SELECT ?s ?label ?missing WHERE {{ ?s <{EX}label> ?label }} ORDER BY STR(?label)"
+
+
+def rows_of(body: bytes, fmt: str) -> list[tuple[Any, ...]]:
+    """The rows of a results body, as tuples of pyoxigraph terms (None for unbound)."""
+    parsed = ox.parse_query_results(body, format=native_results.FORMATS[fmt])
+    assert isinstance(parsed, ox.QuerySolutions)
+    names = [v.value for v in parsed.variables]
+    return [tuple(solution[name] for name in names) for solution in parsed]
+
+
+def row_by_row(store: ox.Store, text: str, fmt: str, max_rows: int) -> bytes:
+    """What the row-by-row path writes for the first `max_rows` rows of `text`."""
+    result = store.query(text)
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    return serialize_solutions(names, [tuple(s) for s in result][:max_rows], fmt)
+
+
+@pytest.mark.parametrize("fmt", sorted(native_results.FORMATS))
+@pytest.mark.parametrize("max_rows", [0, 1, 2, 7, 8, 9, 1000])
+def test_native_answers_have_the_row_by_row_rows_count_and_cut(
+    store: ox.Store, executor: Executor, fmt: str, max_rows: int
+) -> None:
+    answer = executor.run(store, QUERY, result_format=fmt, limits=Limits(30, max_rows), union_default=False)
+    total = len(TRICKY) + 1
+    assert answer.count == min(total, max_rows)
+    assert answer.truncated == (total > max_rows)
+    assert rows_of(answer.body, fmt) == rows_of(row_by_row(store, QUERY, fmt, max_rows), fmt)
+    assert answer.body.startswith(b"{" if fmt == "json" else b"<?xml" if fmt == "xml" else b"?s")
+
+
+@pytest.mark.parametrize("fmt", sorted(native_results.FORMATS))
+def test_count_and_cut_on_bodies_oxigraph_writes(store: ox.Store, fmt: str) -> None:
+    def body_of(text: str) -> bytes:
+        result = store.query(text)
+        assert isinstance(result, ox.QuerySolutions)
+        return result.serialize(format=native_results.FORMATS[fmt]) or b""
+
+    body, rows = body_of(QUERY), len(TRICKY) + 1
+    if fmt == "json":  # a literal ",{}" reads like an empty solution: not countable, left to the row-by-row path
+        assert native_results.count_rows(body, fmt) is None
+        body, rows = body_of(QUERY.replace("}", 'FILTER(STR(?label) != ",{}") }', 1)), len(TRICKY)
+    assert native_results.count_rows(body, fmt) == rows
+    shorter = native_results.drop_last_row(body, fmt)
+    assert rows_of(shorter, fmt) == rows_of(body, fmt)[:-1]
+    assert native_results.count_rows(shorter, fmt) == rows - 1
+
+
+def test_empty_json_solutions_are_left_to_the_row_by_row_path(store: ox.Store, executor: Executor) -> None:
+    text = f"SELECT ?missing WHERE {{ ?s <{EX}n> ?n }}"
+    result = store.query(with_limit(text, 4) or "")
+    assert isinstance(result, ox.QuerySolutions)
+    assert native_results.native_answer(result, "json", 3) is None  # `{}` rows: not countable from the text
+    answer = executor.run(store, text, limits=Limits(30, 3), union_default=False)
+    assert (answer.count, answer.truncated, rows_of(answer.body, "json")) == (3, True, [(None,)] * 3)
+    tsv = executor.run(store, text, result_format="tsv", limits=Limits(30, 3), union_default=False)
+    assert (tsv.count, tsv.truncated, tsv.body) == (3, True, b"?missing\n\n\n\n")
+
+
+def test_csv_asks_and_graphs_keep_their_own_paths(store: ox.Store, executor: Executor) -> None:
+    csv = executor.run(store, QUERY, result_format="csv", limits=Limits(30, 2), union_default=False)
+    assert (csv.count, csv.truncated) == (2, True) and csv.body.count(b"\r\n") == 3  # a field holds a newline
+    ask = executor.run(store, f"ASK {{ ?s <{EX}n> 3 }}", limits=Limits(30, 0), union_default=False)
+    assert ask.kind == "boolean" and b"true" in ask.body
+    graph = executor.run(store, f"CONSTRUCT WHERE {{ ?s <{EX}n> ?n }}", graph_format="nt",
+                         limits=Limits(30, 2), union_default=False)
+    assert (graph.kind, graph.count, graph.truncated) == ("graph", 2, True)
+
+
+def test_a_query_with_its_own_limit_or_trailing_values_stays_right(store: ox.Store, executor: Executor) -> None:
+    own = executor.run(store, QUERY + " LIMIT 3", limits=Limits(30, 2), union_default=False)
+    assert (own.count, own.truncated) == (2, True)
+    values = f"SELECT ?s ?n WHERE {{ ?s <{EX}n> ?n }} ORDER BY ?n VALUES ?n {{ 1 2 3 }}"
+    answer = executor.run(store, values, limits=Limits(30, 2), union_default=False)
+    assert (answer.count, answer.truncated) == (2, True)
+    assert [row[1].value for row in rows_of(answer.body, "json")] == ["1", "2"]
+
+
+def test_errors_are_those_of_the_text_as_sent(store: ox.Store, executor: Executor) -> None:
+    from server.execute import QueryFailed
+
+    with pytest.raises(QueryFailed, match=r"syntax error: .*1:\d+") as caught:
+        executor.run(store, "SELECT ?s WHERE { ?s ?p }", limits=Limits(30, 5), union_default=False)
+    assert caught.value.status == 400
+    assert "LIMIT" not in str(caught.value)
+
+
+def test_with_limit_places_the_limit_after_the_modifiers_and_before_values() -> None:
+    nested = "PREFIX a: <x:> SELECT * WHERE { { SELECT ?s { ?s ?p ?o } LIMIT 3 } } ORDER BY ?s # note"
+    assert with_limit(nested, 11) == nested + "\nLIMIT 11\n"  # the sub-select's LIMIT is its own
+    values = "SELECT * WHERE { ?s ?p ?o } OFFSET 2 VALUES ?s { <x:a> }"
+    assert with_limit(values, 5) == "SELECT * WHERE { ?s ?p ?o } OFFSET 2 \nLIMIT 5\nVALUES ?s { <x:a> }"
+    assert with_limit('SELECT * { ?s ?p "LIMIT" } # LIMIT', 5) == 'SELECT * { ?s ?p "LIMIT" } # LIMIT\nLIMIT 5\n'
+    assert with_limit("select * { ?s ?p ?o } limit 3", 5) is None
+    assert with_limit("ASK { ?s ?p ?o }", 5) is None
+    assert with_limit("CONSTRUCT WHERE { ?s ?p ?o }", 5) is None
+
+
+def test_oxigraph_writes_the_select_answers_it_can(
+    store: ox.Store, executor: Executor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[str] = []
+    original = native_results.native_answer
+
+    def spy(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> tuple[bytes, int, bool] | None:
+        written.append(fmt)
+        return original(solutions, fmt, max_rows)
+
+    monkeypatch.setattr(native_results, "native_answer", spy)
+    for fmt in ("json", "xml", "tsv", "csv"):
+        executor.run(store, QUERY, result_format=fmt, limits=Limits(30, 3), union_default=False)
+    executor.run(store, QUERY + " LIMIT 2", limits=Limits(30, 3), union_default=False)  # its own LIMIT
+    assert written == ["json", "xml", "tsv"]
+    xml = executor.run(store, QUERY, result_format="xml", limits=Limits(30, 3), union_default=False)
+    assert xml.body.startswith(b'<?xml version="1.0"?><sparql')  # Oxigraph's writer (the row path adds a newline)
