@@ -216,7 +216,7 @@ def _evaluate(
     deadline: Deadline,
 ) -> Answer:
     if isinstance(store, ox.Store) and result_format in native_results.FORMATS:
-        answer = _native(store, text, options, result_format, limits)
+        answer = _native(store, text, options, result_format, limits, deadline)
         if answer is not None:
             return answer
     try:
@@ -247,7 +247,7 @@ def _evaluate(
 
 
 def _native(
-    store: ox.Store, text: str, options: Mapping[str, object], result_format: str, limits: Limits
+    store: ox.Store, text: str, options: Mapping[str, object], result_format: str, limits: Limits, deadline: Deadline
 ) -> Answer | None:
     """A SELECT answered with a LIMIT of one row over the limit and written by Oxigraph (server.native_results);
     None for anything else, for a syntax error (reported on the text as sent) or for an answer it cannot count:
@@ -264,7 +264,9 @@ def _native(
     if not isinstance(result, ox.QuerySolutions):
         return None
     try:
-        native = native_results.native_answer(result, result_format, limits.max_rows)
+        native = native_results.native_answer(result, result_format, limits.max_rows, deadline.check)
+    except TimeoutError:
+        raise QueryFailed(f"query timed out after {limits.timeout:g} s", 503) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(f"query evaluation failed: {error}") from None
     if native is None:

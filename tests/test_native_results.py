@@ -14,7 +14,7 @@ from server import native_results
 from server.execute import Executor, Limits, serialize_solutions
 
 EX = "http://example.org/"
-TRICKY = ['x,{"y"}', "a\nb\t<result>c", "{}", ",{}", '"bindings":[{', "</results></sparql>", "plain"]
+TRICKY = ['x,{"y"}', "a\nb\t<result>c", "{}", ",{}", '"bindings":[{', "</results></sparql>", "ends,{", "z,{"]
 """Literal texts that look like the markers the counting relies on."""
 
 
@@ -93,7 +93,8 @@ def test_empty_json_solutions_are_left_to_the_row_by_row_path(store: ox.Store, e
     text = f"SELECT ?missing WHERE {{ ?s <{EX}n> ?n }}"
     result = store.query(with_limit(text, 4) or "")
     assert isinstance(result, ox.QuerySolutions)
-    assert native_results.native_answer(result, "json", 3) is None  # `{}` rows: not countable from the text
+    # `{}` rows: not countable from the text
+    assert native_results.native_answer(result, "json", 3, lambda: None) is None
     answer = executor.run(store, text, limits=Limits(30, 3), union_default=False)
     assert (answer.count, answer.truncated, rows_of(answer.body, "json")) == (3, True, [(None,)] * 3)
     tsv = executor.run(store, text, result_format="tsv", limits=Limits(30, 3), union_default=False)
@@ -134,6 +135,10 @@ def test_with_limit_places_the_limit_after_the_modifiers_and_before_values() -> 
     values = "SELECT * WHERE { ?s ?p ?o } OFFSET 2 VALUES ?s { <x:a> }"
     assert with_limit(values, 5) == "SELECT * WHERE { ?s ?p ?o } OFFSET 2 \nLIMIT 5\nVALUES ?s { <x:a> }"
     assert with_limit('SELECT * { ?s ?p "LIMIT" } # LIMIT', 5) == 'SELECT * { ?s ?p "LIMIT" } # LIMIT\nLIMIT 5\n'
+    escaped = "PREFIX ex: <x:>\nSELECT (ex:a\\#b AS ?c) WHERE { { SELECT ?s { ?s ?p ?o }\nVALUES ?s { ex:s } } }"
+    assert with_limit(escaped, 5) == escaped + "\nLIMIT 5\n"  # `\#` in a name, not a comment
+    iri = "SELECT * { ?s <x:\\u0061#b> ?o {\nSELECT * {} VALUES ?x { 1 } } }"
+    assert with_limit(iri, 5) == iri + "\nLIMIT 5\n"  # `\u0061` in an IRI
     assert with_limit("select * { ?s ?p ?o } limit 3", 5) is None
     assert with_limit("ASK { ?s ?p ?o }", 5) is None
     assert with_limit("CONSTRUCT WHERE { ?s ?p ?o }", 5) is None
@@ -145,9 +150,9 @@ def test_oxigraph_writes_the_select_answers_it_can(
     written: list[str] = []
     original = native_results.native_answer
 
-    def spy(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> tuple[bytes, int, bool] | None:
+    def spy(solutions: ox.QuerySolutions, fmt: str, max_rows: int, check: Any) -> tuple[bytes, int, bool] | None:
         written.append(fmt)
-        return original(solutions, fmt, max_rows)
+        return original(solutions, fmt, max_rows, check)
 
     monkeypatch.setattr(native_results, "native_answer", spy)
     for fmt in ("json", "xml", "tsv", "csv"):
@@ -156,3 +161,37 @@ def test_oxigraph_writes_the_select_answers_it_can(
     assert written == ["json", "xml", "tsv"]
     xml = executor.run(store, QUERY, result_format="xml", limits=Limits(30, 3), union_default=False)
     assert xml.body.startswith(b'<?xml version="1.0"?><sparql')  # Oxigraph's writer (the row path adds a newline)
+
+
+def test_a_literal_ending_in_the_json_row_marker_is_counted_and_cut_right(executor: Executor) -> None:
+    data = ox.Store()
+    for i, text in enumerate(["a,{", "b", "c,{", "d,{"]):
+        data.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}label"), ox.Literal(text, language="en")))
+    text = f"SELECT ?label WHERE {{ ?s <{EX}label> ?label }} ORDER BY ?label"
+    for max_rows, expected in [(1, ["a,{"]), (3, ["a,{", "b", "c,{"]), (4, ["a,{", "b", "c,{", "d,{"])]:
+        answer = executor.run(data, text, limits=Limits(30, max_rows), union_default=False)
+        assert [row[0].value for row in rows_of(answer.body, "json")] == expected
+        assert (answer.count, answer.truncated) == (len(expected), max_rows < 4)
+
+
+def test_the_deadline_stops_oxigraph_writing(store: ox.Store) -> None:
+    many = ox.Store()
+    many.bulk_extend(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i)))
+                     for i in range(20_000))
+    calls = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise TimeoutError
+
+    def solutions() -> ox.QuerySolutions:
+        result = many.query(f"SELECT * WHERE {{ ?s <{EX}p> ?o }} LIMIT 20001")
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    whole: list[int] = []
+    native_results.native_answer(solutions(), "json", 20_000, lambda: whole.append(1))
+    with pytest.raises(TimeoutError):
+        native_results.native_answer(solutions(), "json", 20_000, check)
+    assert len(whole) > 100 and len(calls) < 6  # ~1.5 MB in ~8 KB chunks; stopped right after the third
