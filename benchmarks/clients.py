@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from benchmarks.workload import LOOKUP, Case, chunked, peak_rss_mb, wait_with_rusage
+from benchmarks.workload import LOOKUP, Case, chunked, peak_rss_mb
 
 JSON = "application/sparql-results+json"
 SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-rows", "1000000000")
@@ -52,12 +52,11 @@ class Server:
         raise SystemExit("mgkg serve did not start within 60 s")
 
     def stop(self) -> float:
-        """SIGTERM the server, wait for it; its peak RSS in MB."""
+        """Read the server's peak RSS (MB), SIGTERM it and wait for it; that peak."""
         if self.process.returncode is None:
+            self.rss = peak_rss_mb(self.process.pid) or self.rss
             self.process.send_signal(signal.SIGTERM)
-            code, usage = wait_with_rusage(self.process.pid)
-            self.process.returncode = code
-            self.rss = peak_rss_mb(usage)
+            self.process.wait()
         return self.rss
 
     def __enter__(self) -> Server:

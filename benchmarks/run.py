@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import write_chart, write_report
-from benchmarks.workload import peak_rss_mb, synthetic, wait_with_rusage
+from benchmarks.workload import synthetic, wait_with_peak
 
 SYSTEMS = ("oxigraph", "oxigraph-memory", "mgkg", "rdflib")
 
@@ -34,12 +34,11 @@ def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[s
             [sys.executable, "-m", "benchmarks.systems", system, str(data), out.name, "--triples", str(triples),
              *options]
         )
-        code, usage = wait_with_rusage(process.pid)
-        process.returncode = code
+        code, peak = wait_with_peak(process)
         if code != 0:
             raise SystemExit(f"benchmark of {system} at {triples:,} triples failed (exit {code})")
         figures: dict[str, Any] = json.loads(Path(out.name).read_text(encoding="utf-8"))
-    figures["rss_mb"] = peak_rss_mb(usage)
+    figures["rss_mb"] = peak
     figures["wall_s"] = time.perf_counter() - start
     return figures
 

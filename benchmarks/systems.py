@@ -40,10 +40,9 @@ from benchmarks.workload import (
     Timing,
     cases,
     lookup_subjects,
-    peak_rss_mb,
     queries,
     repeat,
-    wait_with_rusage,
+    wait_with_peak,
 )
 
 MGKG = str(Path(sys.executable).with_name("mgkg"))
@@ -175,15 +174,15 @@ def _count_rows(body: object) -> int:
 def _command(*argv: str) -> tuple[float, float]:
     """Run an mgkg command; its seconds and peak RSS (MB). A failing command stops the bench."""
     start = time.perf_counter()
-    process = subprocess.Popen([MGKG, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    errors = process.stderr.read()
-    code, usage = wait_with_rusage(process.pid)
-    process.returncode = code
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen([MGKG, *argv], stdout=subprocess.DEVNULL, stderr=errors)
+        code, peak = wait_with_peak(process)
+        seconds = time.perf_counter() - start
+        errors.seek(0)
+        message = errors.read().decode(errors="replace")[-500:]
     if code not in (0, 1):  # validate exits 1 when the data does not conform: still a measurement
-        raise SystemExit(f"mgkg {' '.join(argv)} failed ({code}): {errors.decode(errors='replace')[-500:]}")
-    return seconds, peak_rss_mb(usage)
+        raise SystemExit(f"mgkg {' '.join(argv)} failed ({code}): {message}")
+    return seconds, peak
 
 
 def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:

@@ -9,9 +9,9 @@ the same size always gives the same data and the same cases.
 from __future__ import annotations
 
 import math
-import os
 import re
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -140,15 +140,25 @@ def repeat(action: Callable[[], object], runs: int, budget: float) -> Timing:
     return Timing(samples)
 
 
-def peak_rss_mb(rusage: Any) -> float:
-    """Peak resident memory of a waited-for child process (ru_maxrss is in KiB on Linux), in MB."""
-    return float(rusage.ru_maxrss) / 1024
+def peak_rss_mb(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a live process in MB; None once it has exited.
+
+    Not a waited-for child's ru_maxrss: Linux carries the parent's high-water mark into the child's at exec, so
+    a server started by a process that had grown to 1 GB reported 1 GB whatever it used itself."""
+    try:
+        found = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(encoding="ascii"))
+    except OSError:
+        return None
+    return int(found[1]) / 1024 if found else None
 
 
-def wait_with_rusage(pid: int) -> tuple[int, Any]:
-    """Wait for a child; its exit code and resource usage."""
-    _, status, rusage = os.wait4(pid, 0)
-    return os.waitstatus_to_exitcode(status), rusage
+def wait_with_peak(process: subprocess.Popen[bytes], every: float = 0.02) -> tuple[int, float]:
+    """Wait for a child, reading its peak RSS every `every` s; its exit code and the last peak read (MB)."""
+    peak = 0.0
+    while process.poll() is None:
+        peak = peak_rss_mb(process.pid) or peak
+        time.sleep(every)
+    return process.returncode, peak
 
 
 def chunked(items: list[str], parts: int) -> Iterable[list[str]]:

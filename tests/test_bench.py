@@ -7,6 +7,7 @@ that the report and chart are written, at a size small enough to take seconds.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,18 @@ from typing import Any
 
 import pytest
 
+from benchmarks import systems
 from benchmarks.report import query_rows, targets, write_report
-from benchmarks.workload import Timing, cases, lookup_subjects, queries, repeat, synthetic
+from benchmarks.workload import (
+    Timing,
+    cases,
+    lookup_subjects,
+    peak_rss_mb,
+    queries,
+    repeat,
+    synthetic,
+    wait_with_peak,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -163,3 +174,20 @@ def test_the_lookup_target_counts_the_multi_process_server_too() -> None:
     mgkg["lookups_http_workers"] = {"1": 880.0, "4": 1500.0, "16": 1700.0}
     judged = next((measured, met) for target, measured, met in targets(results) if "lookups" in target)
     assert judged[1] is True and "`--workers 2`: 1 clients 880/s, 4 clients 1,500/s" in judged[0]
+
+
+def test_a_childs_peak_rss_is_its_own_not_its_parents() -> None:
+    ballast = bytearray(300 * 2**20)
+    ballast[:: 4096] = b"\x01" * len(ballast[:: 4096])  # touch every page: the parent's peak is > 300 MB
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    code, peak = wait_with_peak(child)
+    assert code == 0 and 1 < peak < 100  # ru_maxrss of this child would say > 300 MB (inherited at exec)
+    assert (peak_rss_mb(os.getpid()) or 0) > 300
+    assert peak_rss_mb(child.pid) is None  # gone
+    del ballast
+
+
+def test_a_failing_command_stops_the_bench_with_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(systems, "MGKG", sys.executable)
+    with pytest.raises(SystemExit, match=r"failed \(2\): .*No such file"):
+        systems._command("/nonexistent/script.py")
