@@ -150,7 +150,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
             load = figures["load_s"]
             cells = [f"{int(size):,}", system, f"{load:.2f}", _ratio(load, raw_load), validate, f"{rss:,.0f}"]
             lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "mgkg's RSS is the server's (`mgkg serve` from disk after all queries and lookups; "
+    lines += ["", "Peak RSS is each process's VmHWM (its own high-water mark, read while it runs). "
+              "mgkg's RSS is the server's (`mgkg serve` from disk after all queries and lookups; "
               "`--in-memory` in the lookups table's notes); `mgkg load` and `mgkg validate` run as commands of their "
               "own. pySHACL runs up to the --pyshacl-max size only. oxigraph-memory is raw pyoxigraph's in-memory "
               "store loading the file.", ""]
