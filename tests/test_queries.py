@@ -725,3 +725,27 @@ def test_bound_values_also_go_in_a_values_block_where_the_query_has_a_group() ->
     short = "CONSTRUCT WHERE { ?x <http://e/p> ?o }"  # no group that can take VALUES: left as it is
     assert with_values(short, {"x": Iri("http://e/a")}) == short
     assert with_values(text, {}) == text
+
+
+def test_rows_with_equal_labels_come_in_project_order(queries: dict[str, NamedQuery]) -> None:
+    """Ties on the sort label are broken by the project IRI, so an answer's order is the same on every run."""
+    from graph.store import open_store
+
+    numbers = [7, 3, 11, 0, 9, 5, 1, 10, 2, 8, 6, 4]
+    facts = " ".join(
+        f"""prj:p{n:02d} a mgkg:Project ; rdfs:label "Same"@en ; mgkg:theme theme:border-management ;
+              mgkg:startDate "2009-01-01"^^xsd:date ; mgkg:endDate "2010-01-01"^^xsd:date ;
+              mgkg:hasParticipation part:p{n:02d} .
+            part:p{n:02d} mgkg:role role:funding ; mgkg:participant orgs:roaid ."""
+        for n in numbers
+    )
+    declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes().items())
+    tied = open_store("memory")
+    try:
+        tied.update(f"{declared}INSERT DATA {{ GRAPH <https://w3id.org/mgkg/graph/t> {{ {facts} }} }}")
+        ordered = [(f"prj:p{n:02d}",) for n in sorted(numbers)]
+        assert rows(tied, queries, "projects-by-theme", "project") == ordered
+        assert rows(tied, queries, "projects-active-in-year", "project", year="2009") == ordered
+        assert rows(tied, queries, "projects-by-donor", "project") == ordered
+    finally:
+        tied.close()
