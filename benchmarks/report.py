@@ -8,6 +8,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from benchmarks.workload import SERVED
+
 TARGETS = {
     "load": 1.5,  # mgkg load ≤ 1.5× raw Oxigraph
     "http": 1.3,  # each named query through HTTP ≤ 1.3× raw Oxigraph
@@ -44,13 +46,6 @@ def _machine() -> str:
 
 
 Row = tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
-SERVED = (
-    ("http", "oxigraph", "served_rss_mb", "from disk"),
-    ("http_memory", "oxigraph-memory", "served_memory_rss_mb", "`--in-memory`"),
-)
-"""(mgkg's HTTP figures, the raw system they are compared with, the server's RSS key, how it holds the store)."""
-
-
 def query_rows(entry: dict[str, Any]) -> list[Row]:
     """(query, raw oxigraph on disk, raw oxigraph in memory, mgkg, rdflib) figures of each named query at one size."""
     systems = [entry.get(name, {}).get("queries", {}) for name in ("oxigraph", "oxigraph-memory", "mgkg", "rdflib")]
@@ -68,15 +63,17 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         out.append((f"load ≤ {TARGETS['load']}× raw Oxigraph",
                     f"{ratio:.2f}× ({ours['load_s']:.1f} s vs {raw['load_s']:.1f} s)", ratio <= TARGETS["load"]))
     rows = query_rows(entry)
-    for where, system, _, held in SERVED:
-        base = entry.get(system, {}).get("queries", {})
+    for served in SERVED:
+        where, held = served.key, served.label
+        base = entry.get(served.raw, {}).get("queries", {})
         http = [(r[0], h / b) for r in rows if (b := _p50(base.get(r[0]))) and (h := _p50(r[3].get(where)))]
         if http:
             worst = max(http, key=lambda item: item[1])
             within = sum(1 for _, ratio in http if ratio <= TARGETS["http"])
             out.append((f"each named query through HTTP ≤ {TARGETS['http']}× raw Oxigraph ({held})",
                         f"{within} of {len(http)} within; worst {worst[0]} {worst[1]:.2f}×", within == len(http)))
-    for where, _, _, held in SERVED:
+    for served in SERVED:
+        where, held = served.key, served.label
         speedups = []
         for name, _, _, o, n in rows:
             if not o.get(where) or not n or not n.get("aggregate", False):
@@ -102,7 +99,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             if rates:
                 measured += f"; {label}: " + ", ".join(f"{n} clients {v:,.0f}/s" for n, v in rates.items())
         out.append((f"≥ {TARGETS['lookups']:,.0f} point lookups/s over HTTP", measured, best >= TARGETS["lookups"]))
-    for _, _, key, held in SERVED:
+    for served in SERVED:
+        key, held = served.rss_key, served.label
         if ours.get(key):
             rss = ours[key]
             out.append((f"{int(size):,} triples served within 1 GB RSS ({held})",

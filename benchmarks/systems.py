@@ -37,6 +37,7 @@ from typing import Any
 from benchmarks.clients import Server, http_query, lookups_per_second
 from benchmarks.workload import (
     LOOKUP,
+    SERVED,
     Timing,
     cases,
     lookup_subjects,
@@ -206,12 +207,11 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
         out["queries"][case.name] = {"store": repeat(through_store, args.runs, args.budget).summary()}
     store.close()
     subjects = lookup_subjects(data)
-    served = (("http", "served_rss_mb", ()), ("http_memory", "served_memory_rss_mb", ("--in-memory",)))
-    for where, rss_key, options in served:
-        timings, lookups, rss = _over_http(spec, all_cases, subjects, args, *options)
+    for served in SERVED:
+        timings, lookups, rss = _over_http(spec, all_cases, subjects, args, *served.options)
         for name, timing in timings.items():
-            out["queries"][name][where] = timing
-        out[f"lookups_{where}"], out[rss_key] = lookups, rss
+            out["queries"][name][served.key] = timing
+        out[f"lookups_{served.key}"], out[served.rss_key] = lookups, rss
     with Server(MGKG, spec, "--workers", "2") as server:
         out["lookups_http_workers"] = _lookups(server.url, subjects, args)
     return out

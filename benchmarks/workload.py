@@ -140,6 +140,28 @@ def repeat(action: Callable[[], object], runs: int, budget: float) -> Timing:
     return Timing(samples)
 
 
+@dataclass(frozen=True)
+class Served:
+    """One way the bench serves mgkg over HTTP, named once for the run and the report."""
+
+    key: str
+    """Key of its query timings (and of `lookups_<key>`) in mgkg's figures."""
+    raw: str
+    """The raw pyoxigraph system it is judged against."""
+    rss_key: str
+    """Key of the server's peak RSS in mgkg's figures."""
+    options: tuple[str, ...]
+    """Extra `mgkg serve` options."""
+    label: str
+    """How the report names it."""
+
+
+SERVED = (
+    Served("http", "oxigraph", "served_rss_mb", (), "from disk"),
+    Served("http_memory", "oxigraph-memory", "served_memory_rss_mb", ("--in-memory",), "`--in-memory`"),
+)
+
+
 def peak_rss_mb(pid: int) -> float | None:
     """Peak resident memory (VmHWM) of a live process in MB; None once it has exited.
 
