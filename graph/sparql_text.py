@@ -62,6 +62,11 @@ def _outline(text: str, upper: bool = True) -> list[tuple[str, int]]:
     return out
 
 
+def _form(outline: list[tuple[str, int]]) -> int | None:
+    """Index of the query form keyword (SELECT, ASK, CONSTRUCT, DESCRIBE) in an outline, if any."""
+    return next((i for i, (word, _) in enumerate(outline) if word in _FORMS), None)
+
+
 @dataclass(frozen=True)
 class Shape:
     """Where the parts of a query are: its form, FROM clauses, the WHERE clause and its `{` group."""
@@ -77,7 +82,7 @@ class Shape:
 def shape(text: str) -> Shape:
     """The Shape of a query; QueryRefused if it is no SELECT, ASK, CONSTRUCT or DESCRIBE."""
     outline = _outline(text)
-    form = next((i for i, (word, _) in enumerate(outline) if word in _FORMS), None)
+    form = _form(outline)
     if form is None:
         raise QueryRefused("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
     kind, rest = outline[form][0], outline[form + 1 :]
@@ -126,7 +131,7 @@ def with_limit(text: str, limit: int) -> str | None:
     """`text` (a SELECT query) with `LIMIT limit` after its solution modifiers, before a trailing VALUES block;
     None when it is no SELECT or already has a top-level LIMIT."""
     outline = _outline(text)
-    form = next((i for i, (word, _) in enumerate(outline) if word in _FORMS), None)
+    form = _form(outline)
     if form is None or outline[form][0] != "SELECT":
         return None
     rest = outline[form + 1 :]
