@@ -275,6 +275,16 @@ def _native(
     return Answer(body, "solutions", count, cut)
 
 
+def _bare_failures(work: Callable[[Deadline], T], deadline: Deadline) -> T:
+    """`work(deadline)`, its QueryFailed stripped of traceback and context: those hold the worker's frames, and
+    pyoxigraph results in them may only be dropped by the thread that made them."""
+    try:
+        return work(deadline)
+    except QueryFailed as failed:
+        failed.__context__ = failed.__cause__ = None
+        raise failed.with_traceback(None) from None
+
+
 class Executor:
     """Runs queries in worker threads so a slow query times out while others are served."""
 
@@ -285,7 +295,7 @@ class Executor:
     def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
         """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed(503)."""
         deadline = Deadline(timeout)
-        future = self.pool.submit(work, deadline)
+        future = self.pool.submit(_bare_failures, work, deadline)
         try:
             return future.result(timeout=timeout)
         except (FutureTimeout, TimeoutError):

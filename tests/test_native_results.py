@@ -195,3 +195,41 @@ def test_the_deadline_stops_oxigraph_writing(store: ox.Store) -> None:
     with pytest.raises(TimeoutError):
         native_results.native_answer(solutions(), "json", 20_000, check)
     assert len(whole) > 100 and len(calls) < 6  # ~1.5 MB in ~8 KB chunks; stopped right after the third
+
+
+@pytest.mark.parametrize(("text", "options", "message"), [
+    (f"SELECT * WHERE {{ ?s <{EX}n> ?n }}", {"base_iri": "::not an iri"}, "query failed: Invalid base IRI"),
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", {},  # Oxigraph refuses port 9 itself
+     "query evaluation failed: The port 9 is not allowed"),
+])
+def test_failures_while_oxigraph_writes_are_the_row_by_row_ones(
+    store: ox.Store, executor: Executor, text: str, options: dict[str, Any], message: str
+) -> None:
+    from server.execute import QueryFailed
+
+    said = []
+    for fmt in ("json", "csv"):  # Oxigraph writes JSON; CSV goes row by row
+        with pytest.raises(QueryFailed) as caught:
+            executor.run(store, text, result_format=fmt, limits=Limits(30, 5), union_default=False, **options)
+        said.append((caught.value.status, str(caught.value)))
+    assert said[0] == said[1] and said[0][0] == 400 and said[0][1].startswith(message)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_failed_query_leaves_its_results_in_the_worker(
+    store: ox.Store, executor: Executor, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """pyoxigraph's solutions must be dropped in the thread that made them; a failure's traceback must not carry
+    them to the request thread (there they cannot be freed and Python reports it)."""
+    import gc
+    import sys
+
+    from server.execute import QueryFailed
+
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(QueryFailed):
+        executor.run(store, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                     result_format=fmt, limits=Limits(30, 5), union_default=False)
+    gc.collect()
+    assert not unraisable
