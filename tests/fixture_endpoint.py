@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
+from ports import free_port
 
 from graph.config import Settings
 from server.serve import serving
@@ -141,9 +142,4 @@ def serve(*files: Path, path: str = "/sparql") -> Iterator[FixtureEndpoint]:
 
 def closed_port_url() -> str:
     """A loopback URL on which nothing listens (the port was free a moment ago)."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/sparql"
+    return f"http://127.0.0.1:{free_port()}/sparql"

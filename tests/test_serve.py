@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from ports import free_port
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
@@ -97,14 +98,6 @@ def start(*args: str, env: dict[str, str] | None = None) -> Server:
         server.process.kill()
         pytest.fail(f"mgkg serve did not start: {server.stderr_text()}")
     return server
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

@@ -122,3 +122,44 @@ def test_the_conformance_app_checks_the_token_it_adds() -> None:
         "/sparql", data=b"CLEAR ALL", content_type="application/sparql-update", headers={"Authorization": "Bearer x"}
     )
     assert wrong.status_code == 403
+
+
+def reference(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m tests.w3c_oxigraph ARGS`: the W3C runner against Oxigraph's own server."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.w3c_oxigraph", *args], cwd=REPO,
+        env={**os.environ, "MGKG_W3C_TESTS": str(W3C), **(env or {})},
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+
+
+@needs_suite
+@pytest.mark.slow
+def test_the_reference_server_runs_the_same_suites_over_http() -> None:
+    """Oxigraph's own server through the same runner: the reference row of the README's conformance table.
+    It executes LOAD of an unreachable IRI as any server must (and fails it), so it too misses that syntax test."""
+    done = reference("-v", "--only", "update-silent", "--only", "syntax-update-1/manifest#test_2")  # test_2, _20…
+    assert done.returncode == 0, done.stderr[-2000:]
+    total = re.search(r"^TOTAL (\d+): (.*?)\s+\(", done.stdout, re.MULTILINE)
+    assert total is not None, done.stdout[-2000:]
+    counts = dict(part.split("=") for part in total.group(2).split())
+    assert counts == {"error": "1", "pass": str(int(total[1]) - 1)}, done.stdout[-2000:]
+    assert re.findall(r"^ERROR\s+\S+#(\S+)", done.stdout, re.MULTILINE) == ["test_2"], done.stdout[-2000:]
+
+
+def test_the_reference_tool_names_a_missing_runner_in_one_line(tmp_path: Path) -> None:
+    done = reference(env={"MGKG_W3C_TESTS": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"w3c_oxigraph: no W3C runner at {tmp_path}/tools/run_sparql.py (set MGKG_W3C_TESTS)"
+
+
+def test_the_reference_tool_names_a_missing_oxigraph_command_in_one_line(tmp_path: Path) -> None:
+    python = tmp_path / "python"  # a Python whose folder holds no oxigraph, and a PATH without one
+    python.symlink_to(sys.executable)
+    done = subprocess.run(
+        [str(python), "-m", "tests.w3c_oxigraph"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PATH": str(tmp_path), "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"w3c_oxigraph: no oxigraph command at {tmp_path}/oxigraph or on PATH")
+    assert len(done.stderr.strip().splitlines()) == 1

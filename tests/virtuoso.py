@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -29,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pyoxigraph as ox
 import pytest
+from ports import free_port
 
 from graph.config import Settings
 from server.serve import serving
@@ -84,13 +84,6 @@ LOOPBACK = Settings(host="127.0.0.1", port=0, threads=4)
 """Where the test endpoints listen: a free loopback port."""
 
 REQUIRED = os.environ.get("MGKG_REQUIRE_VIRTUOSO") == "1"
-
-
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def unavailable(reason: str) -> None:
