@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from benchmarks.workload import LOOKUP, Case, chunked, peak_rss_mb
+from server.serve import free_port
 
 JSON = "application/sparql-results+json"
 SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-rows", "1000000000")
@@ -28,28 +30,32 @@ SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-r
 
 
 class Server:
-    """`mgkg --store SPEC serve` in a child process; `url` once it listens, `stop()` gives its peak RSS (MB)."""
+    """A server in a child process; `url` once it listens, `stop()` gives its peak RSS (MB)."""
 
-    def __init__(self, mgkg: str, spec: str, *options: str) -> None:
-        """Start the server (extra `options` for `mgkg serve`) and wait up to 60 s for where it listens."""
+    name = "server"
+
+    def __init__(self, argv: list[str]) -> None:
+        """Start `argv` (its output to a log) and wait up to 60 s for where it listens."""
         self.log = tempfile.NamedTemporaryFile(prefix="mgkg-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [mgkg, "--store", spec, "serve", *SERVE_OPTIONS, *options], stdout=self.log, stderr=self.log
-        )
+        self.process = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
         self.rss = 0.0
-        self.url = self._wait_for_url(Path(self.log.name))
-
-    def _wait_for_url(self, log: Path) -> str:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            found = re.search(r"serving (http://\S+)/sparql", log.read_text(encoding="utf-8", errors="replace"))
-            if found:
-                return found[1]
+            url = self._listening()
+            if url:
+                self.url = url
+                return
             if self.process.poll() is not None:
-                raise SystemExit(f"mgkg serve exited: {log.read_text(encoding='utf-8', errors='replace')[-500:]}")
+                raise SystemExit(f"{self.name} exited: {self._log_tail()}")
             time.sleep(0.1)
         self.process.kill()
-        raise SystemExit("mgkg serve did not start within 60 s")
+        raise SystemExit(f"{self.name} did not start within 60 s")
+
+    def _listening(self) -> str | None:
+        raise NotImplementedError
+
+    def _log_tail(self) -> str:
+        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-500:]
 
     def stop(self) -> float:
         """Read the server's peak RSS (MB), SIGTERM it and wait for it; that peak."""
@@ -68,6 +74,39 @@ class Server:
         self.stop()
         self.log.close()
         os.unlink(self.log.name)
+
+
+class MgkgServer(Server):
+    """`mgkg --store SPEC serve [options]`; its URL is the one it logs."""
+
+    name = "mgkg serve"
+
+    def __init__(self, mgkg: str, spec: str, *options: str) -> None:
+        """Start `mgkg serve` on a port of its choosing (extra `options` for `mgkg serve`)."""
+        super().__init__([mgkg, "--store", spec, "serve", *SERVE_OPTIONS, *options])
+
+    def _listening(self) -> str | None:
+        found = re.search(r"serving (http://\S+)/sparql", self._log_tail())
+        return found[1] if found else None
+
+
+class OxigraphServer(Server):
+    """Oxigraph's own HTTP server, read-only on the store at `location`, default graph = union (as mgkg's)."""
+
+    name = "oxigraph serve-read-only"
+
+    def __init__(self, oxigraph: str, location: Path) -> None:
+        """Start it on a loopback port that was free a moment ago."""
+        self.port = free_port()
+        super().__init__([oxigraph, "serve-read-only", "--location", str(location), "--bind",
+                          f"127.0.0.1:{self.port}", "--union-default-graph"])
+
+    def _listening(self) -> str | None:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return f"http://127.0.0.1:{self.port}"
+        except OSError:
+            return None
 
 
 _CONNECTIONS: dict[str, http.client.HTTPConnection] = {}
@@ -93,24 +132,28 @@ def http_query(url: str, case: Case) -> bytes:
     return get(url, f"/queries/{case.name}{query}")
 
 
-def _client(job: tuple[str, list[str], float, Any]) -> int:
-    url, subjects, seconds, start = job
+def sparql_get(url: str, text: str, endpoint: str = "/sparql") -> bytes:
+    """GET `endpoint?query=text` (SPARQL JSON): mgkg's /sparql, or Oxigraph's /query."""
+    return get(url, f"{endpoint}?{urllib.parse.urlencode({'query': text})}")
+
+
+def _client(job: tuple[str, str, list[str], float, Any]) -> int:
+    url, endpoint, subjects, seconds, start = job
     _CONNECTIONS.clear()  # a forked client must not share the parent's socket
-    get(url, "/sparql?" + urllib.parse.urlencode({"query": LOOKUP.format(subjects[0])}))  # connect, warm up
+    sparql_get(url, LOOKUP.format(subjects[0]), endpoint)  # connect, warm up
     start.wait()
     count, stop = 0, time.monotonic() + seconds
     while time.monotonic() < stop:
-        subject = subjects[count % len(subjects)]
-        get(url, "/sparql?" + urllib.parse.urlencode({"query": LOOKUP.format(subject)}))
+        sparql_get(url, LOOKUP.format(subjects[count % len(subjects)]), endpoint)
         count += 1
     return count
 
 
-def lookups_per_second(url: str, subjects: list[str], clients: int, seconds: float) -> float:
+def lookups_per_second(url: str, subjects: list[str], clients: int, seconds: float, endpoint: str = "/sparql") -> float:
     """Point lookups per second answered to `clients` client processes, each looping for `seconds`."""
     with multiprocessing.Manager() as manager:
         start = manager.Barrier(clients)
-        jobs = [(url, part, seconds, start) for part in chunked(subjects, clients)]
+        jobs = [(url, endpoint, part, seconds, start) for part in chunked(subjects, clients)]
         with multiprocessing.get_context("fork").Pool(clients) as pool:
             counts = pool.map(_client, jobs)
     return sum(counts) / seconds

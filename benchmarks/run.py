@@ -23,7 +23,7 @@ from typing import Any
 from benchmarks.report import write_chart, write_report
 from benchmarks.workload import synthetic, wait_with_peak
 
-SYSTEMS = ("oxigraph", "oxigraph-memory", "mgkg", "rdflib")
+SYSTEMS = ("oxigraph", "oxigraph-memory", "oxigraph-server", "mgkg", "rdflib")
 
 
 def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[str, Any]:

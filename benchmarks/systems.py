@@ -1,4 +1,4 @@
-"""The three systems `make bench` compares; each runs in a process of its own, so its peak RSS is its own.
+"""The systems `make bench` compares; each runs in a process of its own, so its peak RSS is its own.
 
     python -m benchmarks.systems SYSTEM DATA.nq WORKDIR OUT.json [--runs N] [--budget S] [--pyshacl-max N]
 
@@ -8,6 +8,10 @@
             Oxigraph's own serializer: the limit of the engine mgkg is built on. Parameters are bound as
             mgkg binds them (substitutions plus a VALUES block), so both run the same text.
 - oxigraph-memory: the same with an in-memory Store: the limit of `mgkg serve --in-memory`.
+- oxigraph-server: Oxigraph's own HTTP server (the `oxigraph` command, Rust, same release): `oxigraph load`
+            into an on-disk store, then `oxigraph serve-read-only --union-default-graph`, each named query
+            GET /query (the text with its VALUES block) and the point lookups from 1, 4 and 16 client
+            processes: the limit for mgkg's HTTP layer. Its peak RSS is the server's.
 - mgkg:     mgkg itself: `mgkg load` and `mgkg validate` as commands, named queries through the store
             (graph.named_queries.run_query, as `mgkg query` runs them) and through HTTP (`mgkg serve` in a
             process of its own, GET /queries/NAME answered in SPARQL JSON), and point lookups over HTTP from
@@ -34,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.clients import Server, http_query, lookups_per_second
+from benchmarks.clients import MgkgServer, OxigraphServer, http_query, lookups_per_second, sparql_get
 from benchmarks.workload import (
     LOOKUP,
     SERVED,
@@ -47,6 +51,7 @@ from benchmarks.workload import (
 )
 
 MGKG = str(Path(sys.executable).with_name("mgkg"))
+OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))
 
 
 class Limit(Exception):
@@ -172,17 +177,18 @@ def _count_rows(body: object) -> int:
     return len(json.loads(body)["results"]["bindings"]) if isinstance(body, bytes) else 0
 
 
-def _command(*argv: str) -> tuple[float, float]:
-    """Run an mgkg command; its seconds and peak RSS (MB). A failing command stops the bench."""
+def _command(*argv: str, program: str = "") -> tuple[float, float]:
+    """Run an mgkg command (or `program`'s); its seconds and peak RSS (MB). A failing command stops the bench."""
+    program = program or MGKG
     start = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen([MGKG, *argv], stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen([program, *argv], stdout=subprocess.DEVNULL, stderr=errors)
         code, peak = wait_with_peak(process)
         seconds = time.perf_counter() - start
         errors.seek(0)
         message = errors.read().decode(errors="replace")[-500:]
     if code not in (0, 1):  # validate exits 1 when the data does not conform: still a measurement
-        raise SystemExit(f"mgkg {' '.join(argv)} failed ({code}): {message}")
+        raise SystemExit(f"{Path(program).name} {' '.join(argv)} failed ({code}): {message}")
     return seconds, peak
 
 
@@ -212,7 +218,7 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
         for name, timing in timings.items():
             out["queries"][name][served.key] = timing
         out[f"lookups_{served.key}"], out[served.rss_key] = lookups, rss
-    with Server(MGKG, spec, "--workers", "2") as server:
+    with MgkgServer(MGKG, spec, "--workers", "2") as server:
         out["lookups_http_workers"] = _lookups(server.url, subjects, args)
     return out
 
@@ -221,7 +227,7 @@ def _over_http(
     spec: str, all_cases: list[Any], subjects: list[str], args: argparse.Namespace, *options: str
 ) -> tuple[dict[str, Any], dict[str, float], float]:
     """`mgkg serve [options]`: each named query's timing, lookups/s from 1, 4 and 16 clients, peak RSS (MB)."""
-    with Server(MGKG, spec, *options) as server:
+    with MgkgServer(MGKG, spec, *options) as server:
 
         def ask(case: Any) -> Callable[[], object]:
             return lambda: http_query(server.url, case)
@@ -230,13 +236,35 @@ def _over_http(
         return timings, _lookups(server.url, subjects, args), server.stop()
 
 
-def _lookups(url: str, subjects: list[str], args: argparse.Namespace) -> dict[str, float]:
+def _lookups(url: str, subjects: list[str], args: argparse.Namespace, endpoint: str = "/sparql") -> dict[str, float]:
     """Point lookups per second over HTTP from 1, 4 and 16 client processes."""
-    return {str(n): lookups_per_second(url, subjects, n, args.seconds) for n in (1, 4, 16)}
+    return {str(n): lookups_per_second(url, subjects, n, args.seconds, endpoint) for n in (1, 4, 16)}
+
+
+def run_oxigraph_server(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Oxigraph's own HTTP server (Rust) on a store its command line bulk-loaded: the limit for HTTP."""
+    from graph.named_queries import with_values
+
+    location = work / "oxigraph-server-store"
+    seconds, _ = _command("load", "--location", str(location), "--file", str(data), program=OXIGRAPH)
+    out: dict[str, Any] = {"load_s": seconds, "queries": {}}
+    with OxigraphServer(OXIGRAPH, location) as server:
+        for case in cases(data):
+            named = queries()[case.name]
+
+            def ask(text: str = with_values(named.text, named.bind(case.values))) -> bytes:
+                return sparql_get(server.url, text, "/query")
+
+            out["queries"][case.name] = {**repeat(ask, args.runs, args.budget).summary(), "aggregate": case.aggregate}
+            out["queries"][case.name]["rows"] = _count_rows(ask())
+        out["lookups_http"] = _lookups(server.url, lookup_subjects(data), args, "/query")
+        out["served_rss_mb"] = server.stop()
+    return out
 
 
 SYSTEMS: dict[str, Callable[[Path, Path, argparse.Namespace], dict[str, Any]]] = {
-    "rdflib": run_rdflib, "oxigraph": run_oxigraph, "oxigraph-memory": run_oxigraph_memory, "mgkg": run_mgkg,
+    "rdflib": run_rdflib, "oxigraph": run_oxigraph, "oxigraph-memory": run_oxigraph_memory,
+    "oxigraph-server": run_oxigraph_server, "mgkg": run_mgkg,
 }
 
 

@@ -161,6 +161,13 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
         _stop(server, socket_map)
 
 
+def free_port() -> int:
+    """A loopback TCP port that nobody listened on a moment ago (for a server another process starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
 def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
     """Run `app` in a background thread while the block runs; yields the base URL (port 0: any free port)."""

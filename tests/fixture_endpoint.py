@@ -17,10 +17,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from ports import free_port
 
 from graph.config import Settings
-from server.serve import serving
+from server.serve import free_port, serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WIKIDATA_FIXTURE = FIXTURES / "wikidata.ttl"

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from ports import free_port
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from graph.build import write_store
 from graph.store import open_store
+from server.serve import free_port
 
 pytestmark = pytest.mark.slow
 MGKG = "https://w3id.org/mgkg/ontology#"

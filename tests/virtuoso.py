@@ -28,10 +28,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import pyoxigraph as ox
 import pytest
-from ports import free_port
 
 from graph.config import Settings
-from server.serve import serving
+from server.serve import free_port, serving
 
 INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db

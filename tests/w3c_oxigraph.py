@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.ports import free_port
+from server.serve import free_port
 
 W3C = Path(os.environ.get("MGKG_W3C_TESTS", "/work/shared/w3c-tests"))
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
