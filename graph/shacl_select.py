@@ -19,16 +19,12 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from graph.shacl_sparql import ANY, STATED_IN, UnsupportedShapes
+from graph.sparql_tokens import tokenize
 
 THIS = Variable("this")
 MAX_ROUTES = 16
 """Most walks from $this to one query variable followed before a constraint counts as reading everywhere."""
 
-_SCAN = re.compile(
-    r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\""""
-    r"""|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*|[{}()]""",
-    re.DOTALL,
-)
 _REFUSED = re.compile(
     r"\$(shapesGraph|currentShape)\b|\bGROUP\s+BY\b|\b(COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT)\s*\(", re.IGNORECASE
 )
@@ -60,11 +56,10 @@ def split_select(text: str, where: str) -> tuple[str, str]:
     if _REFUSED.search(text):
         raise UnsupportedShapes(f"SPARQL constraint {where}: $shapesGraph, $currentShape or aggregates")
     depth = 0
-    for match in _SCAN.finditer(text):
-        token = match.group()
-        depth += {"(": 1, ")": -1}.get(token, 0)
-        if token == "{" and depth == 0:
-            return text[: match.end()], text[match.end():]
+    for token in tokenize(text):
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if token.text == "{" and depth == 0:
+            return text[: token.start + 1], text[token.start + 1 :]
     raise UnsupportedShapes(f"SPARQL constraint {where}: no WHERE group found")
 
 

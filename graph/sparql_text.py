@@ -1,8 +1,8 @@
 """SPARQL text and answers for remote stores: query form, prologue, VALUES binding, result parsing.
 
-The text is read with a small lexer (comments, strings, IRIs and variables are skipped as tokens, so a brace
-or keyword inside them does not count) that keeps the words and braces at brace depth 0: enough to find
-the query form, the PREFIX declarations and the top-level WHERE group. Values are written by
+The text is read as tokens (graph.sparql_tokens: a brace or keyword inside a comment, string or IRI does
+not count), of which the words, prefixed names and braces at brace depth 0 are enough to find the query
+form, the PREFIX declarations and the top-level WHERE group. Values are written by
 graph.sparql_client.values_block (rdflib `n3()`), never spliced from their text.
 """
 
@@ -19,6 +19,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from graph.sparql_client import values_block
+from graph.sparql_tokens import outline
 
 RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
 GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
@@ -30,15 +31,6 @@ RDF_TYPES = {
 }
 """Media type of a CONSTRUCT / DESCRIBE answer → pyoxigraph format."""
 
-_LEXER = re.compile(
-    r"""\#[^\r\n]*
-    | '''(?:[^'\\]|\\.|'(?!''))*''' | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-    | '(?:[^'\\\r\n]|\\.)*' | "(?:[^"\\\r\n]|\\.)*"
-    | <(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*> | [?$]\w+
-    | (?P<word>[^\W\d][\w.\-]*(?::(?:[\w.:%\-]|\\.)*)? | :(?:[\w.:%\-]|\\.)*)
-    | (?P<brace>[{}])""",
-    re.VERBOSE | re.DOTALL,
-)
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 Outcome = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
@@ -50,16 +42,12 @@ class QueryRefused(ValueError):
 
 
 def _outline(text: str, upper: bool = True) -> list[tuple[str, int]]:
-    """Top-level (brace depth 0) words (upper-cased if `upper`) and braces of a SPARQL text, with offsets."""
-    depth, out = 0, []
-    for match in _LEXER.finditer(text):
-        if match.group("brace") == "}":
-            depth -= 1
-        if depth == 0 and match.lastgroup in ("word", "brace"):
-            out.append((match.group().upper() if upper else match.group(), match.start()))
-        if match.group("brace") == "{":
-            depth += 1
-    return out
+    """Top-level (brace depth 0) words and prefixed names (upper-cased if `upper`) and braces, with offsets."""
+    return [
+        (token.text.upper() if upper else token.text, token.start)
+        for token in outline(text)
+        if token.kind in ("word", "pname") or token.text in ("{", "}")
+    ]
 
 
 def _form(outline: list[tuple[str, int]]) -> int | None:

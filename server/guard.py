@@ -38,57 +38,14 @@ from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 from werkzeug.exceptions import HTTPException
 
+from graph.sparql_tokens import Token, tokenize
 from server.context import runtime
 from server.execute import QueryFailed
 from server.negotiation import NotAcceptable, Problem, problem_response
 
-_IRI_CHAR = r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})'
-_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_PN_PREFIX = r"(?:[^\W\d_](?:[\w.\-\u00B7]*[\w\-\u00B7])?)"
-_PN_LOCAL = rf"(?:(?:[\w:]|{_PLX})(?:(?:[\w.:\-\u00B7]|{_PLX})*(?:[\w:\-\u00B7]|{_PLX}))?)"
-_TOKEN = re.compile(
-    rf"""
-      (?P<space>[\x20\t\r\n]+)
-    | (?P<comment>\#[^\r\n]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
-    | (?P<iri><{_IRI_CHAR}*>)
-    | (?P<var>[?$][\w\u00B7]+)
-    | (?P<bnode>_:\w(?:[\w.\-\u00B7]*[\w\-\u00B7])?)
-    | (?P<pname>{_PN_PREFIX}?:{_PN_LOCAL}?)
-    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-    | (?P<word>[^\W\d]\w*)
-    | (?P<punct>\^\^|&&|\|\||<=|>=|!=|<<|>>|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _PARSE_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
-
-
-@dataclass(frozen=True)
-class Token:
-    """One SPARQL token: kind (group name of _TOKEN), text and offset in the request text."""
-
-    kind: str
-    text: str
-    start: int
-
-    @property
-    def keyword(self) -> str:
-        """The upper-cased word for word tokens, else ''."""
-        return self.text.upper() if self.kind == "word" else ""
-
-
-def tokenize(text: str) -> list[Token]:
-    """The significant tokens of a SPARQL text (no spaces, no comments)."""
-    return [
-        Token(match.lastgroup or "punct", match.group(), match.start())
-        for match in _TOKEN.finditer(text)
-        if match.lastgroup not in ("space", "comment")
-    ]
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,10 @@ from flask import Response, request
 
 from graph.shacl_incremental import changed_quads
 from graph.shacl_terms import TermMap, load_triples, ontology_missing
+from graph.sparql_tokens import tokenize
 from graph.validate import Changes, ValidationReport, load_ontology, validate_store
 from server.context import Runtime, runtime
 from server.execute import Deadline, Engine, QueryFailed, shared_executor
-from server.guard import tokenize
 from server.negotiation import Format, NotAcceptable, Problem, choose
 from server.write_changes import operations, stated_changes
 

@@ -13,9 +13,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from graph.config import Settings
+from graph.sparql_tokens import outline, tokenize
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.guard import NOWHERE, inspect, tokenize
+from server.guard import NOWHERE, inspect
 from server.negotiation import Problem
 
 TOKEN = "guard-token"
@@ -238,6 +239,12 @@ def test_tokens_keep_strings_comments_and_iris_whole() -> None:
         ("word", "SELECT"), ("var", "?x"), ("punct", "{"), ("var", "?x"), ("iri", "<a#b>"),
         ("string", "'it'"), ("string", "'s'"), ("punct", "."), ("punct", "}"),
     ]
+
+
+def test_the_outline_holds_the_depth_0_tokens_and_the_braces_of_each_group() -> None:
+    text = 'PREFIX e: <x:#> SELECT ?s { ?s e:p "}" { ?s ?q 1 } } # }\nORDER BY ?s'
+    assert [t.text for t in outline(text)] == ["PREFIX", "e:", "<x:#>", "SELECT", "?s", "{", "}", "ORDER", "BY", "?s"]
+    assert [t.start for t in outline(text) if t.text in "{}"] == [text.index("{ ?s"), text.rindex("} }") + 2]
 
 
 def test_inspect_reports_calls_datasets_and_form() -> None:

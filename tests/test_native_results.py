@@ -140,6 +140,8 @@ def test_with_limit_places_the_limit_after_the_modifiers_and_before_values() -> 
     iri = "SELECT * { ?s <x:\\u0061#b> ?o {\nSELECT * {} VALUES ?x { 1 } } }"
     assert with_limit(iri, 5) == iri + "\nLIMIT 5\n"  # `\u0061` in an IRI
     assert with_limit("select * { ?s ?p ?o } limit 3", 5) is None
+    tagged = 'SELECT ?o (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?o HAVING (?o != "x"@limit && ?o != "y"@values)'
+    assert with_limit(tagged, 5) == tagged + "\nLIMIT 5\n"  # language tags, not the keywords LIMIT and VALUES
     assert with_limit("ASK { ?s ?p ?o }", 5) is None
     assert with_limit("CONSTRUCT WHERE { ?s ?p ?o }", 5) is None
 
