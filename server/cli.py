@@ -29,7 +29,8 @@ def with_flags(settings: Settings, **flags: object) -> Settings:
 @click.option("--port", type=click.IntRange(0, 65535), help="Port; 0 picks a free one [8000].")
 @click.option("--threads", type=click.IntRange(min=1), help="Worker threads [8].")
 @click.option("--workers", type=click.IntRange(min=1), help="Server processes (read-only or remote store) [1].")
-@click.option("--in-memory", is_flag=True, default=None, help="Serve a read-only copy of the store held in memory.")
+@click.option("--in-memory/--no-in-memory", default=None,
+              help="Serve a read-only copy of the store held in memory (or not, whatever the settings say) [off].")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per query before 503 [30].")
 @click.option("--max-rows", type=click.IntRange(min=1), help="Most rows or triples a query returns [10000].")
 @click.option("--allow", multiple=True, metavar="PREFIX", help="IRI prefix SERVICE/LOAD may reach (repeatable).")

@@ -271,6 +271,15 @@ def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None
     assert "Traceback" not in running.stderr_text() and "SIGSEGV" not in running.stderr_text()
 
 
+def test_no_in_memory_overrides_the_setting(data_dir: Path) -> None:
+    env = {"MGKG_IN_MEMORY": "true", "MGKG_UPDATE_TOKEN": "t"}  # refused together: a copy takes no writes
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--no-in-memory", env=env)
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+, writes on \(bearer token required\); Ctrl-C to stop$")
+    finally:
+        assert running.stop() == 0
+
+
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
