@@ -1,8 +1,9 @@
-"""What every mgkg command shares: one-line failure, a progress spinner, the settings, the built store."""
+"""What every mgkg command shares: one-line failure, a progress spinner, throughput, the settings, the built store."""
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,12 @@ def progress(title: str) -> Iterator[Callable[[str], None]]:
         return
     with stderr.status(title) as status:
         yield lambda step: status.update(f"{title}: {step}")
+
+
+def throughput(triples: int, started: float) -> str:
+    """"in S s (R triples/s)": the time since `started` (a time.perf_counter() reading) and the rate."""
+    seconds = time.perf_counter() - started
+    return f"in {seconds:.1f} s ({triples / max(seconds, 1e-9):,.0f} triples/s)"
 
 
 def settings_of(ctx: click.Context) -> Settings:

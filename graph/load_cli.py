@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from graph.cli_support import fail, settings_of
+from graph.cli_support import fail, settings_of, throughput
 from graph.namespaces import graph_iri
 from graph.remote_store import RemoteStore
 from graph.store import EmbeddedStore, StoreError, open_store
@@ -184,8 +184,7 @@ def load(ctx: click.Context, files: Sequence[str], graph: str | None) -> None:
             store.close()
     except LoadError as error:
         fail(str(error))
-    seconds = time.perf_counter() - started
     click.echo(
         f"loaded {tally.quads:,} triples from {len(sources)} file(s) into {settings.store_spec} "
-        f"in {seconds:.1f} s ({tally.quads / max(seconds, 1e-9):,.0f} triples/s)"
+        + throughput(tally.quads, started)
     )

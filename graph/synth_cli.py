@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from graph.cli_support import fail, settings_of
+from graph.cli_support import fail, settings_of, throughput
 from graph.namespaces import graph_iri, prefixes
 from graph.synth import Chunk, SynthError, Synthesizer
 
@@ -151,8 +151,7 @@ def synth(ctx: click.Context, projects: str | None, seed: str, out: str | None) 
             counts = write(synthesizer, Path(out), advance)
     except SynthError as error:
         fail(str(error))
-    seconds = time.perf_counter() - started
     click.echo(
-        f"wrote {counts.triples} triples ({counts.quads} quads) for {counts.projects} projects "
-        f"in {seconds:.1f} s ({counts.triples / max(seconds, 1e-9):.0f} triples/s)"
+        f"wrote {counts.triples:,} triples ({counts.quads:,} quads) for {counts.projects:,} projects "
+        + throughput(counts.triples, started)
     )

@@ -17,7 +17,9 @@ from graph.namespaces import MGKG, STANDARD
 from graph.synth import Synthesizer, literal
 from graph.validate import load_ontology, validate_dataset
 
-DONE = re.compile(r"^wrote (\d+) triples \((\d+) quads\) for (\d+) projects in [0-9.]+ s \([0-9]+ triples/s\)$")
+DONE = re.compile(
+    r"^wrote ([\d,]+) triples \(([\d,]+) quads\) for ([\d,]+) projects in [0-9.]+ s \([\d,]+ triples/s\)$"
+)
 DATE_TYPES = {URIRef(STANDARD["xsd"] + kind) for kind in ("date", "gYearMonth", "gYear")}
 ROLES = {"funding", "implementing", "beneficiary", "partner", "accountable", "extending"}
 
@@ -33,8 +35,8 @@ def synth(path: Path, projects: int, seed: int, *options: str) -> tuple[int, int
     assert result.exit_code == 0, result.stderr
     match = DONE.match(result.stdout.strip())
     assert match, result.stdout
-    assert int(match.group(3)) == projects
-    return int(match.group(1)), int(match.group(2))
+    assert int(match.group(3).replace(",", "")) == projects
+    return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
 
 
 def one_line_error(result: Result) -> str:
