@@ -125,7 +125,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
     lines = [
         "# mgkg benchmarks",
         "",
-        f"Written by `make bench` ({results['started']}) on {_machine()}.",
+        f"Written by `make bench` ({results['started']}) on {_machine()}. A system's figures come from the run "
+        "that measured it (`--merge` keeps earlier ones): see the `measured` column of the load table.",
         "",
         "Data: `mgkg synth --seed 0` with the ontology appended, as N-Quads; the same file for every system. "
         "Systems: **raw pyoxigraph** (the limit of the engine mgkg is built on: on-disk store, bulk loader, "
@@ -148,7 +149,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
     ]
     lines += [f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in targets(results)]
     lines += ["", "## Load, validation, memory", "",
-              "| triples | system | load s | load ÷ raw | validate s | peak RSS MB |", "|---:|---|---:|---:|---:|---:|"]
+              "| triples | system | load s | load ÷ raw | validate s | peak RSS MB | measured |",
+              "|---:|---|---:|---:|---:|---:|---|"]
     for size in sizes:
         entry = results["sizes"][size]
         raw_load = entry.get("oxigraph", {}).get("load_s")
@@ -159,7 +161,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
             validate = f"{figures['validate_s']:.2f}" if "validate_s" in figures else "—"
             rss = figures.get("served_rss_mb") or figures.get("rss_mb", 0)
             load = figures["load_s"]
-            cells = [f"{int(size):,}", system, f"{load:.2f}", _ratio(load, raw_load), validate, f"{rss:,.0f}"]
+            cells = [f"{int(size):,}", system, f"{load:.2f}", _ratio(load, raw_load), validate, f"{rss:,.0f}",
+                     figures.get("started", "—")]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Peak RSS is each process's VmHWM (its own high-water mark, read while it runs). "
               "mgkg's RSS is the server's (`mgkg serve` from disk after all queries and lookups; "

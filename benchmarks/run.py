@@ -29,7 +29,7 @@ SYSTEMS = ("oxigraph", "oxigraph-memory", "oxigraph-server", "mgkg", "rdflib")
 def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[str, Any]:
     """Run one system in its own process; its figures with the process's peak RSS (MB) and wall time."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        start = time.perf_counter()
+        started, start = time.strftime("%Y-%m-%d %H:%M %Z"), time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.systems", system, str(data), out.name, "--triples", str(triples),
              *options]
@@ -40,6 +40,7 @@ def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[s
         figures: dict[str, Any] = json.loads(Path(out.name).read_text(encoding="utf-8"))
     figures["rss_mb"] = peak
     figures["wall_s"] = time.perf_counter() - start
+    figures["started"] = started
     return figures
 
 

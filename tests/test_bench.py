@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from benchmarks import systems
 from benchmarks.report import query_rows, targets, write_report
+from benchmarks.run import SYSTEMS
 from benchmarks.workload import (
     Timing,
     cases,
@@ -92,7 +94,7 @@ RESULTS: dict[str, Any] = {
                          "queries": {"a": _figures(10.0, aggregate=True, rows=4), "b": _figures(1.0, rows=1)}},
             "oxigraph-memory": {"load_s": 4.0, "rss_mb": 80, "lookups_direct": 12000,
                                 "queries": {"a": _figures(2.0, aggregate=True, rows=4), "b": _figures(0.5, rows=1)}},
-            "oxigraph-server": {"load_s": 9.0, "rss_mb": 95, "served_rss_mb": 70.0,
+            "oxigraph-server": {"load_s": 9.0, "rss_mb": 95, "served_rss_mb": 70.0, "started": "2026-11-23 18:11 UTC",
                                 "lookups_http": {"1": 3000.0, "4": 5000.0, "16": 4000.0},
                                 "queries": {"a": _figures(10.5, aggregate=True, rows=4), "b": _figures(1.6, rows=1)}},
             "mgkg": {"load_s": 12.0, "validate_s": 2.0, "served_rss_mb": 1100.0, "served_memory_rss_mb": 700.0,
@@ -142,8 +144,8 @@ def test_report_tables_hold_every_query_and_ratio(tmp_path: Path) -> None:
     assert ("| b | 1 | 1.0 / 1.0 | 1.2 / 1.2 | 2.0 / 2.0 | 0.5 / 0.5 | 0.7 / 0.7 | 1.6 / 1.6 | 30.0 / 30.0 "
             "| 2.00× | 1.40× | 1.25× | 15× | 43× |") in text
     assert "| 2,000 | 9,000 | 300 | 900 | 1,200 | 800 | 950 | 990 | 900 | — | — | — | 3,000 | 5,000 | 4,000 |" in text
-    assert "| 2,000 | oxigraph-server | 9.00 | 0.90× | — | 70 |" in text
-    assert "| 2,000 | oxigraph-memory | 4.00 | 0.40× | — | 80 |" in text
+    assert "| 2,000 | oxigraph-server | 9.00 | 0.90× | — | 70 | 2026-11-23 18:11 UTC |" in text
+    assert "| 2,000 | oxigraph-memory | 4.00 | 0.40× | — | 80 | — |" in text  # measured before runs were dated
     assert "Peak RSS of `mgkg serve --in-memory`: 700 MB at 2,000 triples." in text
     assert [row[0] for row in query_rows(RESULTS["sizes"]["2000"])] == ["a", "b"]
 
@@ -159,6 +161,7 @@ def test_a_tiny_bench_run_reports_every_system_and_query(tmp_path: Path, data: P
     )
     assert done.returncode == 0, done.stderr[-2000:]
     entry = json.loads(raw.read_text(encoding="utf-8"))["sizes"]["1500"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d \S+", entry[s]["started"]) for s in SYSTEMS)
     names = {case.name for case in cases(data)}
     assert set(entry["oxigraph"]["queries"]) == set(entry["rdflib"]["queries"]) == names
     assert set(entry["oxigraph-memory"]["queries"]) == set(entry["mgkg"]["queries"]) == names
