@@ -4,13 +4,20 @@ Comments, strings, IRIs, prefixed names, variables, blank nodes, language tags a
 their own, so a keyword or a brace inside them is not one. `<` is both an IRI start and an operator: a
 `<` followed by IRI characters up to `>` is read as an IRI (as SPARQL's own grammar reads it). The lexer
 never fails: a character it does not know is a one-character `punct` token.
+
+It is linear in the text: a run of name characters (letters, digits, `_ - . ·`) that no `:` follows is
+matched once, as a whole, and split into words, numbers and punctuation afterwards (a prefixed-name pattern
+tried at each word of such a run would rescan the rest of it: `a-a-a-…` of 40 KB took seconds). Results
+for short texts are cached (`cached_for_short_texts`); a long text is never kept.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 _IRI_CHAR = r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})'
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
@@ -25,6 +32,7 @@ _TOKEN = re.compile(
     | (?P<iri><{_IRI_CHAR}*>)
     | (?P<var>[?$][\w\u00B7]+)
     | (?P<bnode>_:\w(?:[\w.\-\u00B7]*[\w\-\u00B7])?)
+    | (?P<run>[^\W\d_][\w.\-\u00B7]*+(?!:))
     | (?P<pname>{_PN_PREFIX}?:{_PN_LOCAL}?)
     | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
     | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
@@ -33,6 +41,50 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+
+_IN_RUN = re.compile(
+    r"""(?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+    | (?P<word>[^\W\d]\w*)
+    | (?P<punct>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+"""The tokens inside a run of name characters with no `:` after it (no IRI, string, name or variable fits there)."""
+
+SHORT_TEXT = 4096
+"""Longest text whose reading is cached: named queries and typical hand-written queries fit; a 10 MB body does not."""
+
+Result = TypeVar("Result")
+
+
+def cached_for_short_texts(maxsize: int) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+    """An LRU cache (`maxsize` entries) on a function of (text, …) that only texts of ≤ SHORT_TEXT characters enter.
+
+    The cache keeps its keys: caching every text would keep up to `maxsize` request bodies alive."""
+
+    def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        @wraps(function)
+        def call(text: str, *args: Any) -> Result:
+            return cached(text, *args) if len(text) <= SHORT_TEXT else function(text, *args)
+
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
+def _matches(text: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, offset) of every token, spaces and comments included."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "punct"
+        if kind != "run":
+            yield kind, match.group(), match.start()
+            continue
+        start = match.start()
+        for part in _IN_RUN.finditer(match.group()):
+            yield part.lastgroup or "punct", part.group(), start + part.start()
 
 
 @dataclass(frozen=True)
@@ -51,28 +103,22 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     """The significant tokens of a SPARQL text (no spaces, no comments)."""
-    return [
-        Token(match.lastgroup or "punct", match.group(), match.start())
-        for match in _TOKEN.finditer(text)
-        if match.lastgroup not in ("space", "comment")
-    ]
+    return [Token(kind, value, start) for kind, value, start in _matches(text) if kind not in ("space", "comment")]
 
 
-@lru_cache(maxsize=512)
+@cached_for_short_texts(maxsize=256)
 def outline(text: str) -> tuple[Token, ...]:
     """The tokens of `text` at brace depth 0, with the braces that open and close each depth-1 group.
 
-    Cached: the server reads the same texts again and again (named queries, a page's repeated queries)."""
+    Cached for short texts: the server reads the same ones again and again (named queries, repeated queries)."""
     depth, out = 0, []
-    for match in _TOKEN.finditer(text):  # as tokenize(), but only depth-0 tokens are made (3× faster on queries)
-        kind = match.lastgroup
+    for kind, value, start in _matches(text):  # as tokenize(), but only depth-0 tokens are made
         if kind == "space" or kind == "comment":
             continue
-        value = match.group()
         if value == "}":
             depth -= 1
         if depth == 0:
-            out.append(Token(kind or "punct", value, match.start()))
+            out.append(Token(kind, value, start))
         if value == "{":
             depth += 1
     return tuple(out)

@@ -26,7 +26,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -38,7 +37,7 @@ from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 from werkzeug.exceptions import HTTPException
 
-from graph.sparql_tokens import Token, tokenize
+from graph.sparql_tokens import Token, cached_for_short_texts, tokenize
 from server.context import runtime
 from server.execute import QueryFailed
 from server.negotiation import NotAcceptable, Problem, problem_response
@@ -186,7 +185,7 @@ def inspect(text: str, *, is_update: bool = False, base: str | None = None) -> F
     return replace(found, calls=list(found.calls), datasets=list(found.datasets))
 
 
-@lru_cache(maxsize=512)
+@cached_for_short_texts(maxsize=512)
 def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
     tokens = tokenize(text)
     found = _scan(tokens, base)

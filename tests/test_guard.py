@@ -13,8 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from graph.config import Settings
-from graph.sparql_tokens import outline, tokenize
+from graph.sparql_tokens import SHORT_TEXT, outline, tokenize
 from graph.store import EmbeddedStore
+from server import guard
 from server.app import create_app
 from server.guard import NOWHERE, inspect
 from server.negotiation import Problem
@@ -245,6 +246,36 @@ def test_the_outline_holds_the_depth_0_tokens_and_the_braces_of_each_group() -> 
     text = 'PREFIX e: <x:#> SELECT ?s { ?s e:p "}" { ?s ?q 1 } } # }\nORDER BY ?s'
     assert [t.text for t in outline(text)] == ["PREFIX", "e:", "<x:#>", "SELECT", "?s", "{", "}", "ORDER", "BY", "?s"]
     assert [t.start for t in outline(text) if t.text in "{}"] == [text.index("{ ?s"), text.rindex("} }") + 2]
+
+
+def test_a_long_run_of_names_without_a_colon_is_read_in_one_pass() -> None:
+    # The prefixed-name pattern rescanned such a run from each of its words: 80 KB of `a-a-…` took ~36 s
+    # (holding the GIL). Read once, 200 KB is words and dashes as before, and this test ends.
+    tokens = tokenize("a-" * 100_000 + " b:c")
+    assert len(tokens) == 200_001
+    assert {(t.kind, t.text) for t in tokens[:-1]} == {("word", "a"), ("punct", "-")}
+    assert (tokens[-1].kind, tokens[-1].text, tokens[-1].start) == ("pname", "b:c", 200_001)
+    assert [(t.kind, t.text) for t in tokenize("a-b-c:d a-b")] == [
+        ("pname", "a-b-c:d"), ("word", "a"), ("punct", "-"), ("word", "b"),
+    ]
+    assert [(t.kind, t.text) for t in tokenize("x.5e-3 true. ab-1c")] == [
+        ("word", "x"), ("number", ".5e-3"), ("word", "true"), ("punct", "."),
+        ("word", "ab"), ("punct", "-"), ("number", "1"), ("word", "c"),
+    ]
+
+
+def test_only_short_texts_are_kept_by_the_readers_caches() -> None:
+    long_text = "SELECT * WHERE { ?s ?p ?o } ORDER BY " + "?s " * (SHORT_TEXT // 3)
+    for cached, call in ((outline, lambda text: outline(text)), (guard._inspect, lambda text: inspect(text))):
+        before = cached.cache_info()  # type: ignore[attr-defined]
+        call(long_text)
+        call(long_text)
+        after = cached.cache_info()  # type: ignore[attr-defined]
+        assert (after.hits, after.misses) == (before.hits, before.misses)  # a 10 MB body is not kept alive
+        short_text = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {after.misses + 7}"
+        call(short_text)
+        call(short_text)
+        assert cached.cache_info().hits == after.hits + 1  # type: ignore[attr-defined]
 
 
 def test_inspect_reports_calls_datasets_and_form() -> None:
