@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import re
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,39 +29,60 @@ SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-r
 
 
 class Server:
-    """A server in a child process; `url` once it listens, `stop()` gives its peak RSS (MB)."""
+    """A server in a child process; `url` once it listens, `stop()` gives its peak RSS (MB).
+
+    Starting fails with SystemExit and one line (the server's last output) when the program is missing, exits,
+    does not answer within 60 s, or something else answers where it should; the child and its log are gone then.
+    """
 
     name = "server"
 
     def __init__(self, argv: list[str]) -> None:
         """Start `argv` (its output to a log) and wait up to 60 s for where it listens."""
         self.log = tempfile.NamedTemporaryFile(prefix="mgkg-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
         self.rss = 0.0
-        deadline = time.monotonic() + 60
+        try:
+            self.process = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
+        except OSError as error:
+            self._discard()
+            raise SystemExit(f"{self.name}: cannot run {argv[0]}: {error.strerror}") from None
+        try:
+            self.url = self._wait(time.monotonic() + 60)
+        except SystemExit:
+            self.stop()
+            self._discard()
+            raise
+
+    def _wait(self, deadline: float) -> str:
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited with code {self.process.returncode}: {self._log_tail()}")
             url = self._listening()
             if url:
-                self.url = url
-                return
-            if self.process.poll() is not None:
-                raise SystemExit(f"{self.name} exited: {self._log_tail()}")
+                return url
             time.sleep(0.1)
-        self.process.kill()
-        raise SystemExit(f"{self.name} did not start within 60 s")
+        raise SystemExit(f"{self.name} did not start within 60 s: {self._log_tail()}")
 
     def _listening(self) -> str | None:
         raise NotImplementedError
 
     def _log_tail(self) -> str:
-        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-500:]
+        return " ".join(Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-500:].split())
+
+    def _discard(self) -> None:
+        self.log.close()
+        os.unlink(self.log.name)
 
     def stop(self) -> float:
-        """Read the server's peak RSS (MB), SIGTERM it and wait for it; that peak."""
+        """Read the server's peak RSS (MB), SIGTERM it and wait for it (SIGKILL after 30 s); that peak."""
         if self.process.returncode is None:
             self.rss = peak_rss_mb(self.process.pid) or self.rss
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         return self.rss
 
     def __enter__(self) -> Server:
@@ -72,8 +92,7 @@ class Server:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         """Stop the server (if still running) and remove its log."""
         self.stop()
-        self.log.close()
-        os.unlink(self.log.name)
+        self._discard()
 
 
 class MgkgServer(Server):
@@ -91,22 +110,32 @@ class MgkgServer(Server):
 
 
 class OxigraphServer(Server):
-    """Oxigraph's own HTTP server, read-only on the store at `location`, default graph = union (as mgkg's)."""
+    """Oxigraph's own HTTP server: `oxigraph COMMAND [arguments]` bound to a loopback port free a moment ago.
 
-    name = "oxigraph serve-read-only"
+    It does not say which port it got, so the port is chosen here; the server is taken to be listening once an
+    answer on that port comes from Oxigraph (its Server header), so another program on the port is an error."""
 
-    def __init__(self, oxigraph: str, location: Path) -> None:
-        """Start it on a loopback port that was free a moment ago."""
+    name = "oxigraph serve"
+
+    def __init__(self, oxigraph: str, command: str, *arguments: str) -> None:
+        """Start `oxigraph COMMAND --bind 127.0.0.1:PORT ARGUMENTS` (COMMAND: serve or serve-read-only)."""
         self.port = free_port()
-        super().__init__([oxigraph, "serve-read-only", "--location", str(location), "--bind",
-                          f"127.0.0.1:{self.port}", "--union-default-graph"])
+        super().__init__([oxigraph, command, "--bind", f"127.0.0.1:{self.port}", *arguments])
 
     def _listening(self) -> str | None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return f"http://127.0.0.1:{self.port}"
+            connection.request("GET", "/query?query=ASK%7B%7D", headers={"Accept": JSON})
+            response = connection.getresponse()
+            response.read()
         except OSError:
             return None
+        finally:
+            connection.close()
+        software = response.getheader("Server") or "a server that does not say what it is"
+        if not software.startswith("Oxigraph"):
+            raise SystemExit(f"{self.name}: port {self.port} is answered by {software}, not by Oxigraph")
+        return f"http://127.0.0.1:{self.port}"
 
 
 _CONNECTIONS: dict[str, http.client.HTTPConnection] = {}

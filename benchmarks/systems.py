@@ -245,10 +245,12 @@ def run_oxigraph_server(data: Path, work: Path, args: argparse.Namespace) -> dic
     """Oxigraph's own HTTP server (Rust) on a store its command line bulk-loaded: the limit for HTTP."""
     from graph.named_queries import with_values
 
+    if not Path(OXIGRAPH).exists():
+        raise SystemExit(f"no oxigraph command at {OXIGRAPH}: install the bench extra (pip install -e '.[bench]')")
     location = work / "oxigraph-server-store"
     seconds, _ = _command("load", "--location", str(location), "--file", str(data), program=OXIGRAPH)
     out: dict[str, Any] = {"load_s": seconds, "queries": {}}
-    with OxigraphServer(OXIGRAPH, location) as server:
+    with OxigraphServer(OXIGRAPH, "serve-read-only", "--location", str(location), "--union-default-graph") as server:
         for case in cases(data):
             named = queries()[case.name]
 

@@ -6,17 +6,21 @@ that the report and chart are written, at a size small enough to take seconds.
 
 from __future__ import annotations
 
+import argparse
+import http.server
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import systems
+from benchmarks import clients, systems
 from benchmarks.report import query_rows, targets, write_report
 from benchmarks.run import SYSTEMS
 from benchmarks.workload import (
@@ -203,3 +207,44 @@ def test_a_failing_command_stops_the_bench_with_its_error(monkeypatch: pytest.Mo
     monkeypatch.setattr(systems, "MGKG", sys.executable)
     with pytest.raises(SystemExit, match=r"failed \(2\): .*No such file"):
         systems._command("/nonexistent/script.py")
+
+
+class Silent(clients.Server):
+    """A server that never says where it listens: only its exit ends the wait."""
+
+    def _listening(self) -> str | None:
+        return None
+
+
+def test_a_server_that_cannot_start_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    logs = set(Path(tempfile.gettempdir()).glob("mgkg-bench-serve-*.log"))
+    with pytest.raises(SystemExit, match=r"^server: cannot run /nonexistent/server: No such file or directory$"):
+        Silent(["/nonexistent/server"])
+    script = tmp_path / "fails"
+    script.write_text("#!/bin/sh\necho 'address in use' >&2\nexit 3\n", encoding="utf-8")
+    script.chmod(0o755)
+    with pytest.raises(SystemExit, match=r"^server exited with code 3: address in use$"):
+        Silent([str(script)])
+    assert set(Path(tempfile.gettempdir()).glob("mgkg-bench-serve-*.log")) == logs  # no log left behind
+
+
+def test_another_program_on_the_oxigraph_port_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    monkeypatch.setattr(clients, "free_port", lambda: other.server_port)
+    idle = tmp_path / "oxigraph"  # an "oxigraph" that runs but binds nothing
+    idle.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    idle.chmod(0o755)
+    try:
+        with pytest.raises(SystemExit, match=rf"port {other.server_port} is answered by SimpleHTTP/\S+ Python/\S+, "
+                                             "not by Oxigraph$") as caught:
+            clients.OxigraphServer(str(idle), "serve")
+        assert "Traceback" not in str(caught.value)
+    finally:
+        other.shutdown()
+
+
+def test_the_oxigraph_server_system_needs_the_oxigraph_command(monkeypatch: pytest.MonkeyPatch, data: Path) -> None:
+    monkeypatch.setattr(systems, "OXIGRAPH", "/nonexistent/oxigraph")
+    with pytest.raises(SystemExit, match=r"^no oxigraph command at /nonexistent/oxigraph: install the bench extra"):
+        systems.run_oxigraph_server(data, data.parent, argparse.Namespace())
