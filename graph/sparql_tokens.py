@@ -101,24 +101,26 @@ class Token:
         return self.text.upper() if self.kind == "word" else ""
 
 
-def tokenize(text: str) -> list[Token]:
-    """The significant tokens of a SPARQL text (no spaces, no comments)."""
-    return [Token(kind, value, start) for kind, value, start in _matches(text) if kind not in ("space", "comment")]
+@cached_for_short_texts(maxsize=256)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """The significant tokens of a SPARQL text (no spaces, no comments).
+
+    Cached for short texts: a request's text is read by the guard and then again to add a LIMIT."""
+    return tuple(Token(kind, value, start) for kind, value, start in _matches(text) if kind not in ("space", "comment"))
 
 
 @cached_for_short_texts(maxsize=256)
 def outline(text: str) -> tuple[Token, ...]:
     """The tokens of `text` at brace depth 0, with the braces that open and close each depth-1 group.
 
-    Cached for short texts: the server reads the same ones again and again (named queries, repeated queries)."""
+    Cached for short texts: the server reads the same ones again and again (named queries, repeated queries);
+    the tokens come from tokenize(), which has usually read this text already (the guard does)."""
     depth, out = 0, []
-    for kind, value, start in _matches(text):  # as tokenize(), but only depth-0 tokens are made
-        if kind == "space" or kind == "comment":
-            continue
-        if value == "}":
+    for token in tokenize(text):
+        if token.text == "}":
             depth -= 1
         if depth == 0:
-            out.append(Token(kind, value, start))
-        if value == "{":
+            out.append(token)
+        if token.text == "{":
             depth += 1
     return tuple(out)

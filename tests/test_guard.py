@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
+from graph import sparql_tokens
 from graph.config import Settings
 from graph.sparql_tokens import SHORT_TEXT, outline, tokenize
 from graph.store import EmbeddedStore
@@ -266,7 +267,8 @@ def test_a_long_run_of_names_without_a_colon_is_read_in_one_pass() -> None:
 
 def test_only_short_texts_are_kept_by_the_readers_caches() -> None:
     long_text = "SELECT * WHERE { ?s ?p ?o } ORDER BY " + "?s " * (SHORT_TEXT // 3)
-    for cached, call in ((outline, lambda text: outline(text)), (guard._inspect, lambda text: inspect(text))):
+    readers = ((tokenize, tokenize), (outline, outline), (guard._inspect, lambda text: inspect(text)))
+    for cached, call in readers:
         before = cached.cache_info()  # type: ignore[attr-defined]
         call(long_text)
         call(long_text)
@@ -276,6 +278,18 @@ def test_only_short_texts_are_kept_by_the_readers_caches() -> None:
         call(short_text)
         call(short_text)
         assert cached.cache_info().hits == after.hits + 1  # type: ignore[attr-defined]
+
+
+def test_a_query_is_lexed_once_per_request(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The guard reads the text, then with_limit reads it again to add its LIMIT: the second reading must
+    # reuse the first one's tokens (each lookup is a new text, so per-text caches alone do not help).
+    read: list[str] = []
+    lex = sparql_tokens._matches
+    monkeypatch.setattr(sparql_tokens, "_matches", lambda text: read.append(text) or lex(text))
+    text = "SELECT ?p ?o WHERE { <http://example.org/lexed-once> ?p ?o }"
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "text/tab-separated-values"})
+    assert response.status_code == 200 and response.headers["X-MGKG-Rows"] == "0"
+    assert read.count(text) == 1
 
 
 def test_inspect_reports_calls_datasets_and_form() -> None:
