@@ -282,7 +282,7 @@ def test_only_short_texts_are_kept_by_the_readers_caches() -> None:
 
 def test_a_query_is_lexed_once_per_request(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     # The guard reads the text, then with_limit reads it again to add its LIMIT: the second reading must
-    # reuse the first one's tokens (each lookup is a new text, so per-text caches alone do not help).
+    # reuse the first one's tokens (each lookup is a new text: the readers' own result caches never hit).
     read: list[str] = []
     lex = sparql_tokens._matches
     monkeypatch.setattr(sparql_tokens, "_matches", lambda text: read.append(text) or lex(text))
