@@ -64,18 +64,18 @@ clean:
 	rm -rf $(VENV) $(DATA) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # W3C conformance: SPARQL 1.1 Protocol + Graph Store, then the query/update suites over HTTP and in-process
-# (the engine without HTTP: tests/w3c_engine.py), from the offline copy in $(W3C); last, for reference, the
-# same suites over HTTP against Oxigraph's own server (tests/w3c_oxigraph.py).
+# (the engine without HTTP: tests/conformance/w3c_engine.py), from the offline copy in $(W3C); last, for reference, the
+# same suites over HTTP against Oxigraph's own server (tests/conformance/w3c_oxigraph.py).
 W3C ?= ../shared/w3c-tests
 # Benchmark sizes in triples (make bench SIZES=10000,100000 for a shorter run).
 SIZES ?= 10000,100000,1000000
 conformance: install
-	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_protocol.py --flask-app 'tests.test_w3c:conformance_app()' \
+	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_protocol.py --flask-app 'tests.conformance.test_w3c:conformance_app()' \
 	  --endpoint http://localhost/sparql --gsp http://localhost/rdf-graphs
-	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_sparql.py --flask-app 'tests.test_w3c:conformance_app()' \
+	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_sparql.py --flask-app 'tests.conformance.test_w3c:conformance_app()' \
 	  --endpoint http://localhost/sparql
-	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_sparql.py --backend tests.w3c_engine:EngineBackend
-	MGKG_W3C_TESTS=$(W3C) $(BIN)/python -m tests.w3c_oxigraph
+	PYTHONPATH=. $(BIN)/python $(W3C)/tools/run_sparql.py --backend tests.conformance.w3c_engine:EngineBackend
+	MGKG_W3C_TESTS=$(W3C) $(BIN)/python -m tests.conformance.w3c_oxigraph
 
 # Overhead of HTTP vs the store, and throughput with 1/4/16 clients (printed, never asserted).
 bench: install

@@ -94,7 +94,7 @@ def run_rdflib(data: Path, work: Path, args: argparse.Namespace) -> dict[str, An
     """rdflib Memory store: parse, pySHACL (up to --pyshacl-max), each query, lookups."""
     from rdflib import Dataset
 
-    from graph.validate import validate_dataset
+    from graph.shacl.validate import validate_dataset
 
     del work
     dataset = Dataset(store="Memory", default_union=True)

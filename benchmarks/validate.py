@@ -25,9 +25,9 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from benchmarks.workload import M, synthetic
-from graph.shacl_incremental import Changes
-from graph.shacl_terms import TermMap, load_triples
-from graph.validate import ValidationReport, load_ontology, validate_dataset, validate_store
+from graph.shacl.incremental import Changes
+from graph.shacl.terms import TermMap, load_triples
+from graph.shacl.validate import ValidationReport, load_ontology, validate_dataset, validate_store
 
 T = TypeVar("T")
 
@@ -88,7 +88,7 @@ def write_path(path: Path, folder: Path | None, writes: int = 5) -> list[float]:
     The store is in memory, or on disk in `folder` (then the scratch copy is a RocksDB checkpoint, and the
     store is compacted first: right after a bulk load, checkpoints wait for RocksDB's compaction, ~1 s).
     """
-    from graph.config import Settings
+    from graph.core.config import Settings
     from graph.store import EmbeddedStore
     from server.app import create_app
 

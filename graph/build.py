@@ -10,12 +10,12 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from graph import resources
-from graph.files import parse_graph
-from graph.namespaces import DEFAULT_BASE, normalize_base, prefixes
-from graph.namespaces import graph_iri as make_graph_iri
+from graph.core import resources
+from graph.core.files import parse_graph
+from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
+from graph.core.namespaces import graph_iri as make_graph_iri
+from graph.shacl.validate import ValidationReport, validate_dataset
 from graph.store import EmbeddedStore, open_store
-from graph.validate import ValidationReport, validate_dataset
 
 Progress = Callable[[str], None]
 

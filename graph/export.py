@@ -11,7 +11,7 @@ from oxrdflib._converter import to_ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
-from graph.namespaces import DEFAULT_BASE, prefixes
+from graph.core.namespaces import DEFAULT_BASE, prefixes
 
 FORMATS: dict[str, tuple[str, str, bool]] = {
     "turtle": ("turtle", "text/turtle", False),

@@ -34,10 +34,10 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
-from graph import resources
-from graph.namespaces import DEFAULT_BASE, prefixes
-from graph.output import QueryError
-from graph.sparql_text import QueryRefused, bind_values
+from graph.cli.output import QueryError
+from graph.core import resources
+from graph.core.namespaces import DEFAULT_BASE, prefixes
+from graph.sparql.text import QueryRefused, bind_values
 from graph.store import EmbeddedStore, Store
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from graph.config import Settings, load_settings
-from graph.remote_store import RemoteStore
+from graph.core.config import Settings, load_settings
+from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, open_store
+from graph.store.remote import RemoteStore
 from server.context import Runtime
 from server.guard import http_message
 from server.negotiation import problem_response
+from server.views import describe, graph_store, named, pages, protocol, shacl
 
-BLUEPRINTS = ["protocol", "graph_store", "shacl", "describe", "named", "pages"]
-"""Modules of the server package that each export a Flask blueprint `bp`."""
+BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, named.bp, pages.bp)
+"""One blueprint per face of the service, in the order their routes are matched."""
 
 
 def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteStore | None = None) -> Flask:
     """A configured app serving `store` (default: the store the settings name)."""
     settings = settings or load_settings()
-    app = Flask(__name__, static_folder=None)  # server.pages serves /static/
+    app = Flask(__name__, static_folder="static", template_folder="templates")  # server/static, server/templates
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     opened = store if store is not None else open_store(settings.store_spec, settings.base)
     if isinstance(opened, RemoteStore):  # a remote request outlives its 503 answer by no more than this
         opened.timeout = settings.query_timeout
-    app.extensions["mgkg"] = Runtime(settings, opened)
-    for name in BLUEPRINTS:
-        app.register_blueprint(import_module(f"server.{name}").bp)
+    app.extensions["mgkg"] = Runtime(settings, opened, Executor(max(1, settings.threads)))
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, http_error)
     return app
 

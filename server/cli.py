@@ -1,4 +1,4 @@
-"""The `mgkg` command with `mgkg serve` added: graph.cli's commands plus the HTTP service (server imports graph)."""
+"""The `mgkg` command: graph.cli's commands plus `mgkg serve`, the HTTP service (server imports graph)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import click
 
-from graph.cli import cli
-from graph.cli_support import fail, open_built, settings_of
-from graph.config import Settings
+from graph.cli.commands import cli
+from graph.cli.support import fail, open_built, settings_of
+from graph.core.config import Settings
 from server.app import create_app
 from server.serve import ServeError, log_requests_to_stderr, serve_forever
 from server.stores import check as check_store

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from graph.config import Settings
-from graph.remote_store import RemoteStore
+from graph.core.config import Settings
+from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore
+from graph.store.remote import RemoteStore
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Runtime:
 
     settings: Settings
     store: EmbeddedStore | RemoteStore
+    executor: Executor
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 

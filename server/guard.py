@@ -37,9 +37,9 @@ from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 from werkzeug.exceptions import HTTPException
 
-from graph.sparql_tokens import Token, cached_for_short_texts, tokenize
+from graph.sparql.execute import QueryFailed
+from graph.sparql.tokens import Token, cached_for_short_texts, tokenize
 from server.context import runtime
-from server.execute import QueryFailed
 from server.negotiation import NotAcceptable, Problem, problem_response
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)

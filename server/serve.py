@@ -23,7 +23,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from waitress import wasyncore
 from waitress.server import create_server
 
-from graph.config import Settings
+from graph.core.config import Settings
 
 REQUEST_LOG = logging.getLogger("mgkg.requests")
 """One INFO record per request: client, method, path, status, bytes sent, duration in ms."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from graph.cli_support import open_built
-from graph.config import Settings
-from graph.remote_store import RemoteStore
+from graph.cli.support import open_built
+from graph.core.config import Settings
 from graph.store import EmbeddedStore, open_store
+from graph.store.remote import RemoteStore
 from server.serve import ServeError
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from graph.config import Settings
+from graph.core.config import Settings
 from server.app import create_app
 from server.serve import RequestLog, ServeError, bind_error, url_of
 from server.stores import open_for_serving

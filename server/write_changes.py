@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from graph.sparql_tokens import tokenize
-from server.execute import Engine
+from graph.sparql.execute import Engine
+from graph.sparql.tokens import tokenize
 
 _ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:[^\\]*>")
 """An IRI token that is absolute and has no escapes (so it names the graph as written)."""

@@ -5,7 +5,7 @@ A write is one SPARQL update text, applied under the app's write lock in two ste
 
 1. on a scratch copy — a RocksDB checkpoint of a live store on disk, else an in-memory Oxigraph store loaded
    with the N-Quads dump of the live store (plus its empty named graphs) — within `settings.query_timeout`
-   (503 after that); the result is validated incrementally (`graph.validate.validate_store` with the
+   (503 after that); the result is validated incrementally (`graph.shacl.validate.validate_store` with the
    changes): only the focus nodes whose results the changed quads can change — the quads an INSERT DATA /
    DELETE DATA / DROP GRAPH names (server/write_changes.py), else the difference of the dumps before and
    after. A non-conforming result is refused with 422 and the SHACL report of those nodes (Turtle, or JSON /
@@ -33,12 +33,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Response, request
 
-from graph.shacl_incremental import changed_quads
-from graph.shacl_terms import TermMap, load_triples, ontology_missing
-from graph.sparql_tokens import tokenize
-from graph.validate import Changes, ValidationReport, load_ontology, validate_store
+from graph.shacl.incremental import changed_quads
+from graph.shacl.terms import TermMap, load_triples, ontology_missing
+from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
+from graph.sparql.execute import Deadline, Engine, QueryFailed
+from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
-from server.execute import Deadline, Engine, QueryFailed, shared_executor
 from server.negotiation import Format, NotAcceptable, Problem, choose
 from server.write_changes import operations, stated_changes
 
@@ -161,7 +161,7 @@ class Transaction:
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
         timeout = self.rt.settings.query_timeout
-        report = shared_executor().call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
+        report = runtime().executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
         if not report.conforms:
             raise Nonconforming(report)
         _run(self.store, text, base_iri)

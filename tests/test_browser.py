@@ -23,7 +23,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from graph.config import Settings
+from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
 from server.serve import serving

@@ -10,9 +10,9 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from graph.build import NonConformingError, build_dataset, load_dataset, source_files, write_store
-from graph.files import DataFileError
-from graph.namespaces import MGKG, graph_iri
-from graph.resources import sources_dir
+from graph.core.files import DataFileError
+from graph.core.namespaces import MGKG, graph_iri
+from graph.core.resources import sources_dir
 from graph.store import open_store
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 from rdflib import Dataset
 
-from graph.cli import cli
-from graph.resources import sources_dir
+from graph.cli.commands import cli
+from graph.core.resources import sources_dir
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -170,7 +170,7 @@ def test_build_malformed_source_is_one_line(tmp_path: Path) -> None:
 
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "graph", "--data-dir", str(tmp_path), "stats"],
+        [sys.executable, "-m", "server.cli", "--data-dir", str(tmp_path), "stats"],
         capture_output=True, text=True, check=False,
     )
     assert done.returncode == 2

@@ -13,14 +13,14 @@ from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
 from rdflib.term import Node
 
-from graph.config import Settings
+from graph.core.config import Settings
+from graph.core.namespaces import MGKG
 from graph.export import export
-from graph.namespaces import MGKG
 from graph.stats import compute_stats
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.describe import service_description
 from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
+from server.views.describe import service_description
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")

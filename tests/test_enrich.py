@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixture_endpoint import FixtureEndpoint, closed_port_url, serve
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDFS, XSD
+from support.fixture_endpoint import FixtureEndpoint, closed_port_url, serve
 
 from graph.build import build_dataset, load_dataset
-from graph.cli import cli
-from graph.enrich import ENRICHMENT_GRAPH, empty_snapshot, fetch_facts, linked_items, refresh, snapshot_status
-from graph.files import parse_graph
-from graph.resources import sources_dir
-from graph.sparql_client import SparqlClient
+from graph.cli.commands import cli
+from graph.core.files import parse_graph
+from graph.core.resources import sources_dir
+from graph.linking.client import SparqlClient
+from graph.linking.enrich import ENRICHMENT_GRAPH, empty_snapshot, fetch_facts, linked_items, refresh, snapshot_status
 
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")

@@ -11,8 +11,8 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from graph.core.namespaces import graph_iri
 from graph.export import FORMATS, ExportError, export
-from graph.namespaces import graph_iri
 
 
 def named_graphs(dataset: Dataset) -> dict[str, Graph]:

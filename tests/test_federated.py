@@ -17,13 +17,13 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from fixture_endpoint import FixtureEndpoint, serve
 from rdflib import Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
+from support.fixture_endpoint import FixtureEndpoint, serve
 
+from graph.linking.client import WIKIDATA_ENDPOINT
 from graph.named_queries import NamedQuery, load_queries, run_query
-from graph.sparql_client import WIKIDATA_ENDPOINT
 from graph.store import EmbeddedStore
 
 FEDERATED = ("federated-country-population", "federated-funder-capitals")

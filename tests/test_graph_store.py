@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
 
-from graph.config import Settings
+from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
 

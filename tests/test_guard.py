@@ -12,9 +12,9 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from graph import sparql_tokens
-from graph.config import Settings
-from graph.sparql_tokens import SHORT_TEXT, outline, tokenize
+from graph.core.config import Settings
+from graph.sparql import tokens as sparql_tokens
+from graph.sparql.tokens import SHORT_TEXT, outline, tokenize
 from graph.store import EmbeddedStore
 from server import guard
 from server.app import create_app

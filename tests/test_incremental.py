@@ -17,15 +17,15 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
-from graph.config import Settings
-from graph.shacl_compile import Check, compile_shapes
-from graph.shacl_incremental import Changes, affected, changed_quads
-from graph.shacl_report import ValidationReport, ValidationResult
-from graph.shacl_terms import TermMap, load_triples
+from graph.cli.synth import write
+from graph.core.config import Settings
+from graph.shacl.compile import Check, compile_shapes
+from graph.shacl.incremental import Changes, affected, changed_quads
+from graph.shacl.report import ValidationReport, ValidationResult
+from graph.shacl.terms import TermMap, load_triples
+from graph.shacl.validate import load_ontology, load_shapes, validate_store
 from graph.store import EmbeddedStore, open_store
-from graph.synth import Synthesizer
-from graph.synth_cli import write
-from graph.validate import load_ontology, load_shapes, validate_store
+from graph.synth.generate import Synthesizer
 from server.app import create_app
 from server.write_changes import stated_changes
 

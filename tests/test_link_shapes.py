@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from test_shapes import PARAMETERS, TARGETS, Case, c
 
-from graph.validate import ValidationReport, validate_graph
+from graph.shacl.validate import ValidationReport, validate_graph
 
 REPO = Path(__file__).resolve().parent.parent
 SHAPES_FILE = REPO / "shapes" / "links-shapes.ttl"

@@ -15,12 +15,14 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from graph import links as links_module
 from graph.build import NonConformingError, build_dataset, load_dataset
-from graph.cli import cli
+from graph.cli.commands import cli
+from graph.core.files import parse_graph
+from graph.core.namespaces import graph_iri
+from graph.core.resources import sources_dir
 from graph.export import export
-from graph.files import parse_graph
-from graph.links import (
+from graph.linking import links as links_module
+from graph.linking.links import (
     LINKS_GRAPH,
     REFERENCE_DOCUMENT,
     Link,
@@ -32,8 +34,6 @@ from graph.links import (
     recorded_links,
     unrecorded_links,
 )
-from graph.namespaces import graph_iri
-from graph.resources import sources_dir
 from graph.store import EmbeddedStore
 
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "external-ids.tsv"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from rdflib import Dataset
-from virtuoso import oxigraph_endpoint
+from support.virtuoso import oxigraph_endpoint
 
-import graph.store as store_module
-from graph.cli import cli
+import graph.store.embedded as store_module
+from graph.cli.commands import cli
 from graph.export import export
 from graph.store import EmbeddedStore
 

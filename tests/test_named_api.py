@@ -16,12 +16,12 @@ from rdflib import Dataset, URIRef
 from rdflib.namespace import RDFS
 from werkzeug.test import TestResponse
 
-from graph.config import Settings
+from graph.core.config import Settings
 from graph.named_queries import NamedQuery, Parameter, QueryFileError, load_queries
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.negotiation import RESULT_FORMATS, Format
-from server.openapi import SCHEMAS, build_openapi, parameter_schema
+from server.views.openapi import SCHEMAS, build_openapi, parameter_schema
 
 FACT = "fact-sources"
 EVIL = URIRef("https://w3id.org/mgkg/id/project/evil")
@@ -120,7 +120,7 @@ def test_broken_query_files_are_one_line_500(store: EmbeddedStore, monkeypatch: 
         """Fail as a broken query file does."""
         raise QueryFileError("queries/x.rq:3: invalid SPARQL: oops")
 
-    monkeypatch.setattr("server.named.load_queries", broken)
+    monkeypatch.setattr("server.views.named.load_queries", broken)
     response = client_for(store).get("/queries")
     assert response.status_code == 500
     assert response.data.decode() == "the named queries cannot be loaded: queries/x.rq:3: invalid SPARQL: oops\n"

@@ -1,4 +1,4 @@
-"""SELECT answers written by Oxigraph (server/native_results.py): the LIMIT added, rows counted and cut in the
+"""SELECT answers written by Oxigraph (graph/sparql/results.py): the LIMIT added, rows counted and cut in the
 body, the same rows and headers as the row-by-row path, and the cases left to that path."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from graph.sparql_text import with_limit
-from server import native_results
-from server.execute import Executor, Limits, serialize_solutions
+from graph.sparql import results as native_results
+from graph.sparql.execute import Executor, Limits, serialize_solutions
+from graph.sparql.text import with_limit
 
 EX = "http://example.org/"
 TRICKY = ['x,{"y"}', "a\nb\t<result>c", "{}", ",{}", '"bindings":[{', "</results></sparql>", "ends,{", "z,{"]
@@ -121,7 +121,7 @@ def test_a_query_with_its_own_limit_or_trailing_values_stays_right(store: ox.Sto
 
 
 def test_errors_are_those_of_the_text_as_sent(store: ox.Store, executor: Executor) -> None:
-    from server.execute import QueryFailed
+    from graph.sparql.execute import QueryFailed
 
     with pytest.raises(QueryFailed, match=r"syntax error: .*1:\d+") as caught:
         executor.run(store, "SELECT ?s WHERE { ?s ?p }", limits=Limits(30, 5), union_default=False)
@@ -207,7 +207,7 @@ def test_the_deadline_stops_oxigraph_writing(store: ox.Store) -> None:
 def test_failures_while_oxigraph_writes_are_the_row_by_row_ones(
     store: ox.Store, executor: Executor, text: str, options: dict[str, Any], message: str
 ) -> None:
-    from server.execute import QueryFailed
+    from graph.sparql.execute import QueryFailed
 
     said = []
     for fmt in ("json", "csv"):  # Oxigraph writes JSON; CSV goes row by row
@@ -226,7 +226,7 @@ def test_a_failed_query_leaves_its_results_in_the_worker(
     import gc
     import sys
 
-    from server.execute import QueryFailed
+    from graph.sparql.execute import QueryFailed
 
     unraisable: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)

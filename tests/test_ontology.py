@@ -15,8 +15,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import VOCABULARIES
-from graph.validate import validate_graph
+from graph.core.namespaces import VOCABULARIES
+from graph.shacl.validate import validate_graph
 
 REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY_FILE = REPO / "ontology" / "mgkg.ttl"

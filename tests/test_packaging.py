@@ -39,7 +39,7 @@ def test_unpacked_wheel_builds_from_another_directory(wheel: Path, tmp_path: Pat
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = (
-        "import graph.resources as r, graph.build as b, sys;"
+        "import graph.core.resources as r, graph.build as b, sys;"
         "assert str(r.resource_dir('shapes')).startswith(sys.argv[1]), r.resource_dir('shapes');"
         "d, rep = b.build_dataset(); assert rep.conforms; print(len(d))"
     )

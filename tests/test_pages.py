@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from graph.config import Settings
+from graph.core.config import Settings
+from graph.core.namespaces import sparql_prologue
 from graph.named_queries import load_queries
-from graph.namespaces import sparql_prologue
 from graph.store import EmbeddedStore
-from server import named, pages
+from server import app as app_module
 from server.app import create_app
+from server.views import named
 
-STATIC = Path(pages.__file__).parent / "static"
+STATIC = Path(app_module.__file__).parent / "static"
 NASTY = '<script>alert("x")</script> & </textarea>'
 
 

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from rdflib import RDF, Graph, Namespace
 from rdflib.query import Result
 
-from graph.config import ConfigError, Settings, load_settings
+from graph.core.config import ConfigError, Settings, load_settings
+from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore
 from server.app import create_app
 
@@ -252,10 +253,10 @@ def test_bad_dataset_parameters_are_400(client: FlaskClient) -> None:
 
 
 def test_an_unexpected_failure_is_one_line_500(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken() -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("internal detail")
 
-    monkeypatch.setattr("server.protocol.shared_executor", broken)
+    monkeypatch.setattr(Executor, "run", broken)
     response = client_for(store).get("/sparql?query=" + quote("ASK {}"))
     assert response.status_code == 500
     assert response.data == b"internal server error: the request could not be completed\n"
@@ -385,7 +386,7 @@ def test_the_union_setting_reads_booleans() -> None:
 def test_json_results_are_oxigraph_s_own_for_every_kind_of_term() -> None:
     """The hand-written JSON writer against Oxigraph's serializer: IRIs, blank nodes, language and typed
     literals, escapes (quotes, backslashes, control characters, non-ASCII), unbound cells, repeated terms."""
-    from server.execute import serialize_solutions
+    from graph.sparql.execute import serialize_solutions
 
     query = r"""
     SELECT ?a ?b ?c WHERE {

@@ -18,6 +18,7 @@ from rdflib.namespace import XSD
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
+from graph.core.namespaces import prefixes
 from graph.named_queries import (
     NamedQuery,
     Parameter,
@@ -27,7 +28,6 @@ from graph.named_queries import (
     parse_header,
     run_query,
 )
-from graph.namespaces import prefixes
 from graph.store import EmbeddedStore
 
 NAMESPACES = sorted(prefixes().items(), key=lambda item: -len(item[1]))

@@ -1,6 +1,6 @@
 """Reconciliation against a local Wikidata-shaped endpoint: candidates, scores, decisions, review file, apply.
 
-The endpoint (tests/fixture_endpoint.py) serves tests/fixtures/wikidata.ttl on a loopback port; nothing here
+The endpoint (tests/support/fixture_endpoint.py) serves tests/fixtures/wikidata.ttl on a loopback port; nothing here
 reaches the network. The SPARQL client's robustness (timeouts, 429/503 with Retry-After, bounded retries,
 User-Agent, batching, one-line errors) is tested here too, since reconciliation is what it is for.
 """
@@ -15,17 +15,19 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from fixture_endpoint import FixtureEndpoint, closed_port_url, serve
 from rdflib import Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from support.fixture_endpoint import FixtureEndpoint, closed_port_url, serve
 
 from graph.build import build_dataset, load_dataset
-from graph.cli import cli
-from graph.files import parse_graph
-from graph.links import LinkError, recorded_links
-from graph.reconcile import Candidate, apply_review, reconcile, review_text, unlinked_entities
-from graph.resources import sources_dir
-from graph.sparql_client import EndpointError, SparqlClient, fill, retry_after, user_agent, values_block
+from graph.cli.commands import cli
+from graph.core.config import user_agent
+from graph.core.files import parse_graph
+from graph.core.resources import sources_dir
+from graph.linking.client import EndpointError, SparqlClient, fill, retry_after
+from graph.linking.links import LinkError, recorded_links
+from graph.linking.reconcile import Candidate, apply_review, reconcile, review_text, unlinked_entities
+from graph.sparql.text import values_block
 
 WD = Namespace("http://www.wikidata.org/entity/")
 ORGS = Namespace("https://w3id.org/mgkg/id/organization/")

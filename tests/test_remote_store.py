@@ -3,7 +3,7 @@
 Each kind of endpoint gets the built graph through RemoteStore.replace; then every named query (but the
 federated ones, which call Wikidata) must give the rows the embedded store gives, the export must be the
 embedded store's export byte for byte, validation must conform, and the Flask app must answer on top of it.
-The Oxigraph endpoint (tests/virtuoso.py) cuts answers to 500 rows and refuses long updates, as Virtuoso
+The Oxigraph endpoint (tests/support/virtuoso.py) cuts answers to 500 rows and refuses long updates, as Virtuoso
 does, so paging and batch splitting are exercised without Virtuoso too. The Virtuoso runs are marked slow
 and remote; they are skipped with the reason where Virtuoso cannot run (MGKG_REQUIRE_VIRTUOSO=1: fail).
 
@@ -32,17 +32,17 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from rdflib.term import Node
-from virtuoso import oxigraph_endpoint, virtuoso
+from support.virtuoso import oxigraph_endpoint, virtuoso
 
-from graph.cli import cli
-from graph.config import load_settings
+from graph.cli.commands import cli
+from graph.cli.output import QueryError
+from graph.core.config import load_settings
 from graph.export import export
 from graph.named_queries import load_queries, run_query
-from graph.output import QueryError
-from graph.remote_store import QueryRefused, RemoteStore
-from graph.sparql_text import bind_values, query_form, with_prologue
+from graph.shacl.validate import validate_dataset
+from graph.sparql.text import bind_values, query_form, with_prologue
 from graph.store import EmbeddedStore, StoreError, open_store
-from graph.validate import validate_dataset
+from graph.store.remote import QueryRefused, RemoteStore
 from server.app import create_app
 
 KINDS = ["oxigraph", pytest.param("virtuoso", marks=[pytest.mark.slow, pytest.mark.remote])]

@@ -10,7 +10,7 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from werkzeug.test import TestResponse
 
-from graph.config import Settings
+from graph.core.config import Settings
 from graph.export import export
 from graph.store import EmbeddedStore
 from server.app import create_app

@@ -19,14 +19,14 @@ from click.testing import CliRunner
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, NamespaceManager
 
-from graph.cli import cli
-from graph.namespaces import MGKG
-from graph.shacl_compile import compile_shapes
-from graph.shacl_report import ValidationReport, path_text
+from graph.cli.commands import cli
+from graph.cli.synth import write
+from graph.core.namespaces import MGKG
+from graph.shacl.compile import compile_shapes
+from graph.shacl.report import ValidationReport, path_text
+from graph.shacl.validate import UnsupportedShapes, load_shapes, validate_dataset, validate_graph, validate_store
 from graph.store import EmbeddedStore
-from graph.synth import Synthesizer
-from graph.synth_cli import write
-from graph.validate import UnsupportedShapes, load_shapes, validate_dataset, validate_graph, validate_store
+from graph.synth.generate import Synthesizer
 
 MGSH = Namespace("https://w3id.org/mgkg/shapes#")
 Key = tuple[object, str, object, object, object, str, str]

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from graph.validate import ValidationReport, load_shapes, validate_graph
+from graph.shacl.validate import ValidationReport, load_shapes, validate_graph
 
 DATA = Path(__file__).parent / "data" / "shapes"
 REPO = Path(__file__).resolve().parent.parent

@@ -11,11 +11,11 @@ from click.testing import CliRunner, Result
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import ORG, OWL, RDF
 
-from graph import synth_cli
-from graph.cli import cli
-from graph.namespaces import MGKG, STANDARD
-from graph.synth import Synthesizer, literal
-from graph.validate import load_ontology, validate_dataset
+from graph.cli import synth as synth_cli
+from graph.cli.commands import cli
+from graph.core.namespaces import MGKG, STANDARD
+from graph.shacl.validate import load_ontology, validate_dataset
+from graph.synth.generate import Synthesizer, literal
 
 DONE = re.compile(
     r"^wrote ([\d,]+) triples \(([\d,]+) quads\) for ([\d,]+) projects in [0-9.]+ s \([\d,]+ triples/s\)$"

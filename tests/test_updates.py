@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace
 
-from graph.config import Settings
+from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
 from server.negotiation import Problem

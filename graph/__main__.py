@@ -1,5 +1,0 @@
-"""`python -m graph` is the `mgkg` command."""
-
-from graph.cli import main
-
-main()

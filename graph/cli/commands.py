@@ -1,0 +1,207 @@
+"""The `mgkg` command: build, validate, export, query, stats (one-line errors, exit 2; violations, exit 1)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rdflib import Dataset
+
+from graph.build import BuildError, NonConformingError, build_dataset, write_store
+from graph.cli import output
+from graph.cli.link import enrich, link
+from graph.cli.load import load
+from graph.cli.support import fail, open_built, progress, settings_of
+from graph.cli.synth import synth
+from graph.core.config import ConfigError, load_settings
+from graph.core.files import DataFileError, read_data_files, write_atomic
+from graph.export import FORMATS, ExportError, export
+from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
+from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
+from graph.stats import compute_stats
+from graph.store import EmbeddedStore, StoreError
+
+ERRORS = (
+    BuildError, ConfigError, ExportError, StoreError, ParameterError, QueryFileError, DataFileError,
+    output.QueryError,
+)
+class Main(click.Group):
+    """Turns the known errors of every command into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, translating known errors."""
+        try:
+            return super().invoke(ctx)
+        except ERRORS as error:
+            fail(str(error))
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(dir_okay=False), help="Config file (default mgkg.toml if present).")
+@click.option("--base", help="Base IRI of data and graph IRIs [https://w3id.org/mgkg/].")
+@click.option("--data-dir", help="Where the built store lives [./data].")
+@click.option(
+    "--store", help="Store spec: memory | oxigraph:PATH | sparql:QUERY_URL[;UPDATE_URL] [oxigraph:<data-dir>/store]."
+)
+@click.version_option(package_name="mgkg")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, base: str | None, data_dir: str | None, store: str | None) -> None:
+    """mgkg — the Migration Governance Knowledge Graph."""
+    environ = dict(os.environ)
+    if config:
+        environ["MGKG_CONFIG"] = config
+    try:
+        ctx.obj = load_settings({"base": base, "data_dir": data_dir, "store": store}, environ)
+    except ConfigError as error:
+        fail(str(error))
+
+
+@cli.command()
+@click.option("--sources", type=click.Path(file_okay=False), help="Folder of source files [the packaged ones].")
+@click.pass_context
+def build(ctx: click.Context, sources: str | None) -> None:
+    """Build the sources into the store; refuse (exit 1) if the graph does not conform."""
+    settings = settings_of(ctx)
+    folder = Path(sources) if sources else None
+    if folder is not None and not folder.is_dir():
+        fail(f"--sources {sources}: no such folder")
+    try:
+        with progress("build") as step:
+            dataset, report = build_dataset(settings.base, folder, progress=step)
+            step("write store")
+            write_store(dataset, settings.store_spec, settings.base)
+    except NonConformingError as error:
+        for line in error.located[:50]:
+            click.echo(line, err=True)
+        more = len(error.located) - 50
+        if more > 0:
+            click.echo(f"… and {more} more (run `mgkg validate` on the sources for all)", err=True)
+        fail(f"the graph does not conform: {len(error.located)} violations; nothing was written", 1)
+    quads = sum(1 for _ in dataset.quads((None, None, None, None)))
+    click.echo(
+        f"built {quads} quads in {len(list(dataset.graphs())) - 1} graphs into {settings.store_spec} "
+        f"({len(report.warnings)} warnings, {len(report.infos)} infos)"
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text")
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+              help="SHACL engine: shapes compiled to SPARQL for Oxigraph, or pySHACL; auto = Oxigraph when it can.")
+@click.pass_context
+def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: Engine) -> None:
+    """Validate the built graph, or FILES (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML)."""
+    settings = settings_of(ctx)
+    with progress("validate") as step:
+        if files:
+            step("read files")
+            dataset: Dataset = read_data_files([Path(f) for f in files])
+            step("validate")
+            report: ValidationReport = validate_dataset(dataset, engine=engine)
+        else:
+            store = open_built(settings)
+            if isinstance(store, EmbeddedStore):
+                step("validate")
+                report = validate_store(store.raw, engine=engine)
+            else:
+                dataset = store.dataset()
+                step("validate")
+                report = validate_dataset(dataset, engine=engine)
+            store.close()
+    click.echo(report.serialize(fmt), nl=False)
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="turtle", show_default=True)
+@click.option("--graph", "graph_iri", help="Export only this named graph.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write here (default stdout).")
+@click.pass_context
+def export_command(ctx: click.Context, fmt: str, graph_iri: str | None, out: str | None) -> None:
+    """Export the built graph; same graph, byte-identical output."""
+    settings = settings_of(ctx)
+    with progress("export"):
+        store = open_built(settings)
+        data = export(store.dataset(), fmt, graph_iri, settings.base)
+        store.close()
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    write_atomic(Path(out), data)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("-e", "--expression", help="Query text instead of a named query or file.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Named-query parameter.")
+@click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True)
+@click.pass_context
+def query(ctx: click.Context, name: str | None, expression: str | None, params: Sequence[str], fmt: str) -> None:
+    """Run a named query (NAME), a .rq FILE, or -e TEXT against the built graph."""
+    settings = settings_of(ctx)
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--param {item!r}: expected NAME=VALUE")
+        values[key] = value
+    if (name is None) == (expression is None):
+        fail("give a query NAME or FILE, or -e TEXT (exactly one)")
+    store = open_built(settings)
+    try:
+        with progress("query"):
+            if expression is not None:
+                if values:
+                    fail("--param applies to named queries only")
+                result = output.run_text(store, expression, "-e")
+            elif (name is not None and name.endswith(".rq")) or Path(str(name)).is_file():
+                result = output.run_text(store, output.read_query_file(Path(str(name))), str(name))
+            else:
+                queries = load_queries()
+                if name not in queries:
+                    fail(f"no named query {name!r}: run `mgkg queries` for the list")
+                result = run_query(store, queries[str(name)], values, base=settings.base)
+            text = output.render(result, fmt)
+    finally:
+        store.close()
+    click.echo(text, nl=False)
+
+
+@cli.command("queries")
+def list_queries() -> None:
+    """List the named queries with their parameters."""
+    for name, named in load_queries().items():
+        click.echo(f"{name}: {named.title}")
+        for parameter in named.parameters:
+            flag = " (optional)" if parameter.optional else ""
+            click.echo(f"    {parameter.name} {parameter.type}{flag} — {parameter.description}")
+
+
+@cli.command()
+@click.pass_context
+def stats(ctx: click.Context) -> None:
+    """Print counts: quads, triples, graphs, entities per class."""
+    store = open_built(stats_settings := settings_of(ctx))
+    try:
+        numbers = compute_stats(store)
+    finally:
+        store.close()
+    click.echo(f"store: {stats_settings.store_spec}")
+    click.echo(f"quads: {numbers.quads}  distinct triples: {numbers.triples}  "
+               f"subjects: {numbers.subjects}  properties: {numbers.properties}")
+    click.echo("graphs:")
+    for graph, count in numbers.graphs.items():
+        click.echo(f"  {count:>6}  {graph}")
+    click.echo("entities per class:")
+    for cls, count in numbers.classes.items():
+        click.echo(f"  {count:>6}  {cls.rsplit('#', 1)[-1]}")
+
+
+for command in (link, enrich, synth, load):
+    cli.add_command(command)
+

@@ -1,0 +1,165 @@
+"""The `mgkg link` and `mgkg enrich` commands (registered on graph.cli.commands's group); one-line errors, exit 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from graph.build import load_dataset
+from graph.cli.support import fail
+from graph.core import resources
+from graph.core.files import DataFileError, parse_graph
+from graph.linking.client import WIKIDATA_ENDPOINT, EndpointError, SparqlClient
+from graph.linking.enrich import linked_items, refresh, snapshot_status
+from graph.linking.links import LinkError, links_from_reference, write_file
+from graph.linking.reconcile import KINDS, MARGIN, THRESHOLD, apply_review, reconcile, review_text, unlinked_entities
+
+
+def _note(message: str) -> None:
+    click.echo(f"mgkg: note: {message}", err=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the errors of links, endpoints and source files into one line and exit code 2."""
+    try:
+        yield
+    except (LinkError, EndpointError, DataFileError) as error:
+        fail(str(error))
+
+
+def _date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--date {value!r}: expected a date like 2026-11-24 (YYYY-MM-DD)")
+
+
+def _folder(sources: str | None) -> Path:
+    folder = Path(sources) if sources else resources.sources_dir()
+    if not folder.is_dir():
+        fail(f"--sources {sources}: no such folder")
+    return folder
+
+
+def _client(endpoint: str | None, timeout: float) -> SparqlClient:
+    try:
+        return SparqlClient(endpoint or WIKIDATA_ENDPOINT, timeout=timeout)
+    except EndpointError as error:
+        fail(str(error))
+
+
+_timeout = click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+                        help="Seconds to wait for each answer.")  # fmt: skip
+_sources = click.option("--sources", type=click.Path(file_okay=False),
+                        help="Folder of source files [the packaged ones].")  # fmt: skip
+_when = click.option("--date", "when", help="Date to record, YYYY-MM-DD [today].")
+
+
+@click.command()
+@click.option("--endpoint", help=f"SPARQL endpoint to search for candidates [{WIKIDATA_ENDPOINT}].")
+@click.option("--type", "kinds", multiple=True, type=click.Choice(list(KINDS)), help="Only entities of this kind.")
+@click.option("--limit", type=click.IntRange(min=1), help="Search for at most N entities.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=THRESHOLD, show_default=True,
+              help="Lowest score that is auto-accepted (when unambiguous).")
+@click.option("--review", "review_file", type=click.Path(dir_okay=False), default="link-review.tsv",
+              show_default=True, help="Review file to write.")
+@click.option("--batch-size", type=click.IntRange(1, 100), default=20, show_default=True, help="Entities per query.")
+@click.option("--apply", "apply_file", type=click.Path(dir_okay=False), help="Add the accepted rows of a review file.")
+@click.option("--reviewer", help="Who accepted the rows (recorded with each link); needed with --apply.")
+@click.option("--from-reference", "reference", type=click.Path(dir_okay=False),
+              help="Regenerate the links file from a reference list (external-ids.tsv).")
+@click.option("--links", "links_file", type=click.Path(dir_okay=False), help="Links file [<sources>/links.ttl].")
+@_sources
+@_when
+@_timeout
+def link(endpoint: str | None, kinds: tuple[str, ...], limit: int | None, threshold: float, review_file: str,
+         batch_size: int, apply_file: str | None, reviewer: str | None, reference: str | None,
+         links_file: str | None, sources: str | None, when: str | None, timeout: float) -> None:  # fmt: skip
+    """Link entities to other datasets: search candidates (default), --apply a review, or --from-reference."""
+    if apply_file and reference:
+        fail("give --apply or --from-reference, not both")
+    if (apply_file or reference) and (endpoint or kinds or limit):
+        fail("--endpoint, --type and --limit search for candidates; they do not go with --apply or --from-reference")
+    if apply_file and not reviewer:
+        fail("--apply needs --reviewer NAME (recorded with every link it adds)")
+    folder = _folder(sources)
+    target = Path(links_file) if links_file else folder / "links.ttl"
+    today = _date(when)
+    with _errors():
+        if reference:
+            _regenerate(Path(reference), folder, target, today)
+        elif apply_file:
+            _apply(Path(apply_file), folder, target, str(reviewer), today)
+        else:
+            client = _client(endpoint, timeout)
+            _search(client, folder, kinds, limit, threshold, batch_size, Path(review_file))
+
+
+def _regenerate(reference: Path, folder: Path, target: Path, today: date) -> None:
+    existing = parse_graph(target) if target.exists() else None
+    data, notes = links_from_reference(reference, load_dataset(folder=folder), today, existing)
+    for note in notes:
+        _note(note)
+    write_file(target, data)
+    click.echo(f"wrote {target} from {reference}")
+
+
+def _apply(review: Path, folder: Path, target: Path, reviewer: str, today: date) -> None:
+    if not target.exists():
+        fail(f"{target}: no links file to add to (run --from-reference first)")
+    data, added, notes = apply_review(review, load_dataset(folder=folder), parse_graph(target), reviewer, today)
+    for note in notes:
+        _note(note)
+    write_file(target, data)
+    click.echo(f"added {len(added)} links to {target}; run `mgkg build` to load them")
+
+
+def _search(client: SparqlClient, folder: Path, kinds: tuple[str, ...], limit: int | None, threshold: float,
+            batch_size: int, review: Path) -> None:  # fmt: skip
+    entities = unlinked_entities(load_dataset(folder=folder), kinds, limit)
+    candidates = reconcile(client, entities, threshold, MARGIN, batch_size)
+    write_file(review, review_text(candidates, client.endpoint).encode("utf-8"))
+    found = {c.entity.iri for c in candidates}
+    for entity in entities:
+        if entity.iri not in found:
+            _note(f"no candidate for {entity.iri} ({entity.label})")
+    accepted = sum(c.decision == "accepted" for c in candidates)
+    rejected = sum(c.decision == "rejected" for c in candidates)
+    click.echo(f"searched {len(entities)} entities at {client.endpoint}: {len(candidates)} candidates "
+               f"({accepted} auto-accepted, {rejected} rejected) in {review}")  # fmt: skip
+    click.echo(f"review it, then: mgkg link --apply {review} --reviewer NAME")
+
+
+@click.command()
+@click.option("--endpoint", help="Refresh the snapshot from this SPARQL endpoint (e.g. Wikidata's).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Enrichment file [<sources>/enrichment.ttl].")
+@click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True, help="Items per query.")
+@_sources
+@_when
+@_timeout
+def enrich(endpoint: str | None, output: str | None, batch_size: int, sources: str | None, when: str | None,
+           timeout: float) -> None:  # fmt: skip
+    """Show the enrichment snapshot, or refresh it from --endpoint (labels, codes, places, capitals, population)."""
+    folder = _folder(sources)
+    target = Path(output) if output else folder / "enrichment.ttl"
+    with _errors():
+        if endpoint is None:
+            status = snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot"
+            click.echo(status)
+            return
+        today = _date(when)
+        client = _client(endpoint, timeout)
+        dataset = load_dataset(folder=folder)
+        data, facts = refresh(dataset, client, today, batch_size)
+        for note in facts.notes:
+            _note(note)
+        write_file(target, data)
+    click.echo(f"wrote {len(facts.graph)} facts about {len(linked_items(dataset))} linked items to {target}; "
+               "run `mgkg build` to load them")

@@ -1,0 +1,55 @@
+"""What every mgkg command shares: one-line failure, a progress spinner, throughput, the settings, the built store."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+
+from graph.core.config import Settings, load_settings
+from graph.store import EmbeddedStore, open_store
+from graph.store.remote import RemoteStore
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one error line to stderr and exit with `code`."""
+    click.echo(f"mgkg: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def progress(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr (only on a terminal) showing the current step of a long task."""
+    if not sys.stderr.isatty():
+        yield lambda _step: None
+        return
+    with stderr.status(title) as status:
+        yield lambda step: status.update(f"{title}: {step}")
+
+
+def throughput(triples: int, started: float) -> str:
+    """"in S s (R triples/s)": the time since `started` (a time.perf_counter() reading) and the rate."""
+    seconds = time.perf_counter() - started
+    return f"in {seconds:.1f} s ({triples / max(seconds, 1e-9):,.0f} triples/s)"
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings the top-level options and the environment give."""
+    return ctx.find_object(Settings) or load_settings()
+
+
+def open_built(settings: Settings) -> EmbeddedStore | RemoteStore:
+    """Open the store read-only; a missing on-disk store is an error that says to build first."""
+    spec = settings.store_spec
+    kind, _, location = spec.partition(":")
+    if kind == "oxigraph" and not Path(location).exists():
+        fail(f"no graph at {location}: run `mgkg build` first")
+    return open_store(spec, settings.base, read_only=True)

@@ -1,0 +1,36 @@
+"""Find the files mgkg ships: ontology, shapes, queries and sources, in a wheel or in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent.parent  # graph/
+_CHECKOUT = _PACKAGE.parent
+
+
+def resource_dir(kind: str) -> Path:
+    """Folder `kind` (ontology, shapes or queries): graph/_data/<kind> in a wheel, <repo>/<kind> in a checkout."""
+    for candidate in (_PACKAGE / "_data" / kind, _CHECKOUT / kind):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"mgkg resource folder {kind!r} not found (broken installation?)")
+
+
+def sources_dir() -> Path:
+    """Folder of the curated source files (one Turtle file per document)."""
+    return _PACKAGE / "sources"
+
+
+def ontology_files() -> list[Path]:
+    """The ontology's Turtle files, sorted."""
+    return sorted(resource_dir("ontology").glob("*.ttl"))
+
+
+def shapes_files() -> list[Path]:
+    """The SHACL shapes' Turtle files, sorted."""
+    return sorted(resource_dir("shapes").glob("*.ttl"))
+
+
+def queries_dir() -> Path:
+    """Folder of the named queries (*.rq)."""
+    return resource_dir("queries")

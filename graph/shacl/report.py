@@ -1,0 +1,255 @@
+"""The SHACL validation report both engines return (graph.shacl.validate): results, text, JSON, the report graph."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH, XSD, NamespaceManager
+from rdflib.term import Node
+
+from graph.core.namespaces import prefixes
+
+SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+"""sh:resultSeverity → the severity name of a ValidationResult."""
+_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One sh:ValidationResult of the report."""
+
+    focus_node: Node
+    path: Node | None
+    value: Node | None
+    severity: str
+    message: str
+    shape: Node | None
+    component: Node | None = None
+    constraint: Node | None = None
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Outcome of a validation: conforms unless some result is a sh:Violation."""
+
+    conforms: bool
+    results: list[ValidationResult]
+    graph: Graph
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        """Results of severity Violation."""
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        """Results of severity Warning."""
+        return [r for r in self.results if r.severity == "Warning"]
+
+    @property
+    def infos(self) -> list[ValidationResult]:
+        """Results of severity Info."""
+        return [r for r in self.results if r.severity == "Info"]
+
+    def text(self) -> str:
+        """Readable report: a summary line, then one sorted line per result."""
+        nsm = _namespace_manager(self.graph)
+        summary = (
+            f"Conforms: {'yes' if self.conforms else 'no'} "
+            f"({len(self.violations)} violations, {len(self.warnings)} warnings, "
+            f"{len(self.infos)} infos)"
+        )
+        lines = [summary]
+        rows = sorted(
+            (
+                _ORDER.get(r.severity, 3),
+                term_text(r.focus_node, nsm),
+                path_text(self.graph, r.path, nsm),
+                r.message,
+                r.severity,
+            )
+            for r in self.results
+        )
+        lines += [f"{sev:<9}  {focus}  {path}  {msg}" for _, focus, path, msg, sev in rows]
+        return "\n".join(lines) + "\n"
+
+    def serialize(self, fmt: str = "turtle") -> str:
+        """Report as text, json ({"conforms", "results"}) or any rdflib format of the report graph."""
+        if fmt == "text":
+            return self.text()
+        if fmt == "json":
+            nsm = _namespace_manager(self.graph)
+            payload: dict[str, Any] = {
+                "conforms": self.conforms,
+                "results": [self._json_result(r, nsm) for r in self.results],
+            }
+            return json.dumps(payload, indent=2, ensure_ascii=False)
+        return self.graph.serialize(format=fmt)
+
+    def _json_result(self, r: ValidationResult, nsm: NamespaceManager) -> dict[str, str | None]:
+        return {
+            "severity": r.severity,
+            "focus_node": _plain(r.focus_node),
+            "path": path_text(self.graph, r.path, nsm) if r.path is not None else None,
+            "value": _plain(r.value),
+            "message": r.message,
+            "shape": _plain(r.shape),
+            "component": _plain(r.component),
+        }
+
+
+def make_report(results: Iterable[ValidationResult], graph: Graph, data_prefixes: Iterable[tuple[str, str]] = ()) -> (
+    ValidationReport
+):
+    """The report of `results` (sorted as both engines sort them) over `graph`, the data's prefixes bound."""
+    for prefix, iri in _known(data_prefixes).items():
+        graph.bind(prefix, iri, override=False)
+    ordered = sorted(results, key=lambda r: (_ORDER.get(r.severity, 3), str(r.focus_node), str(r.path), r.message))
+    conforms = not any(r.severity == "Violation" for r in ordered)
+    return ValidationReport(conforms=conforms, results=ordered, graph=graph)
+
+
+def results_of(report: Graph) -> Iterable[ValidationResult]:
+    """The top-level results of a sh:ValidationReport graph (pyshacl's)."""
+    for report_node in report.subjects(RDF.type, SH.ValidationReport):
+        for node in report.objects(report_node, SH.result):
+            severity_node = report.value(node, SH.resultSeverity)
+            component = report.value(node, SH.sourceConstraintComponent)
+            messages = [m for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)]
+            yield ValidationResult(
+                focus_node=report.value(node, SH.focusNode) or BNode(),
+                path=report.value(node, SH.resultPath),
+                value=report.value(node, SH.value),
+                severity=SEVERITY.get(severity_node, str(severity_node)),  # type: ignore[call-overload]
+                message=choose_message(messages, component),
+                shape=report.value(node, SH.sourceShape),
+                component=component,
+                constraint=report.value(node, SH.sourceConstraint),
+            )
+
+
+def choose_message(messages: Sequence[Literal], component: Node | None) -> str:
+    """The message shown for a result: the least English (or untagged) one, else the component's name."""
+    preferred = [m for m in messages if m.language in (None, "en")] or list(messages)
+    if preferred:
+        return min(str(m) for m in preferred)
+    return str(component).rsplit("#", 1)[-1] if component is not None else "constraint not met"
+
+
+class ReportWriter:
+    """Builds a report graph as pyshacl writes one: blank-node paths and shapes copied from the shapes graph."""
+
+    def __init__(self, shapes: Graph) -> None:
+        """Start an empty sh:ValidationReport whose shape and path nodes come from `shapes`."""
+        self.shapes = shapes
+        self.graph = Graph()
+        self.node = BNode()
+        self.graph.add((self.node, RDF.type, SH.ValidationReport))
+        self._copies: dict[Node, Node] = {}
+
+    def add(self, result: ValidationResult, severity: Node, messages: Sequence[Literal]) -> ValidationResult:
+        """Write one result (all its messages); the result returned names the report graph's path node."""
+        g, r = self.graph, BNode()
+        path = self._copy(result.path) if result.path is not None else None
+        g.add((self.node, SH.result, r))
+        g.add((r, RDF.type, SH.ValidationResult))
+        g.add((r, SH.focusNode, result.focus_node))
+        g.add((r, SH.resultSeverity, severity))
+        for predicate, term in (
+            (SH.resultPath, path),
+            (SH.value, result.value),
+            (SH.sourceShape, self._copy(result.shape) if result.shape is not None else None),
+            (SH.sourceConstraintComponent, result.component),
+            (SH.sourceConstraint, result.constraint),
+        ):
+            if term is not None:
+                g.add((r, predicate, term))
+        for message in messages:
+            g.add((r, SH.resultMessage, message))
+        return ValidationResult(
+            result.focus_node, path, result.value, result.severity, result.message, result.shape,
+            result.component, result.constraint,
+        )
+
+    def finish(self, conforms: bool) -> Graph:
+        """Add sh:conforms and hand over the graph."""
+        self.graph.add((self.node, SH.conforms, Literal(conforms, datatype=XSD.boolean)))
+        return self.graph
+
+    def _copy(self, node: Node) -> Node:
+        """`node` itself, or for a blank node a copy of what the shapes graph says about it (recursively)."""
+        if not isinstance(node, BNode):
+            return node
+        if node not in self._copies:
+            copy = self._copies[node] = BNode()
+            for predicate, value in self.shapes.predicate_objects(node):
+                self.graph.add((copy, predicate, self._copy(value)))
+        return self._copies[node]
+
+
+def _known(data_prefixes: Iterable[tuple[str, str]]) -> dict[str, str]:
+    known = prefixes()
+    for prefix, iri in data_prefixes:
+        if prefix and prefix not in known:
+            known[prefix] = str(iri)
+    return known
+
+
+def _namespace_manager(report: Graph) -> NamespaceManager:
+    nsm = NamespaceManager(Graph(bind_namespaces="none"), bind_namespaces="none")
+    for prefix, iri in _known((p, str(i)) for p, i in report.namespaces()).items():
+        nsm.bind(prefix, iri, override=True, replace=True)
+    return nsm
+
+
+def term_text(node: Node | None, nsm: NamespaceManager) -> str:
+    """A term as a prefixed name when a prefix fits, else in N-Triples form ('-' for None)."""
+    if node is None:
+        return "-"
+    if isinstance(node, URIRef):
+        try:
+            prefix, _, local = nsm.compute_qname(str(node), generate=False)
+        except (KeyError, ValueError):
+            return f"<{node}>"
+        return f"{prefix}:{local}" if prefix else f"<{node}>"
+    if isinstance(node, Literal):
+        return node.n3(nsm)
+    return str(node.n3())
+
+
+def path_text(report: Graph, path: Node | None, nsm: NamespaceManager) -> str:
+    """SHACL property path in SPARQL-like syntax (^p, (a|b), a/b, p*, p+, p?)."""
+    if path is None:
+        return "-"
+    if isinstance(path, URIRef):
+        return term_text(path, nsm)
+    if (path, RDF.first, None) in report:
+        return "/".join(path_text(report, p, nsm) for p in Collection(report, path))
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + path_text(report, inverse, nsm)
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(path_text(report, p, nsm) for p in Collection(report, alternatives)) + ")"
+    for predicate, suffix in (
+        (SH.zeroOrMorePath, "*"),
+        (SH.oneOrMorePath, "+"),
+        (SH.zeroOrOnePath, "?"),
+    ):
+        inner = report.value(path, predicate)
+        if inner is not None:
+            return path_text(report, inner, nsm) + suffix
+    return str(path.n3())
+
+
+def _plain(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)

@@ -1,0 +1,343 @@
+"""Descriptions of the service and the dataset: SPARQL Service Description, VoID, and the dumps under /dumps/.
+
+* `service_description(fmt)` is what `GET /sparql` without a query answers (server.views.protocol negotiates the
+  format); `GET /service-description` serves the same for convenience.
+* `GET /.well-known/void` describes the dataset with VoID (Turtle by default, any RDF format negotiated):
+  counts over the union of the named graphs (void:entities: the IRI subjects of every graph but the ontology
+  graph), a class partition for every rdf:type in the union (ontology classes such as owl:Class included),
+  and one subset per named graph with the source document it was derived from.
+* `GET /dumps/` lists the dumps (JSON, or HTML when preferred); `GET /dumps/<name>` answers one, gzipped,
+  with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, so the
+  same store gives the same bytes.
+
+Counts and dumps are computed on first use and cached per app, keyed on the number of quads in the store:
+a write that changes that number recomputes them. Simple, but a write that keeps the count (replacing one
+triple by another) leaves the cache stale until the next write that changes it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, jsonify, render_template_string, request
+
+from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
+from graph.export import FORMATS as EXPORT_FORMATS
+from graph.export import export
+from graph.linking.links import TARGETS, Linkset, linksets
+from graph.sparql.execute import RDF_FORMATS
+from graph.stats import Stats, compute_stats
+from server.context import runtime
+from server.guard import install
+from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, Problem, choose
+
+bp = Blueprint("describe", __name__)
+install(bp)
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = STANDARD["void"]
+RDF_TYPE = ox.NamedNode(STANDARD["rdf"] + "type")
+XSD_INTEGER = ox.NamedNode(STANDARD["xsd"] + "integer")
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+W3C_FORMATS = {
+    "application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD", "application/rdf+xml": "RDF_XML",
+    "application/trig": "TriG", "application/n-quads": "N-Quads",
+}  # fmt: skip
+"""Media type → local name of its IRI under FORMATS_NS (for sd:resultFormat)."""
+
+DUMPS = {
+    "mgkg.ttl.gz": ("turtle", "Turtle: the union of all named graphs"),
+    "mgkg.trig.gz": ("trig", "TriG: every named graph"),
+    "mgkg.nt.gz": ("nt", "N-Triples: the union of all named graphs"),
+}
+"""Dump file name → (graph.export format, description)."""
+
+INDEX_FORMATS = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
+"""Formats of the /dumps/ index, the default first."""
+
+_PREFIXES = {**prefixes(), "sd": SD}
+_OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
+_ENTITIES = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && ?g != <%s>) }"
+_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?class)) } GROUP BY ?class"
+_SOURCES = "SELECT ?g ?doc WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?doc FILTER(isIRI(?doc)) }"
+_TERMS = """SELECT DISTINCT ?term WHERE {
+  { ?s ?term ?o } UNION { ?s a ?term } UNION {
+    ?s <http://www.w3.org/2000/01/rdf-schema#subClassOf> | <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>
+       | <http://www.w3.org/2002/07/owl#equivalentClass> | <http://www.w3.org/2002/07/owl#equivalentProperty> ?term
+  } FILTER(isIRI(?term)) }"""
+OWN_VOCABULARIES = [str(MGKG), *(f"https://w3id.org/mgkg/vocab/{folder}/" for folder in VOCABULARIES.values())]
+"""mgkg's ontology and concept schemes: always a void:vocabulary."""
+
+T = TypeVar("T")
+Subject = ox.NamedNode | ox.BlankNode
+
+DUMPS_PAGE = """{% extends "base.html" %}
+{% block title %}Dumps{% endblock %}
+{% block content %}
+<h1>Dumps</h1>
+<p>The whole dataset, gzipped; the same store gives the same bytes. Described in <a href="{{ void }}">VoID</a>.</p>
+<table class="result-table">
+<thead><tr><th>file</th><th>content</th><th>bytes</th><th>SHA-256</th></tr></thead>
+<tbody>
+{%- for item in dumps %}
+<tr><td><a href="{{ item.url }}">{{ item.name }}</a></td><td>{{ item.description }} ({{ item.media_type }})</td>
+<td>{{ item.bytes }}</td><td><code>{{ item.sha256 }}</code></td></tr>
+{%- endfor %}
+</tbody>
+</table>
+{% endblock %}
+"""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the descriptions say about the store: graph.stats numbers plus VoID's own."""
+
+    stats: Stats
+    default_triples: int
+    entities: int
+    objects: int
+    classes: dict[str, int]
+    sources: dict[str, list[str]]
+    vocabularies: list[str]
+    """mgkg's own vocabularies, then the standard ones a property, class or alignment of the store uses."""
+    linksets: list[Linkset]
+
+
+def cached(name: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per app and store size (len of the store); recomputed when the quad count changes."""
+    box: dict[str, tuple[int, Any]] = current_app.extensions.setdefault("mgkg.describe", {})
+    size = len(runtime().store)
+    entry = box.get(name)
+    if entry is None or entry[0] != size:
+        entry = (size, compute())
+        box[name] = entry
+    value: T = entry[1]
+    return value
+
+
+def _rows(text: str) -> list[list[Any]]:
+    solutions = runtime().store.raw.query(text, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [[solution[i] for i in range(len(solutions.variables))] for solution in solutions]
+
+
+def _count(text: str) -> int:
+    return int(_rows(text)[0][0].value)
+
+
+def compute_facts() -> Facts:
+    """Count everything the service description and VoID state (uncached)."""
+    store = runtime().store
+    stats = compute_stats(store)
+    union = runtime().settings.union_default_graph
+    default = stats.triples if union else len(list(store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+    sources: dict[str, list[str]] = {}
+    for graph, document in sorted(_rows(_SOURCES), key=lambda row: (row[0].value, row[1].value)):
+        if graph.value in stats.graphs:
+            sources.setdefault(graph.value, []).append(document.value)
+    terms = [row[0].value for row in _rows(_TERMS)]
+    return Facts(
+        stats=stats,
+        default_triples=default,
+        entities=_count(_ENTITIES % graph_iri("ontology", runtime().settings.base)),
+        objects=_count(_OBJECTS),
+        classes={row[0].value: int(row[1].value) for row in sorted(_rows(_CLASSES), key=lambda r: r[0].value)},
+        sources=sources,
+        vocabularies=OWN_VOCABULARIES + [ns for ns in STANDARD.values() if any(t.startswith(ns) for t in terms)],
+        linksets=linksets(store),
+    )
+
+
+def facts() -> Facts:
+    """The store's Facts, cached (see `cached`)."""
+    return cached("facts", compute_facts)
+
+
+class Triples:
+    """A list of pyoxigraph triples built with short calls, serialized in any RDF format."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.items: list[ox.Triple] = []
+
+    def add(self, subject: Subject, predicate: str, obj: Subject | ox.Literal) -> None:
+        """Add one triple; `predicate` is a full IRI."""
+        self.items.append(ox.Triple(subject, ox.NamedNode(predicate), obj))
+
+    def count(self, subject: Subject, predicate: str, value: int) -> None:
+        """Add a triple whose object is an xsd:integer."""
+        self.add(subject, predicate, ox.Literal(str(value), datatype=XSD_INTEGER))
+
+    def serialize(self, fmt: str) -> bytes:
+        """The triples in the negotiated format `fmt` (a server.negotiation GRAPH_FORMATS name), used prefixes only."""
+        iris = {term.value for t in self.items for term in t if isinstance(term, ox.NamedNode)}
+        used = {p: ns for p, ns in _PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+        return ox.serialize(self.items, format=RDF_FORMATS[fmt], prefixes=used) or b""
+
+
+def _graph_format(name: str) -> Format:
+    return next(f for f in GRAPH_FORMATS if f.name == name)
+
+
+def _url(path: str) -> ox.NamedNode:
+    return ox.NamedNode(request.url_root + path)
+
+
+def service_description(fmt_name: str) -> tuple[bytes, str]:
+    """The SPARQL Service Description of /sparql in the GRAPH_FORMATS format `fmt_name`: body and Content-Type."""
+    settings, known = runtime().settings, facts()
+    out = Triples()
+    service = ox.BlankNode()
+    out.add(service, STANDARD["rdf"] + "type", ox.NamedNode(SD + "Service"))
+    out.add(service, SD + "endpoint", _url("sparql"))
+    out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
+    if settings.update_token:
+        out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Update"))
+    for fmt in [*RESULT_FORMATS, *GRAPH_FORMATS]:
+        out.add(service, SD + "resultFormat", ox.NamedNode(FORMATS_NS + W3C_FORMATS[fmt.media_type]))
+    if settings.union_default_graph:
+        out.add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
+    dataset, default = ox.BlankNode(), ox.BlankNode()
+    out.add(service, SD + "defaultDataset", dataset)
+    out.add(dataset, STANDARD["rdf"] + "type", ox.NamedNode(SD + "Dataset"))
+    out.add(dataset, SD + "defaultGraph", default)
+    out.add(default, STANDARD["rdf"] + "type", ox.NamedNode(SD + "Graph"))
+    out.count(default, VOID + "triples", known.default_triples)
+    for name, triples in known.stats.graphs.items():
+        named, graph = ox.BlankNode(), ox.BlankNode()
+        out.add(dataset, SD + "namedGraph", named)
+        out.add(named, STANDARD["rdf"] + "type", ox.NamedNode(SD + "NamedGraph"))
+        out.add(named, SD + "name", ox.NamedNode(name))
+        out.add(named, SD + "graph", graph)
+        out.add(graph, STANDARD["rdf"] + "type", ox.NamedNode(SD + "Graph"))
+        out.count(graph, VOID + "triples", triples)
+    return out.serialize(fmt_name), _graph_format(fmt_name).content_type
+
+
+def void_description(fmt_name: str) -> bytes:
+    """The VoID description of the dataset in the GRAPH_FORMATS format `fmt_name`."""
+    known, base = facts(), runtime().settings.base
+    out = Triples()
+    dataset = _url(".well-known/void#mgkg")
+    out.add(dataset, STANDARD["rdf"] + "type", ox.NamedNode(VOID + "Dataset"))
+    out.add(dataset, STANDARD["dcterms"] + "title", ox.Literal("Migration Governance Knowledge Graph", language="en"))
+    out.add(dataset, VOID + "uriSpace", ox.Literal(base + "id/"))
+    out.add(dataset, VOID + "sparqlEndpoint", _url("sparql"))
+    for name in DUMPS:
+        out.add(dataset, VOID + "dataDump", _url("dumps/" + name))
+    for namespace in known.vocabularies:
+        out.add(dataset, VOID + "vocabulary", ox.NamedNode(namespace))
+    for predicate, value in (
+        ("triples", known.stats.triples),
+        ("entities", known.entities),
+        ("classes", len(known.classes)),
+        ("properties", known.stats.properties),
+        ("distinctSubjects", known.stats.subjects),
+        ("distinctObjects", known.objects),
+    ):
+        out.count(dataset, VOID + predicate, value)
+    for cls, entities in known.classes.items():
+        partition = ox.BlankNode()
+        out.add(dataset, VOID + "classPartition", partition)
+        out.add(partition, VOID + "class", ox.NamedNode(cls))
+        out.count(partition, VOID + "entities", entities)
+    for name, triples in known.stats.graphs.items():
+        subset = ox.NamedNode(name)
+        out.add(dataset, VOID + "subset", subset)
+        out.add(subset, STANDARD["rdf"] + "type", ox.NamedNode(VOID + "Dataset"))
+        out.count(subset, VOID + "triples", triples)
+        for document in known.sources.get(name, []):
+            out.add(subset, STANDARD["dcterms"] + "source", ox.NamedNode(document))
+            out.add(subset, STANDARD["prov"] + "wasDerivedFrom", ox.NamedNode(document))
+    for linkset in known.linksets:
+        node = _url(f".well-known/void#links-{linkset.target}-{linkset.predicate.rsplit('#', 1)[-1]}")
+        target = _url(f".well-known/void#{linkset.target}")
+        out.add(dataset, VOID + "subset", node)
+        out.add(node, STANDARD["rdf"] + "type", ox.NamedNode(VOID + "Linkset"))
+        out.add(node, VOID + "subjectsTarget", dataset)
+        out.add(node, VOID + "objectsTarget", target)
+        out.add(node, VOID + "linkPredicate", ox.NamedNode(str(linkset.predicate)))
+        out.count(node, VOID + "triples", linkset.count)
+        out.add(target, STANDARD["rdf"] + "type", ox.NamedNode(VOID + "Dataset"))
+        out.add(target, STANDARD["dcterms"] + "title", ox.Literal(TARGETS[linkset.target].title, language="en"))
+        out.add(target, VOID + "uriSpace", ox.Literal(linkset.uri_space))
+    return out.serialize(fmt_name)
+
+
+def _rdf_response(body: bytes, content_type: str) -> Response:
+    response = Response(body, 200, content_type=content_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/service-description")
+def service() -> Response:
+    """The SPARQL Service Description (the same as GET /sparql without a query)."""
+    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    return _rdf_response(*service_description(fmt.name))
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    """The VoID description of the dataset (Turtle by default)."""
+    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    return _rdf_response(void_description(fmt.name), fmt.content_type)
+
+
+def dump(name: str) -> bytes:
+    """The gzipped dump `name` (deterministic: graph.export and a zero gzip timestamp), cached."""
+    fmt = DUMPS[name][0]
+
+    def build() -> bytes:
+        """Export the store and gzip it."""
+        data = export(runtime().store.dataset(), fmt, base=runtime().settings.base)
+        return gzip.compress(data, compresslevel=9, mtime=0)
+
+    return cached("dump:" + name, build)
+
+
+def dump_index() -> list[dict[str, Any]]:
+    """One entry per dump: name, URL, format, media type of the content, size and SHA-256 of the file."""
+    entries = []
+    for name, (fmt, description) in DUMPS.items():
+        data = dump(name)
+        entries.append({
+            "name": name, "url": request.url_root + "dumps/" + name, "format": fmt,
+            "media_type": EXPORT_FORMATS[fmt][1], "encoding": "gzip", "description": description,
+            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        })  # fmt: skip
+    return entries
+
+
+@bp.get("/dumps/")
+def dumps() -> Response | str:
+    """The list of dumps: JSON by default, an HTML page when the client prefers text/html."""
+    fmt = choose(request, INDEX_FORMATS, request.args.get("format"))
+    entries = dump_index()
+    if fmt.name == "html":
+        return render_template_string(DUMPS_PAGE, dumps=entries, void=request.url_root + ".well-known/void")
+    response = jsonify({"dumps": entries, "void": request.url_root + ".well-known/void"})
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/dumps/<name>")
+def dump_file(name: str) -> Response:
+    """One dump, gzipped, with an ETag (its SHA-256); 304 when If-None-Match matches; 404 for unknown names."""
+    if name not in DUMPS:
+        raise Problem(f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}", 404)
+    data = dump(name)
+    response = Response(data, 200, mimetype="application/gzip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.set_etag(hashlib.sha256(data).hexdigest())
+    response.cache_control.no_cache = True
+    response.make_conditional(request)
+    return response

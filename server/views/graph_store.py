@@ -1,0 +1,174 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /rdf-graphs.
+
+Graphs are named indirectly (`/rdf-graphs?graph=IRI` or `/rdf-graphs?default`, exactly one) or directly (the
+request URL `/rdf-graphs/<path>` is the graph IRI). GET/HEAD answer the graph in any RDF format of
+server.negotiation (404 when there is no such graph); `?default` is the union of all graphs when
+`settings.union_default_graph` is on — then it is read-only (405) — and the store's default graph otherwise.
+Graphs are downloaded whole: `settings.max_rows` does not apply here.
+PUT replaces a graph, POST merges into it (a POST to /rdf-graphs itself creates a new graph and answers 201
+with its Location), DELETE drops it; 201 when a graph is created, 204 otherwise. Bodies are Turtle,
+N-Triples, RDF/XML, JSON-LD or N3 by Content-Type (415 otherwise, 400 with the parser's position when they do
+not parse), or multipart/form-data with one such part per file. Writes go through server.writes: the same
+bearer token and the same SHACL gate (422) as SPARQL Update, and each is one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request, url_for
+
+from graph.core.namespaces import prefixes
+from graph.sparql.execute import RDF_FORMATS
+from server.context import runtime
+from server.guard import install, method_not_allowed, one_line_error, preflight
+from server.negotiation import GRAPH_FORMATS, Problem, choose
+from server.writes import authorize, check_iri, transaction
+
+bp = Blueprint("graph_store", __name__)
+install(bp)
+
+METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
+READ_ONLY = "GET, HEAD, OPTIONS"
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+BODY_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+"""Request body media types → parser."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The graph a request is about: its IRI, or None for the default graph."""
+
+    iri: str | None
+
+    @property
+    def name(self) -> ox.NamedNode | ox.DefaultGraph:
+        """The pyoxigraph graph name."""
+        return ox.DefaultGraph() if self.iri is None else ox.NamedNode(self.iri)
+
+    @property
+    def sparql(self) -> str:
+        """How SPARQL Update names it (after GRAPH / DROP)."""
+        return "DEFAULT" if self.iri is None else f"GRAPH <{self.iri}>"
+
+
+def _indirect() -> Target | None:
+    """The graph named by ?graph= / ?default, or None when neither is given."""
+    has_default, graphs = "default" in request.args, request.args.getlist("graph")
+    if has_default and graphs:
+        raise Problem("give either ?default or ?graph=IRI, not both")
+    if len(graphs) > 1:
+        raise Problem(f"graph given {len(graphs)} times: name exactly one graph")
+    if graphs:
+        return Target(check_iri("graph", graphs[0]))
+    return Target(None) if has_default else None
+
+
+def _union() -> bool:
+    return runtime().settings.union_default_graph
+
+
+def _read(target: Target) -> Response:
+    store = runtime().store.raw
+    if target.iri is None and _union():
+        triples = list(dict.fromkeys(quad.triple for quad in store))
+    elif target.iri is None or store.contains_named_graph(target.name):
+        triples = [quad.triple for quad in store.quads_for_pattern(None, None, None, target.name)]
+    else:
+        raise Problem(f"no graph <{target.iri}> in this store", 404)
+    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    body = ox.serialize(triples, format=RDF_FORMATS[fmt.name], prefixes=prefixes()) or b""
+    response = Response(body, 200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _parse(data: bytes, mimetype: str, charset: str | None, base_iri: str) -> list[ox.Triple]:
+    fmt = BODY_FORMATS.get(mimetype)
+    if fmt is None:
+        offered = ", ".join(sorted(BODY_FORMATS))
+        raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415)
+    if charset and charset.lower() not in ("utf-8", "utf8"):
+        raise Problem(f"charset {charset} is not supported: send UTF-8", 415)
+    try:
+        return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)]
+    except SyntaxError as error:
+        raise Problem(f"cannot parse the {mimetype} body: {one_line_error(error)}") from None
+
+
+def _body_triples(base_iri: str) -> list[ox.Triple]:
+    if request.mimetype == "multipart/form-data":
+        triples: list[ox.Triple] = []
+        for part in request.files.values():
+            triples += _parse(part.read(), part.mimetype, part.mimetype_params.get("charset"), base_iri)
+        return triples
+    return _parse(request.get_data(), request.mimetype, request.mimetype_params.get("charset"), base_iri)
+
+
+def _write(target: Target, created_location: str | None = None) -> Response:
+    """PUT, POST or DELETE `target` through the SHACL-gated transaction."""
+    method = request.method
+    if target.iri is None and _union():
+        raise Problem(
+            "the default graph is the union of all graphs here and is read-only: write to ?graph=IRI",
+            405,
+            {"Allow": READ_ONLY},
+        )
+    authorize()
+    triples = [] if method == "DELETE" else _body_triples(target.iri or request.base_url)
+    data = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+    inner = f"GRAPH <{target.iri}> {{\n{data}}}" if target.iri else data
+    with transaction() as tx:
+        existed = target.iri is None or tx.has_graph(target.iri)
+        steps = []
+        if method == "DELETE":
+            if not existed:
+                raise Problem(f"no graph <{target.iri}> in this store", 404)
+            steps.append(f"DROP {target.sparql}")
+        if method == "PUT":
+            steps.append(f"DROP SILENT {target.sparql}")
+        if method in ("PUT", "POST") and target.iri is not None:
+            steps.append(f"CREATE SILENT GRAPH <{target.iri}>")
+        if data:
+            steps.append(f"INSERT DATA {{\n{inner}}}")
+        tx.apply(" ;\n".join(steps))
+    response = Response(status=204 if existed else 201)
+    if created_location:
+        response.headers["Location"] = created_location
+    return response
+
+
+def _handle(target: Target | None) -> Response:
+    method = request.method
+    if method == "OPTIONS":
+        return preflight(METHODS)
+    if method not in METHODS.split(", "):
+        raise method_not_allowed(method, METHODS)
+    if target is None:
+        if method != "POST":
+            raise Problem("name the graph: ?graph=IRI or ?default (or POST to create a new graph)")
+        iri = url_for("graph_store.direct", path=uuid.uuid4().hex, _external=True)
+        return _write(Target(iri), created_location=iri)
+    return _read(target) if method in ("GET", "HEAD") else _write(target)
+
+
+@bp.route("/rdf-graphs", methods=EVERY_METHOD)
+def indirect() -> Response:
+    """Graph Store protocol with indirect graph identification (?graph=IRI or ?default)."""
+    return _handle(_indirect() if request.method != "OPTIONS" else None)
+
+
+@bp.route("/rdf-graphs/<path:path>", methods=EVERY_METHOD)
+def direct(path: str) -> Response:
+    """Graph Store protocol with direct identification: the request URL (without its query) is the graph IRI."""
+    return _handle(Target(check_iri("graph URL", request.base_url)))

@@ -1,0 +1,31 @@
+"""HTML pages: the query page at / (editor, examples, results); its static files (no CDN) are the app's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from graph.core.namespaces import prefixes, sparql_prologue
+from server.context import runtime
+from server.views.named import catalogue, describe
+
+bp = Blueprint("pages", __name__)
+
+
+def examples() -> list[dict[str, Any]]:
+    """The named queries as GET /queries describes them (server.views.named's catalogue, loaded once per app)."""
+    return [describe(query) for query in catalogue().values()]
+
+
+@bp.get("/")
+def index() -> str:
+    """The query page; `?query=` prefills the editor (shareable links), else the prefixes and a first query."""
+    base = runtime().settings.base
+    return render_template(
+        "index.html",
+        query=request.args.get("query", ""),
+        prologue=sparql_prologue(base),
+        prefixes=prefixes(base),
+        examples=examples(),
+    )

@@ -1,0 +1,185 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql: queries, updates and, without either, the service description.
+
+Queries: GET ?query=, POST application/x-www-form-urlencoded (query=) or POST application/sparql-query (the
+body), UTF-8 only. default-graph-uri / named-graph-uri (repeatable) make the dataset and override FROM /
+FROM NAMED. **Default graph:** when neither the protocol nor FROM names a dataset, the default graph is the
+union of all graphs of the store (`settings.union_default_graph`, on by default; Oxigraph's
+use_default_graph_as_union) — every fact is visible without GRAPH, and its provenance stays queryable with
+`GRAPH ?g { … }` then `?g prov:wasDerivedFrom ?doc`. Oxigraph unites quads, not sets of triples: a triple
+stated in two graphs matches twice (SELECT DISTINCT merges them). SELECT/ASK answer SPARQL JSON (default), XML, CSV or
+TSV; CONSTRUCT/DESCRIBE Turtle (default), N-Triples, JSON-LD, RDF/XML, TriG or N-Quads — chosen by Accept
+(q-values) or a `format` parameter, 406 when nothing offered is acceptable. Headers: X-MGKG-Rows (rows or
+triples returned) and X-MGKG-Truncated (true when `settings.max_rows` cut the answer). A query running longer
+than `settings.query_timeout` answers 503 while other requests are served.
+
+Updates: POST update= (form) or application/sparql-update, with using-graph-uri / using-named-graph-uri;
+see server.writes (bearer token, SHACL gate, 204). SERVICE, LOAD, FROM and USING are checked by server.guard.
+Every error is one line of text/plain (or JSON), with the HTTP status the W3C protocol tests expect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+from werkzeug.datastructures import MultiDict
+
+from graph.sparql.execute import Limits
+from server.context import runtime
+from server.guard import install, method_not_allowed, preflight, secure
+from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Problem, choose
+from server.views import describe
+from server.writes import add_using, authorize, check_iri, transaction
+
+bp = Blueprint("protocol", __name__)
+install(bp)
+
+METHODS = "GET, HEAD, POST, OPTIONS"
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query or update read from the request, with its protocol parameters (URL and form)."""
+
+    kind: str
+    text: str
+    params: MultiDict[str, str]
+
+
+def _utf8_only() -> None:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise Problem(f"charset {charset} is not supported: send UTF-8", 415)
+
+
+def _single(kind: str, values: list[str]) -> str:
+    if len(values) > 1:
+        raise Problem(f"{kind} given {len(values)} times: send exactly one")
+    return values[0]
+
+
+def _body() -> str:
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Problem(f"the body is not UTF-8: {error.reason} at byte {error.start}") from None
+
+
+def read_operation() -> Operation | None:
+    """The operation of this request (None for a plain GET: the service description); Problem if malformed."""
+    args = request.args
+    if request.method in ("GET", "HEAD"):
+        if "update" in args:
+            raise Problem("updates must be sent with POST")
+        queries = args.getlist("query")
+        return Operation("query", _single("query", queries), args) if queries else None
+    mimetype = request.mimetype
+    if mimetype in (FORM, QUERY_TYPE, UPDATE_TYPE):
+        _utf8_only()
+    if mimetype == FORM:
+        params: MultiDict[str, str] = MultiDict(args)
+        params.update(request.form)
+        queries, updates = params.getlist("query"), params.getlist("update")
+        if bool(queries) == bool(updates):
+            raise Problem("send exactly one of the parameters query and update")
+        kind = "query" if queries else "update"
+        return Operation(kind, _single(kind, queries or updates), params)
+    if mimetype in (QUERY_TYPE, UPDATE_TYPE):
+        kind = "query" if mimetype == QUERY_TYPE else "update"
+        if "query" in args or "update" in args:
+            raise Problem(f"the {kind} is in the body: do not also give query= or update= in the URL")
+        return Operation(kind, _body(), args)
+    given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+    raise Problem(f"POST with {given}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", 415)
+
+
+def _has_graph(iri: str) -> bool:
+    try:
+        return runtime().store.raw.contains_named_graph(ox.NamedNode(iri))
+    except ValueError:
+        return False
+
+
+def _refuse_params(params: MultiDict[str, str], names: tuple[str, ...], kind: str) -> None:
+    for name in names:
+        if name in params:
+            raise Problem(f"{name} does not apply to a {kind}")
+
+
+def run_query(operation: Operation) -> Response:
+    """Evaluate a query under the limits and answer in the negotiated format."""
+    settings = runtime().settings
+    params = operation.params
+    _refuse_params(params, ("using-graph-uri", "using-named-graph-uri"), "query")
+    default = [check_iri("default-graph-uri", g) for g in params.getlist("default-graph-uri")]
+    named = [check_iri("named-graph-uri", g) for g in params.getlist("named-graph-uri")]
+    text, found = secure(
+        operation.text,
+        is_update=False,
+        base=request.base_url,
+        allowlist=settings.allowlist,
+        has_graph=_has_graph,
+        parameters=[("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named],
+    )
+    wanted = params.get("format")
+    graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
+    result_format = RESULT_FORMATS[0] if graph_form else choose(request, RESULT_FORMATS, wanted)
+    graph_format = choose(request, GRAPH_FORMATS, wanted) if graph_form else GRAPH_FORMATS[0]
+    answer = runtime().executor.run(
+        runtime().store.raw,
+        text,
+        result_format=result_format.name,
+        graph_format=graph_format.name,
+        limits=Limits(settings.query_timeout, settings.max_rows),
+        default_graphs=default,
+        named_graphs=named,
+        union_default=settings.union_default_graph and not found.has_dataset,
+        base_iri=request.base_url,
+    )
+    fmt = graph_format if answer.kind == "graph" else result_format
+    response = Response(answer.body, 200, content_type=fmt.content_type)
+    response.headers["X-MGKG-Rows"] = str(answer.count)
+    response.headers["X-MGKG-Truncated"] = "true" if answer.truncated else "false"
+    response.vary.add("Accept")
+    return response
+
+
+def run_update(operation: Operation) -> Response:
+    """Authorize, check and apply an update (SHACL-gated); 204 when applied."""
+    authorize()
+    params = operation.params
+    _refuse_params(params, ("default-graph-uri", "named-graph-uri"), "update")
+    text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
+    text, _ = secure(
+        text, is_update=True, base=request.base_url, allowlist=runtime().settings.allowlist, has_graph=_has_graph
+    )
+    with transaction() as tx:
+        tx.apply(text, base_iri=request.base_url)
+    return Response(status=204)
+
+
+def service_description() -> Response:
+    """The SPARQL service description (server.views.describe)."""
+    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    body, media_type = describe.service_description(fmt.name)
+    response = Response(body, 200, content_type=media_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/sparql", methods=EVERY_METHOD)
+def sparql() -> Response:
+    """GET/POST a query, POST an update, GET without either for the service description, OPTIONS for CORS."""
+    if request.method == "OPTIONS":
+        return preflight(METHODS)
+    if request.method not in METHODS.split(", "):
+        raise method_not_allowed(request.method, METHODS)
+    operation = read_operation()
+    if operation is None:
+        return service_description()
+    return run_query(operation) if operation.kind == "query" else run_update(operation)
