@@ -56,6 +56,7 @@ virtuoso-deps:
 lint: install
 	$(BIN)/ruff check graph server tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install browser-deps virtuoso-deps lint
 	$(BIN)/python -m pytest -q
