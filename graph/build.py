@@ -11,6 +11,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from graph.core import resources
+from graph.core.errors import Kind, MgkgError
 from graph.core.files import parse_graph
 from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
 from graph.core.namespaces import graph_iri as make_graph_iri
@@ -25,12 +26,14 @@ SPECIAL_GRAPHS = {
 """Source files that are not documents, and the graph each one fills."""
 
 
-class BuildError(RuntimeError):
+class BuildError(MgkgError, RuntimeError):
     """The build cannot go on; the message is one line (unreadable files raise files.DataFileError)."""
 
 
 class NonConformingError(BuildError):
     """The built dataset does not conform to the shapes; carries the report and the located errors."""
+
+    kind = Kind.NONCONFORMING
 
     def __init__(self, report: ValidationReport, located: list[str]) -> None:
         """Keep the report; the message is the first located violation plus a count."""

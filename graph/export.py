@@ -11,6 +11,7 @@ from oxrdflib._converter import to_ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
+from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, prefixes
 
 FORMATS: dict[str, tuple[str, str, bool]] = {
@@ -30,7 +31,7 @@ OX_FORMATS = {
 EXTENSIONS = {"turtle": "ttl", "trig": "trig", "nt": "nt", "nquads": "nq", "jsonld": "jsonld", "xml": "rdf"}
 
 
-class ExportError(ValueError):
+class ExportError(MgkgError, ValueError):
     """Unknown format or graph; the message names it."""
 
 

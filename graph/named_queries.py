@@ -36,6 +36,7 @@ from rdflib.term import Node
 
 from graph.cli.output import QueryError
 from graph.core import resources
+from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, prefixes
 from graph.sparql.text import QueryRefused, bind_values
 from graph.store import EmbeddedStore, Store
@@ -57,11 +58,11 @@ _EXPECTED = {"integer": "an integer like 42", "decimal": "a decimal number like 
              "date": "a date like 2008-02-22 (YYYY-MM-DD)"}  # fmt: skip
 
 
-class QueryFileError(ValueError):
+class QueryFileError(MgkgError, ValueError):
     """A named-query file cannot be used; the message is one line, "file:line: message"."""
 
 
-class ParameterError(ValueError):
+class ParameterError(MgkgError, ValueError):
     """A parameter value is missing, unknown or malformed; the message is one line naming the parameter."""
 
     def __init__(self, name: str, message: str) -> None:

@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from graph.cli.support import fail, settings_of, throughput
+from graph.core.errors import MgkgError
 from graph.core.namespaces import graph_iri
 from graph.store import EmbeddedStore, StoreError, open_store
 from graph.store.remote import RemoteStore
@@ -59,7 +60,7 @@ class Tally:
             yield quad
 
 
-class LoadError(ValueError):
+class LoadError(MgkgError, ValueError):
     """A file cannot be loaded (missing, unknown extension, malformed); the message is one line naming it."""
 
 

@@ -11,13 +11,14 @@ from rdflib.term import Node
 from rich.console import Console
 from rich.table import Table
 
+from graph.core.errors import MgkgError
 from graph.store import Store
 
 FORMATS = ["table", "csv", "json", "xml", "turtle"]
 _GRAPH_FORMATS = {"table": "turtle", "turtle": "turtle", "json": "json-ld", "xml": "xml"}
 
 
-class QueryError(ValueError):
+class QueryError(MgkgError, ValueError):
     """The query cannot be read, parsed or run; the message is one line naming where."""
 
 

@@ -11,10 +11,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, normalize_base
 
 
-class ConfigError(ValueError):
+class ConfigError(MgkgError, ValueError):
     """A setting has a bad value or the config file cannot be read; the message names it."""
 
 

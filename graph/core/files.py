@@ -10,10 +10,12 @@ from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.util import guess_format
 
+from graph.core.errors import MgkgError
+
 QUAD_FORMATS = {"trig", "nquads", "json-ld"}
 
 
-class DataFileError(ValueError):
+class DataFileError(MgkgError, ValueError):
     """A data file is missing, of unknown format or malformed; the message names file (and line)."""
 
 

@@ -27,6 +27,7 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from graph.core.config import user_agent
+from graph.core.errors import Kind, MgkgError
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 """Default endpoint of `mgkg link` and the endpoint the federated named queries use."""
@@ -39,8 +40,10 @@ T = TypeVar("T")
 Row = dict[str, Node]
 
 
-class EndpointError(RuntimeError):
+class EndpointError(MgkgError, RuntimeError):
     """The endpoint cannot be reached or gives no usable answer; the message is one line."""
+
+    kind = Kind.UNAVAILABLE
 
 
 def batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -25,6 +25,7 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
+from graph.core.errors import MgkgError
 from graph.core.files import DataFileError, read_tsv, write_atomic
 from graph.core.namespaces import DEFAULT_BASE, MGKG, graph_iri, prefixes
 from graph.export import export
@@ -46,7 +47,7 @@ HEADER = """\
 """
 
 
-class LinkError(ValueError):
+class LinkError(MgkgError, ValueError):
     """The reference list, a review file or the links file cannot be used; one line naming file and line."""
 
 

@@ -19,6 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from graph.core.errors import MgkgError
 from graph.core.namespaces import MGKG
 
 STATED_IN = MGKG.statedIn
@@ -57,7 +58,7 @@ _KINDS = {
 _COMPARE = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 
 
-class UnsupportedShapes(ValueError):
+class UnsupportedShapes(MgkgError, ValueError):
     """The shapes use something the Oxigraph engine does not compile; the message says what and where."""
 
 

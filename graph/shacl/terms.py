@@ -9,6 +9,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from graph.core.errors import MgkgError
+
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 _XSD_STRING = str(XSD.string)
 RETYPED = frozenset(
@@ -21,7 +23,7 @@ RETYPED = frozenset(
 """Datatypes Oxigraph replaces: derived integer types by xsd:integer, xsd:dateTimeStamp by xsd:dateTime."""
 
 
-class Untranslatable(ValueError):
+class Untranslatable(MgkgError, ValueError):
     """A literal Oxigraph would store differently from rdflib (so the engines could disagree about it)."""
 
 

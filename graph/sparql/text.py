@@ -18,6 +18,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from graph.core.errors import MgkgError
 from graph.sparql.tokens import outline
 
 RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
@@ -50,7 +51,7 @@ def values_block(variables: Sequence[str], rows: Iterable[Sequence[Node]]) -> st
     return f"VALUES ({names}) {{\n" + "\n".join(lines) + "\n  }"
 
 
-class QueryRefused(ValueError):
+class QueryRefused(MgkgError, ValueError):
     """The endpoint refused the query or update (HTTP 4xx); the message is its first line."""
 
 

@@ -9,9 +9,13 @@ from rdflib import Dataset, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
+from graph.core.errors import Kind, MgkgError
 
-class StoreError(RuntimeError):
+
+class StoreError(MgkgError, RuntimeError):
     """The store cannot be opened or used; the message says which store and why."""
+
+    kind = Kind.UNAVAILABLE
 
 
 @runtime_checkable

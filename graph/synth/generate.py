@@ -16,6 +16,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from graph.core import resources
+from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, MGKG, STANDARD, VOCABULARIES, graph_iri, normalize_base, prefixes
 from graph.synth.pool import INSTITUTIONS, Country, build_pool
 
@@ -40,7 +41,7 @@ _RATES = {"JPY": 150, "KRW": 1300, "SEK": 10, "NOK": 10, "DKK": 7, "CZK": 23, "H
 # ---------------------------------------------------------------------- terms
 
 
-class SynthError(ValueError):
+class SynthError(MgkgError, ValueError):
     """Bad synth input (size, base, format, vocabulary) or an unwritable file; the message is one line."""
 
 

@@ -1,0 +1,41 @@
+"""The one error type: every error mgkg expects to meet is an MgkgError with a kind and a one-line message.
+
+The kind says what went wrong in terms every face of mgkg understands; each face translates it once:
+the CLI (graph.cli.support) prints `mgkg: error: <message>` and exits 2, the HTTP server (server.http) answers
+the kind's status with the message as a one-line body. Subclasses keep a builtin base where callers catch one
+(ValueError for bad input, RuntimeError for a store, OSError for a port), so `except ValueError` still works.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What went wrong, independent of how it is reported."""
+
+    BAD_INPUT = "bad input"
+    """A file, parameter, query or setting is malformed or of the wrong type."""
+    NOT_FOUND = "not found"
+    """A named thing (query, graph, file, store) does not exist."""
+    CONFLICT = "conflict"
+    """The request is well formed but clashes with the state of the store."""
+    NONCONFORMING = "nonconforming"
+    """The data would not conform to the SHACL shapes."""
+    REFUSED = "refused"
+    """A safety rule forbids it (allowlist, read-only store, missing token)."""
+    TIMEOUT = "timeout"
+    """It took longer than its limit and was stopped."""
+    UNAVAILABLE = "unavailable"
+    """Something mgkg relies on (a remote store or endpoint, a port) cannot be reached or used."""
+
+
+class MgkgError(Exception):
+    """An expected failure: `kind` says what went wrong, str(error) is one line saying where and why."""
+
+    kind: Kind = Kind.BAD_INPUT
+
+    def one_line(self) -> str:
+        """The first line of the message (never a traceback)."""
+        text = str(self).strip()
+        return text.splitlines()[0] if text else type(self).__name__
