@@ -12,23 +12,11 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from graph.core.errors import MgkgError
+from graph.core.formats import RDF, FormatError, by_name
 from graph.core.namespaces import DEFAULT_BASE, prefixes
 
-FORMATS: dict[str, tuple[str, str, bool]] = {
-    "turtle": ("turtle", "text/turtle", False),
-    "trig": ("trig", "application/trig", True),
-    "nt": ("nt", "application/n-triples", False),
-    "nquads": ("nquads", "application/n-quads", True),
-    "jsonld": ("json-ld", "application/ld+json", True),
-    "xml": ("xml", "application/rdf+xml", False),
-}
-"""Export format → (rdflib parser name, media type, keeps named graphs)."""
-
-OX_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML,
-}
-EXTENSIONS = {"turtle": "ttl", "trig": "trig", "nt": "nt", "nquads": "nq", "jsonld": "jsonld", "xml": "rdf"}
+FORMATS = tuple(fmt.name for fmt in RDF)
+"""Export format names (graph.core.formats.RDF): trig, nquads and jsonld keep the named graphs."""
 
 
 class ExportError(MgkgError, ValueError):
@@ -59,12 +47,13 @@ def export(dataset: Dataset, fmt: str, graph: str | None = None, base: str = DEF
     Quad formats (trig, nquads, jsonld) keep the named graphs; triple formats (turtle, nt, xml) get the
     union of the selected graphs.
     """
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    keeps_graphs = FORMATS[fmt][2]
+    try:
+        chosen = by_name(fmt, RDF)
+    except FormatError as error:
+        raise ExportError(str(error)) from None
     selected = _named(dataset, graph)
     items: list[ox.Quad] | list[ox.Triple]
-    if keeps_graphs:
+    if chosen.keeps_graphs:
         items = [
             ox.Quad(s, p, o, ox.NamedNode(str(named.identifier)))  # type: ignore[arg-type]
             for named in selected
@@ -75,6 +64,6 @@ def export(dataset: Dataset, fmt: str, graph: str | None = None, base: str = DEF
         for named in selected:
             union += named
         items = [ox.Triple(s, p, o) for s, p, o in _sorted_triples(union)]  # type: ignore[arg-type]
-    used = prefixes(base) if fmt not in ("nt", "nquads") else None
-    data = ox.serialize(items, format=OX_FORMATS[fmt], prefixes=used)
+    used = prefixes(base) if chosen.name not in ("nt", "nquads") else None
+    data = ox.serialize(items, format=chosen.rdf, prefixes=used)
     return data or b""

@@ -11,6 +11,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from graph.core.formats import by_name
 from graph.core.namespaces import graph_iri
 from graph.export import FORMATS, ExportError, export
 
@@ -32,7 +33,7 @@ def union(dataset: Dataset) -> Graph:
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_every_format_round_trips_to_an_isomorphic_graph(built: Dataset, fmt: str) -> None:
-    plugin, _, keeps_graphs = FORMATS[fmt]
+    plugin, keeps_graphs = by_name(fmt).rdflib, by_name(fmt).keeps_graphs
     data = export(built, fmt)
     if keeps_graphs:
         back = Dataset()
@@ -50,7 +51,7 @@ def test_every_format_round_trips_to_an_isomorphic_graph(built: Dataset, fmt: st
 @pytest.mark.parametrize("fmt", ["turtle", "trig", "nquads"])
 def test_one_graph_only(built: Dataset, fmt: str) -> None:
     name = str(graph_iri("003_cfcd86acf525643f"))
-    plugin, _, keeps_graphs = FORMATS[fmt]
+    plugin, keeps_graphs = by_name(fmt).rdflib, by_name(fmt).keeps_graphs
     data = export(built, fmt, graph=name)
     back = Dataset()
     back.parse(data=data, format=plugin)

@@ -30,15 +30,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from graph.cli.support import fail, settings_of, throughput
 from graph.core.errors import MgkgError
+from graph.core.formats import RDF, FormatError, by_extension
 from graph.core.namespaces import graph_iri
 from graph.store import EmbeddedStore, StoreError, open_store
 from graph.store.remote import RemoteStore
-
-FORMATS = {
-    ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS, ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML,
-}
-"""File extension → format (a further .gz means gzipped)."""
 
 STEP = 10_000
 """Quads between two progress updates."""
@@ -79,9 +74,11 @@ def source(path: Path, graph: str | None, base: str) -> Source:
     """Describe `path` for loading; LoadError when it is missing or of an unknown format."""
     gzipped = path.suffix.lower() == ".gz"
     plain = path.with_suffix("") if gzipped else path
-    fmt = FORMATS.get(plain.suffix.lower())
-    if fmt is None:
-        raise LoadError(f"{path}: unknown RDF format: use {' '.join(FORMATS)} (optionally .gz)")
+    try:
+        fmt = by_extension(plain, RDF).rdf
+    except FormatError:
+        known = " ".join(f".{f.extension}" for f in RDF)
+        raise LoadError(f"{path}: unknown RDF format: use {known} (optionally .gz)") from None
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     name = graph or str(graph_iri(plain.stem, base))

@@ -1,4 +1,4 @@
-"""Read user-supplied RDF files (any rdflib format, by extension) into one dataset, with one-line errors."""
+"""Read user-supplied RDF files (any format of graph.core.formats, by extension) into one dataset, one-line errors."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
-from rdflib.util import guess_format
 
 from graph.core.errors import MgkgError
-
-QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+from graph.core.formats import RDF_READ, FormatError, by_extension
 
 
 class DataFileError(MgkgError, ValueError):
@@ -43,13 +41,14 @@ def read_data_files(paths: Iterable[Path]) -> Dataset:
     """Parse every file; quad formats keep their graphs, triple formats go into a graph named by the file."""
     dataset = Dataset()
     for path in paths:
-        fmt = guess_format(str(path))
-        if fmt is None:
-            raise DataFileError(f"{path}: unknown RDF format (use .ttl .trig .nt .nq .jsonld .rdf)")
-        if fmt in QUAD_FORMATS:
-            _parse_into(dataset, path, fmt)
+        try:
+            fmt = by_extension(path, RDF_READ)
+        except FormatError as error:
+            raise DataFileError(str(error)) from None
+        if fmt.keeps_graphs:
+            _parse_into(dataset, path, str(fmt.rdflib))
         else:
-            _parse_into(dataset.graph(path.resolve().as_uri()), path, fmt)
+            _parse_into(dataset.graph(path.resolve().as_uri()), path, str(fmt.rdflib))
     return dataset
 
 

@@ -23,9 +23,9 @@ from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, RDFS
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.util import guess_format
 
 from graph.core import resources
+from graph.core.formats import by_extension
 from graph.core.namespaces import MGKG
 from graph.shacl.compile import compile_shapes
 from graph.shacl.incremental import Changes, validate_changes
@@ -77,7 +77,7 @@ def _cached(files: Iterable[Path]) -> Graph:
     if key not in _CACHE:
         graph = Graph()
         for path, _ in key:
-            graph.parse(path, format=guess_format(path) or "turtle")
+            graph.parse(path, format=by_extension(path).rdflib)
         _CACHE[key] = graph
     return _CACHE[key]
 

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template_string, request
 
+from graph.core.formats import by_name
 from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
-from graph.export import FORMATS as EXPORT_FORMATS
 from graph.export import export
 from graph.linking.links import TARGETS, Linkset, linksets
 from graph.sparql.execute import RDF_FORMATS
@@ -311,7 +311,7 @@ def dump_index() -> list[dict[str, Any]]:
         data = dump(name)
         entries.append({
             "name": name, "url": request.url_root + "dumps/" + name, "format": fmt,
-            "media_type": EXPORT_FORMATS[fmt][1], "encoding": "gzip", "description": description,
+            "media_type": by_name(fmt).media_type, "encoding": "gzip", "description": description,
             "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
         })  # fmt: skip
     return entries
