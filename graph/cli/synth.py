@@ -16,11 +16,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from graph.cli.support import fail, settings_of, throughput
+from graph.core.formats import FormatError, by_extension, by_name
 from graph.core.namespaces import graph_iri, prefixes
 from graph.synth.generate import Chunk, SynthError, Synthesizer
 
-FORMATS = {".nt": "nt", ".nq": "nq", ".ttl": "ttl", ".trig": "trig"}
-"""File extension → output format (nt and ttl hold the union of the graphs, nq and trig the named graphs)."""
+FORMATS = tuple(by_name(name) for name in ("nt", "nquads", "turtle", "trig"))
+"""Output formats, named below by their extension: nt and ttl hold the union of the graphs, nq and trig the graphs."""
 
 BATCH = 50_000
 """Statements per pyoxigraph call when writing Turtle or TriG."""
@@ -36,11 +37,12 @@ class Counts:
 
 
 def output_format(path: Path) -> str:
-    """The format the file's extension names; SynthError for any other extension."""
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise SynthError(f"{path}: unknown extension {path.suffix or '(none)'!r}: use .nt, .nq, .ttl or .trig")
-    return fmt
+    """The extension (nt, nq, ttl or trig) of the format the file names; SynthError for any other."""
+    try:
+        return by_extension(path, FORMATS).extension
+    except FormatError:
+        suffix = path.suffix or "(none)"
+        raise SynthError(f"{path}: unknown extension {suffix!r}: use .nt, .nq, .ttl or .trig") from None
 
 
 def header(fmt: str, base: str, note: str) -> bytes:
