@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import click
 
 from graph.cli.commands import cli
-from graph.cli.support import fail, open_built, settings_of
+from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
+from graph.store import open_built
 from server.app import create_app
 from server.serve import ServeError, log_requests_to_stderr, serve_forever
 from server.stores import check as check_store
@@ -83,7 +84,7 @@ def _serve_processes(settings: Settings) -> None:
     """`mgkg serve --workers N` (server/workers.py): the store must exist; workers open it themselves."""
     try:
         check_workers(settings, settings.workers)  # before opening: a memory store is refused, not created
-        open_built(settings).close()  # exits 2 with "no graph at …: run `mgkg build` first" when missing
+        open_built(settings).close()  # StoreError "no graph at …: run `mgkg build` first" when missing
         log_requests_to_stderr()
         serve_workers(settings, settings.workers, lambda url: _announce(settings, url))
     except ServeError as error:

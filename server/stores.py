@@ -11,9 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from graph.cli.support import open_built
 from graph.core.config import Settings
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore, open_built, open_store
 from graph.store.remote import RemoteStore
 from server.serve import ServeError
 
@@ -30,7 +29,7 @@ def check(settings: Settings) -> None:
 
 def open_for_serving(settings: Settings, say: Callable[[str], None] | None = None) -> EmbeddedStore | RemoteStore:
     """The built store, writable only when an update token enables writes, or its in-memory copy (call check())."""
-    store = open_built(settings)  # exits 2 with "no graph at …: run `mgkg build` first" when missing
+    store = open_built(settings)  # StoreError "no graph at …: run `mgkg build` first" when missing
     if settings.in_memory and isinstance(store, EmbeddedStore) and store.path is not None:
         start = time.perf_counter()
         copy = store.memory_copy(settings.base)

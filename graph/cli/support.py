@@ -1,4 +1,4 @@
-"""What every mgkg command shares: one-line failure, a progress spinner, throughput, the settings, the built store."""
+"""What every mgkg command shares: one-line failure, a progress spinner, throughput, the settings."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import NoReturn
 
 import click
 from rich.console import Console
 
 from graph.core.config import Settings, load_settings
-from graph.store import EmbeddedStore, open_store
-from graph.store.remote import RemoteStore
+from graph.store import open_built as open_built  # graph.cli.commands' import; graph.store owns it
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -44,12 +42,3 @@ def throughput(triples: int, started: float) -> str:
 def settings_of(ctx: click.Context) -> Settings:
     """The settings the top-level options and the environment give."""
     return ctx.find_object(Settings) or load_settings()
-
-
-def open_built(settings: Settings) -> EmbeddedStore | RemoteStore:
-    """Open the store read-only; a missing on-disk store is an error that says to build first."""
-    spec = settings.store_spec
-    kind, _, location = spec.partition(":")
-    if kind == "oxigraph" and not Path(location).exists():
-        fail(f"no graph at {location}: run `mgkg build` first")
-    return open_store(spec, settings.base, read_only=True)

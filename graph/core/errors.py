@@ -35,6 +35,12 @@ class MgkgError(Exception):
 
     kind: Kind = Kind.BAD_INPUT
 
+    def __init__(self, *args: object, kind: Kind | None = None) -> None:
+        """The message (as for any exception) and, where it differs from the class's, the kind."""
+        super().__init__(*args)
+        if kind is not None:
+            self.kind = kind
+
     def one_line(self) -> str:
         """The first line of the message (never a traceback)."""
         text = str(self).strip()

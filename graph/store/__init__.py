@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graph.core.config import Settings
+from graph.core.errors import Kind
 from graph.core.namespaces import DEFAULT_BASE
 from graph.store.base import Store, StoreError, dataset_from_nquads
 from graph.store.embedded import EmbeddedStore
 from graph.store.remote import RemoteEngine, RemoteStore, parse_spec
 
-__all__ = ["EmbeddedStore", "RemoteEngine", "RemoteStore", "Store", "StoreError", "dataset_from_nquads", "open_store"]
+__all__ = ["EmbeddedStore", "RemoteEngine", "RemoteStore", "Store", "StoreError", "dataset_from_nquads", "open_built",
+           "open_store"]
+
+
+def open_built(settings: Settings) -> EmbeddedStore | RemoteStore:
+    """The built store, opened read-only; StoreError (not found) saying to build first when it does not exist."""
+    kind, _, location = settings.store_spec.partition(":")
+    if kind == "oxigraph" and not Path(location).exists():
+        raise StoreError(f"no graph at {location}: run `mgkg build` first", kind=Kind.NOT_FOUND)
+    return open_store(settings.store_spec, settings.base, read_only=True)
 
 
 def open_store(spec: str, base: str = DEFAULT_BASE, read_only: bool = False) -> EmbeddedStore | RemoteStore:
