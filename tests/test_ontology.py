@@ -15,7 +15,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.core.namespaces import VOCABULARIES
+from graph.core.namespaces import ONTOLOGY_IRI, VOCABULARIES
 from graph.shacl.validate import validate_graph
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +26,6 @@ SHAPES = sorted((REPO / "shapes").glob("*.ttl"))
 QUERIES = sorted((REPO / "queries").glob("*.rq"))
 
 MGKG = "https://w3id.org/mgkg/ontology#"
-ONTOLOGY_IRI = URIRef("https://w3id.org/mgkg/ontology")
 VOCAB = "https://w3id.org/mgkg/vocab/"
 SCHEMES = VOCABULARIES
 """Prefix → folder of each concept scheme (docs/design.md, "Namespaces")."""

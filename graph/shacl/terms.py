@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -102,13 +102,6 @@ def load_dataset(store: ox.Store, terms: TermMap, dataset: Dataset) -> None:
         ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name(g))  # type: ignore[arg-type]
         for s, p, o, g in dataset.quads((None, None, None, None))
     )
-
-
-def store_of(graph: Graph, terms: TermMap) -> ox.Store:
-    """A new in-memory store holding `graph` in its default graph."""
-    store = ox.Store()
-    load_triples(store, terms, graph)
-    return store
 
 
 def ontology_missing(store: ox.Store) -> bool:
