@@ -9,7 +9,7 @@ from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, open_store
 from graph.store.remote import RemoteStore
-from server.context import Runtime
+from server.context import Runtime, install
 from server.guard import http_message
 from server.negotiation import problem_response
 from server.views import describe, graph_store, named, pages, protocol, shacl
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     opened = store if store is not None else open_store(settings.store_spec, settings.base)
     if isinstance(opened, RemoteStore):  # a remote request outlives its 503 answer by no more than this
         opened.timeout = settings.query_timeout
-    app.extensions["mgkg"] = Runtime(settings, opened, Executor(max(1, settings.threads)))
+    install(app, Runtime(settings, opened, Executor(max(1, settings.threads))))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, http_error)

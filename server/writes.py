@@ -161,10 +161,13 @@ class Transaction:
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
         timeout = self.rt.settings.query_timeout
-        report = runtime().executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
+        report = self.rt.executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
         if not report.conforms:
             raise Nonconforming(report)
-        _run(self.store, text, base_iri)
+        try:
+            _run(self.store, text, base_iri)
+        finally:  # counted even if it failed: a remote store may have applied part of it
+            self.rt.wrote()
 
 
 @contextmanager

@@ -10,21 +10,19 @@
   with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, so the
   same store gives the same bytes.
 
-Counts and dumps are computed on first use and cached per app, keyed on the number of quads in the store:
-a write that changes that number recomputes them. Simple, but a write that keeps the count (replacing one
-triple by another) leaves the cache stale until the next write that changes it.
+Counts and dumps are computed on first use and cached per app (server.context.Runtime.cached): every write
+through the app recomputes them, and so does a change of the quad count made by anything else.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template_string, request
+from flask import Blueprint, Response, jsonify, render_template_string, request
 
 from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
 from graph.export import FORMATS as EXPORT_FORMATS
@@ -75,7 +73,6 @@ _TERMS = """SELECT DISTINCT ?term WHERE {
 OWN_VOCABULARIES = [str(MGKG), *(f"https://w3id.org/mgkg/vocab/{folder}/" for folder in VOCABULARIES.values())]
 """mgkg's ontology and concept schemes: always a void:vocabulary."""
 
-T = TypeVar("T")
 Subject = ox.NamedNode | ox.BlankNode
 
 DUMPS_PAGE = """{% extends "base.html" %}
@@ -109,18 +106,6 @@ class Facts:
     vocabularies: list[str]
     """mgkg's own vocabularies, then the standard ones a property, class or alignment of the store uses."""
     linksets: list[Linkset]
-
-
-def cached(name: str, compute: Callable[[], T]) -> T:
-    """`compute()` once per app and store size (len of the store); recomputed when the quad count changes."""
-    box: dict[str, tuple[int, Any]] = current_app.extensions.setdefault("mgkg.describe", {})
-    size = len(runtime().store)
-    entry = box.get(name)
-    if entry is None or entry[0] != size:
-        entry = (size, compute())
-        box[name] = entry
-    value: T = entry[1]
-    return value
 
 
 def _rows(text: str) -> list[list[Any]]:
@@ -157,8 +142,8 @@ def compute_facts() -> Facts:
 
 
 def facts() -> Facts:
-    """The store's Facts, cached (see `cached`)."""
-    return cached("facts", compute_facts)
+    """The store's Facts, cached (server.context.Runtime.cached)."""
+    return runtime().cached("facts", compute_facts)
 
 
 class Triples:
@@ -301,7 +286,7 @@ def dump(name: str) -> bytes:
         data = export(runtime().store.dataset(), fmt, base=runtime().settings.base)
         return gzip.compress(data, compresslevel=9, mtime=0)
 
-    return cached("dump:" + name, build)
+    return runtime().cached("dump:" + name, build)
 
 
 def dump_index() -> list[dict[str, Any]]:

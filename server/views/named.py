@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from oxrdflib._converter import to_ox
 from werkzeug.datastructures import MultiDict
 
@@ -49,14 +49,13 @@ LINKABLE = ("http://", "https://", "mailto:", "tel:")
 
 def catalogue() -> dict[str, NamedQuery]:
     """The named queries, loaded and checked once per app; a broken query file is a 500 with its line."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("mgkg.named", {})
-    if "queries" not in cache:
+    rt = runtime()
+    if rt.queries is None:
         try:
-            cache["queries"] = load_queries()
+            rt.queries = load_queries()
         except QueryFileError as error:
             raise Problem(f"the named queries cannot be loaded: {error}", 500) from None
-    queries: dict[str, NamedQuery] = cache["queries"]
-    return queries
+    return rt.queries
 
 
 def find(name: str) -> NamedQuery:
