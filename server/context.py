@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pyoxigraph as ox
 from flask import Flask, current_app
 
 from graph.core.config import Settings
@@ -39,6 +40,13 @@ class Runtime:
     queries: dict[str, NamedQuery] | None = None
     """The named-query catalogue, loaded on first use (server.views.named.catalogue)."""
     _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
+
+    def has_graph(self, iri: str) -> bool:
+        """Whether the store has a named graph `iri` (possibly empty); False for a string that is no IRI."""
+        try:
+            return self.store.raw.contains_named_graph(ox.NamedNode(iri))
+        except ValueError:
+            return False
 
     def wrote(self) -> None:
         """Count a write to the live store (call it with `write_lock` held)."""

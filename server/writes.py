@@ -39,7 +39,8 @@ from graph.shacl.validate import Changes, ValidationReport, load_ontology, valid
 from graph.sparql.execute import Deadline, Engine, QueryFailed
 from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
-from server.negotiation import Format, NotAcceptable, Problem, choose
+from server.http import Problem
+from server.negotiation import Format, NotAcceptable, choose
 from server.write_changes import operations, stated_changes
 
 REPORT_FORMATS = [
@@ -112,7 +113,7 @@ class Transaction:
 
     def has_graph(self, iri: str) -> bool:
         """Whether the live store has a named graph `iri` (possibly empty)."""
-        return self.store.contains_named_graph(ox.NamedNode(iri))
+        return self.rt.has_graph(iri)
 
     def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
         """Run the update on a scratch copy of the live store and validate what it changed.

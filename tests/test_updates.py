@@ -13,7 +13,7 @@ from rdflib import Graph, Namespace
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.negotiation import Problem
+from server.http import Problem
 from server.writes import add_using
 
 TOKEN = "s3cret-token"
