@@ -19,11 +19,10 @@ TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "applicat
 
 @dataclass(frozen=True)
 class Format:
-    """One serialization: short name, media type, pyoxigraph/rdflib names and file extension."""
+    """One serialization: short name (also its pyoxigraph / graph.export name) and media type."""
 
     name: str
     media_type: str
-    extension: str
 
     @property
     def content_type(self) -> str:
@@ -34,20 +33,20 @@ class Format:
 
 
 RESULT_FORMATS = [
-    Format("json", "application/sparql-results+json", "srj"),
-    Format("xml", "application/sparql-results+xml", "srx"),
-    Format("csv", "text/csv", "csv"),
-    Format("tsv", "text/tab-separated-values", "tsv"),
+    Format("json", "application/sparql-results+json"),
+    Format("xml", "application/sparql-results+xml"),
+    Format("csv", "text/csv"),
+    Format("tsv", "text/tab-separated-values"),
 ]
 """Formats of SELECT and ASK results, the default first."""
 
 GRAPH_FORMATS = [
-    Format("turtle", "text/turtle", "ttl"),
-    Format("nt", "application/n-triples", "nt"),
-    Format("jsonld", "application/ld+json", "jsonld"),
-    Format("xml", "application/rdf+xml", "rdf"),
-    Format("trig", "application/trig", "trig"),
-    Format("nquads", "application/n-quads", "nq"),
+    Format("turtle", "text/turtle"),
+    Format("nt", "application/n-triples"),
+    Format("jsonld", "application/ld+json"),
+    Format("xml", "application/rdf+xml"),
+    Format("trig", "application/trig"),
+    Format("nquads", "application/n-quads"),
 ]
 """Formats of CONSTRUCT/DESCRIBE results and of graphs, the default first."""
 

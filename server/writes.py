@@ -44,9 +44,9 @@ from server.negotiation import Format, NotAcceptable, choose
 from server.write_changes import operations, stated_changes
 
 REPORT_FORMATS = [
-    Format("turtle", "text/turtle", "ttl"),
-    Format("json", "application/json", "json"),
-    Format("text", "text/plain", "txt"),
+    Format("turtle", "text/turtle"),
+    Format("json", "application/json"),
+    Format("text", "text/plain"),
 ]
 """Formats of the SHACL report answered with 422, the default first."""
 

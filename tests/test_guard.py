@@ -300,7 +300,7 @@ def test_inspect_reports_calls_datasets_and_form() -> None:
     assert found.datasets == [("FROM", "http://b/g"), ("FROM NAMED", "http://e/n")]
     assert [(c.keyword, c.iri, c.silent) for c in found.calls] == [("SERVICE", "http://e/s", True)]
     update_found = inspect("WITH <http://w> DELETE { ?s ?p ?o } USING <http://u> WHERE { ?s ?p ?o }", is_update=True)
-    assert update_found.has_with and update_found.datasets == [("USING", "http://u")]
+    assert update_found.datasets == [("USING", "http://u")]
 
 
 def test_inspect_refuses_what_rdflib_cannot_parse_when_it_mentions_load() -> None:

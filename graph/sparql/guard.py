@@ -65,7 +65,6 @@ class Findings:
     form: str | None = None
     calls: list[Call] = field(default_factory=list)
     datasets: list[tuple[str, str | None]] = field(default_factory=list)
-    has_with: bool = False
 
     @property
     def has_dataset(self) -> bool:
@@ -125,8 +124,6 @@ def _scan(tokens: Sequence[Token], base: str | None) -> Findings:
         elif word in ("FROM", "USING"):
             target, named = after(index + 1, "NAMED")
             found.datasets.append((f"{word} NAMED" if named else word, scope.resolve(target)))
-        elif word == "WITH":
-            found.has_with = True
     return found
 
 
@@ -178,7 +175,7 @@ def _located(tree: list[Call], tokens: list[Call]) -> list[Call]:
 
 
 def inspect(text: str, *, is_update: bool = False, base: str | None = None) -> Findings:
-    """SERVICE/LOAD targets, FROM/USING IRIs, WITH and the query form; Refused if it cannot be checked.
+    """SERVICE/LOAD targets, FROM/USING IRIs and the query form; Refused if it cannot be checked.
 
     Findings are remembered per (text, is_update, base): a named query or a repeated query is read once.
     """

@@ -29,7 +29,7 @@ DUMPS = {
 }
 """Dump file name → (graph.export format, description)."""
 
-INDEX_FORMATS = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
+INDEX_FORMATS = [Format("json", "application/json"), Format("html", "text/html")]
 """Formats of the /dumps/ index, the default first."""
 
 

@@ -36,8 +36,8 @@ from server.views.results_table import html_results
 bp = Blueprint("named", __name__)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON = Format("json", "application/json", "json")
-HTML = Format("html", "text/html", "html")
+JSON = Format("json", "application/json")
+HTML = Format("html", "text/html")
 RESERVED = "format"
 """A request parameter that is not a query parameter: the wanted result format."""
 

@@ -48,8 +48,8 @@ QUAD_FORMATS = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox
 
 REPORT_FORMATS = [
     *GRAPH_FORMATS,
-    Format("json", "application/json", "json"),
-    Format("text", "text/plain", "txt"),
+    Format("json", "application/json"),
+    Format("text", "text/plain"),
 ]
 """Formats of the validation report: every RDF format (Turtle first), JSON and plain text."""
 
