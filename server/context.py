@@ -35,11 +35,11 @@ class Runtime:
     settings: Settings
     store: EmbeddedStore | RemoteStore
     executor: Executor
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
-    writes: int = 0
-    queries: dict[str, NamedQuery] | None = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    writes: int = field(default=0, init=False)
+    queries: dict[str, NamedQuery] | None = field(default=None, init=False, repr=False)
     """The named-query catalogue, loaded on first use (server.views.named.catalogue)."""
-    _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
+    _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict, init=False, repr=False)
 
     def has_graph(self, iri: str) -> bool:
         """Whether the store has a named graph `iri` (possibly empty); False for a string that is no IRI."""
@@ -56,7 +56,7 @@ class Runtime:
         """`compute()` once per state of the store: recomputed after a write or a change of the quad count."""
         # The counter sees every write through this app, even one that keeps the quad count; the count sees
         # most writes by anything else (another worker process, a remote store's other clients, the store
-        # written directly). Both are read before computing: a write meanwhile leaves the entry stale.
+        # written directly). Both are read before computing, so a write meanwhile makes the next call recompute.
         key = (self.writes, len(self.store))
         entry = self._cache.get(name)
         if entry is None or entry[0] != key:
