@@ -1,21 +1,21 @@
-"""The Flask app factory: one blueprint per face of the service (protocol, graphs, SHACL, named queries, pages)."""
+"""The Flask app factory: one blueprint per face of the service, one Runtime, one set of error handlers."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask
 
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, open_store
 from graph.store.remote import RemoteStore
-from server.context import Runtime
-from server.guard import http_message
-from server.negotiation import problem_response
-from server.views import describe, graph_store, named, pages, protocol, shacl
+from server import context, http
+from server.views import describe, dumps, graph_store, named, pages, protocol, shacl
 
-BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, named.bp, pages.bp)
+BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp)
 """One blueprint per face of the service, in the order their routes are matched."""
+
+API = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp)
+"""The blueprints browsers may call from other origins (CORS headers); the HTML pages are not among them."""
 
 
 def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteStore | None = None) -> Flask:
@@ -26,16 +26,8 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     opened = store if store is not None else open_store(settings.store_spec, settings.base)
     if isinstance(opened, RemoteStore):  # a remote request outlives its 503 answer by no more than this
         opened.timeout = settings.query_timeout
-    app.extensions["mgkg"] = Runtime(settings, opened, Executor(max(1, settings.threads)))
+    context.install(app, context.Runtime(settings, opened, Executor(max(1, settings.threads))))
+    http.install(app, cors={bp.name for bp in API})
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.register_error_handler(HTTPException, http_error)
     return app
-
-
-def http_error(error: HTTPException) -> Response:
-    """Any HTTP error of any route (404, 405, 413, 500 for an unexpected failure …): one line, never a traceback."""
-    if isinstance(error, InternalServerError):
-        return problem_response("internal server error: the request could not be completed", 500)
-    allow = {k: v for k, v in error.get_headers() if k == "Allow"}
-    return problem_response(http_message(error), error.code or 500, allow)

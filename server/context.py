@@ -1,33 +1,78 @@
-"""What every request handler needs: the settings, the store and the write lock of the running app."""
+"""Everything one running app holds: settings, store, executor, write lock, write counter, named queries, caches.
+
+`create_app` makes one `Runtime` and keeps it in `app.extensions["mgkg"]`; no other module keeps per-app state.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from flask import current_app
+import pyoxigraph as ox
+from flask import Flask, current_app
 
 from graph.core.config import Settings
+from graph.named_queries import NamedQuery
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore
 from graph.store.remote import RemoteStore
 
+T = TypeVar("T")
+EXTENSION = "mgkg"
+"""The key of the Runtime in `app.extensions`."""
+
 
 @dataclass
 class Runtime:
-    """The app's settings and store; writes hold `write_lock` so validation sees a stable graph.
+    """The app's settings, store and executor; writes hold `write_lock` so validation sees a stable graph.
 
     `store.raw` is pyoxigraph's Store, or for a remote store a view with the same methods (RemoteEngine).
+    `writes` counts the writes made through this app (server.writes); `cached` values are keyed on it.
     """
 
     settings: Settings
     store: EmbeddedStore | RemoteStore
     executor: Executor
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    writes: int = field(default=0, init=False)
+    queries: dict[str, NamedQuery] | None = field(default=None, init=False, repr=False)
+    """The named-query catalogue, loaded on first use (server.views.named.catalogue)."""
+    _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict, init=False, repr=False)
+
+    def has_graph(self, iri: str) -> bool:
+        """Whether the store has a named graph `iri` (possibly empty); False for a string that is no IRI."""
+        try:
+            return self.store.raw.contains_named_graph(ox.NamedNode(iri))
+        except ValueError:
+            return False
+
+    def wrote(self) -> None:
+        """Count a write to the live store (call it with `write_lock` held)."""
+        self.writes += 1
+
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per state of the store: recomputed after a write or a change of the quad count."""
+        # The counter sees every write through this app, even one that keeps the quad count; the count sees
+        # most writes by anything else (another worker process, a remote store's other clients, the store
+        # written directly). Both are read before computing, so a write meanwhile makes the next call recompute.
+        key = (self.writes, len(self.store))
+        entry = self._cache.get(name)
+        if entry is None or entry[0] != key:
+            entry = (key, compute())
+            self._cache[name] = entry
+        value: T = entry[1]
+        return value
+
+
+def install(app: Flask, value: Runtime) -> None:
+    """Make `value` the Runtime of `app`."""
+    app.extensions[EXTENSION] = value
 
 
 def runtime() -> Runtime:
     """The Runtime of the current Flask app."""
-    value = current_app.extensions["mgkg"]
+    value = current_app.extensions[EXTENSION]
     assert isinstance(value, Runtime)
     return value

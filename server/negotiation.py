@@ -1,18 +1,15 @@
 """Content negotiation: pick a result or RDF format from a `format` parameter or the Accept header (q-values).
 
-Also the one shape every error answer takes: `Problem` carries a status and a one-line message, and
-`problem_response` renders it as text/plain — or as JSON `{"error": …, "status": …}` when the client prefers
-application/json — never as a traceback.
+A format nobody accepts raises NotAcceptable (406, server.http answers it).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Request, Response, request
+from flask import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -22,11 +19,10 @@ TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "applicat
 
 @dataclass(frozen=True)
 class Format:
-    """One serialization: short name, media type, pyoxigraph/rdflib names and file extension."""
+    """One serialization: short name (also its pyoxigraph / graph.export name) and media type."""
 
     name: str
     media_type: str
-    extension: str
 
     @property
     def content_type(self) -> str:
@@ -37,20 +33,20 @@ class Format:
 
 
 RESULT_FORMATS = [
-    Format("json", "application/sparql-results+json", "srj"),
-    Format("xml", "application/sparql-results+xml", "srx"),
-    Format("csv", "text/csv", "csv"),
-    Format("tsv", "text/tab-separated-values", "tsv"),
+    Format("json", "application/sparql-results+json"),
+    Format("xml", "application/sparql-results+xml"),
+    Format("csv", "text/csv"),
+    Format("tsv", "text/tab-separated-values"),
 ]
 """Formats of SELECT and ASK results, the default first."""
 
 GRAPH_FORMATS = [
-    Format("turtle", "text/turtle", "ttl"),
-    Format("nt", "application/n-triples", "nt"),
-    Format("jsonld", "application/ld+json", "jsonld"),
-    Format("xml", "application/rdf+xml", "rdf"),
-    Format("trig", "application/trig", "trig"),
-    Format("nquads", "application/n-quads", "nq"),
+    Format("turtle", "text/turtle"),
+    Format("nt", "application/n-triples"),
+    Format("jsonld", "application/ld+json"),
+    Format("xml", "application/rdf+xml"),
+    Format("trig", "application/trig"),
+    Format("nquads", "application/n-quads"),
 ]
 """Formats of CONSTRUCT/DESCRIBE results and of graphs, the default first."""
 
@@ -72,20 +68,6 @@ EXTRA_TYPES = {
 
 class NotAcceptable(Exception):
     """No offered format is acceptable; the message lists what is offered."""
-
-
-class Problem(Exception):
-    """A request the service refuses: HTTP status, one-line message and extra response headers."""
-
-    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None) -> None:
-        """Keep the message, status and headers."""
-        super().__init__(message)
-        self.status = status
-        self.headers = dict(headers or {})
-
-    def response(self) -> Response:
-        """The HTTP answer: one line of text (or JSON), with the extra headers."""
-        return problem_response(str(self), self.status, self.headers)
 
 
 def _by_name(offered: Sequence[Format], names: tuple[str, ...]) -> Format | None:
@@ -139,26 +121,3 @@ def _best(header: str, offered: tuple[Format, ...], parameter: str | None) -> Fo
         )
     by_type = next((f for f in offered if f.media_type == best), None)
     return by_type or _by_name(offered, EXTRA_TYPES[best]) or offered[0]
-
-
-def one_line(message: str) -> str:
-    """The message on a single line (newlines and runs of spaces collapsed)."""
-    return " ".join(message.split())
-
-
-def wants_json() -> bool:
-    """Whether the client of the current request prefers application/json to text/plain."""
-    accept = accepted(request)
-    return bool(accept) and accept.best_match(["text/plain", "application/json"]) == "application/json"
-
-
-def problem_response(message: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
-    """One clear line of text/plain, or `{"error", "status"}` JSON when the client prefers JSON."""
-    line = one_line(message)
-    if wants_json():
-        response = Response(json.dumps({"error": line, "status": status}), status, mimetype="application/json")
-    else:
-        response = Response(line + "\n", status, content_type="text/plain; charset=utf-8")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response

@@ -39,13 +39,14 @@ from graph.shacl.validate import Changes, ValidationReport, load_ontology, valid
 from graph.sparql.execute import Deadline, Engine, QueryFailed
 from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
-from server.negotiation import Format, NotAcceptable, Problem, choose
+from server.http import Problem
+from server.negotiation import Format, NotAcceptable, choose
 from server.write_changes import operations, stated_changes
 
 REPORT_FORMATS = [
-    Format("turtle", "text/turtle", "ttl"),
-    Format("json", "application/json", "json"),
-    Format("text", "text/plain", "txt"),
+    Format("turtle", "text/turtle"),
+    Format("json", "application/json"),
+    Format("text", "text/plain"),
 ]
 """Formats of the SHACL report answered with 422, the default first."""
 
@@ -112,7 +113,7 @@ class Transaction:
 
     def has_graph(self, iri: str) -> bool:
         """Whether the live store has a named graph `iri` (possibly empty)."""
-        return self.store.contains_named_graph(ox.NamedNode(iri))
+        return self.rt.has_graph(iri)
 
     def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
         """Run the update on a scratch copy of the live store and validate what it changed.
@@ -161,10 +162,13 @@ class Transaction:
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
         timeout = self.rt.settings.query_timeout
-        report = runtime().executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
+        report = self.rt.executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
         if not report.conforms:
             raise Nonconforming(report)
-        _run(self.store, text, base_iri)
+        try:
+            _run(self.store, text, base_iri)
+        finally:  # counted even if it failed: a remote store may have applied part of it
+            self.rt.wrote()
 
 
 @contextmanager

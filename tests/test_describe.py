@@ -216,6 +216,43 @@ def test_descriptions_follow_changes_of_the_store(fresh: EmbeddedStore) -> None:
     assert client.get("/dumps/mgkg.nt.gz").headers["ETag"] != etag
 
 
+
+def test_descriptions_follow_writes_that_keep_the_quad_count(fresh: EmbeddedStore) -> None:
+    """A write through the app that replaces one triple by another invalidates VoID and the dumps."""
+    client = client_for(fresh, update_token="t")
+    auth = {"Authorization": "Bearer t"}
+    graph = "/rdf-graphs?graph=urn:test:g"
+    put = client.put(graph, data=b"<urn:test:a> <urn:test:p> <urn:test:b> .", content_type="text/turtle", headers=auth)
+    assert put.status_code == 201
+    classes = number(parse(client.get("/.well-known/void").data), DATASET, VOID.classes)
+    etag = client.get("/dumps/mgkg.nt.gz").headers["ETag"]
+    size = len(fresh)
+    put = client.put(graph, data=b"<urn:test:a> a <urn:test:Thing> .", content_type="text/turtle", headers=auth)
+    assert put.status_code == 204 and len(fresh) == size
+    assert number(parse(client.get("/.well-known/void").data), DATASET, VOID.classes) == classes + 1
+    dump = client.get("/dumps/mgkg.nt.gz")
+    assert dump.headers["ETag"] != etag
+    assert b"<urn:test:Thing>" in gzip.decompress(dump.data)
+
+
+def test_dumps_follow_a_sparql_update_that_keeps_the_quad_count(fresh: EmbeddedStore) -> None:
+    client = client_for(fresh, update_token="t")
+    before = gzip.decompress(client.get("/dumps/mgkg.nt.gz").data)
+    size = len(fresh)
+    update = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "DELETE { GRAPH ?g { ?s rdfs:label ?old } } INSERT { GRAPH ?g { ?s rdfs:label \"Renamed\"@en } }\n"
+        "WHERE { { SELECT ?g ?s ?old WHERE { GRAPH ?g { ?s a <https://w3id.org/mgkg/ontology#Project> ;"
+        " rdfs:label ?old } } ORDER BY ?s LIMIT 1 } }"
+    )
+    headers = {"Authorization": "Bearer t"}
+    response = client.post("/sparql", data=update.encode(), content_type="application/sparql-update", headers=headers)
+    assert response.status_code == 204 and len(fresh) == size
+    after = gzip.decompress(client.get("/dumps/mgkg.nt.gz").data)
+    assert after != before and b'"Renamed"@en' in after
+    assert after == export(fresh.dataset(), "nt")
+
+
 # --- dumps ----------------------------------------------------------------------------------------------
 
 

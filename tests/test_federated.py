@@ -125,9 +125,9 @@ def test_the_service_is_one_request_that_stands_on_its_own(store: EmbeddedStore,
 def test_the_fixture_endpoint_passes_the_server_allowlist_only_when_listed(
     queries: dict[str, NamedQuery], wikidata: FixtureEndpoint
 ) -> None:
-    guard = pytest.importorskip("server.guard")
+    guard = pytest.importorskip("graph.sparql.guard")
     text = pointed(queries["federated-funder-capitals"], wikidata.url).text
     checked, _ = guard.secure(text, is_update=False, base=None, allowlist=(wikidata.url,), has_graph=lambda _: False)
     assert checked == text
-    with pytest.raises(guard.Problem, match="refused"):
+    with pytest.raises(guard.Refused, match="refused"):
         guard.secure(text, is_update=False, base=None, allowlist=(), has_graph=lambda _: False)

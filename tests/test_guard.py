@@ -13,13 +13,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from graph.core.config import Settings
+from graph.sparql import guard
 from graph.sparql import tokens as sparql_tokens
+from graph.sparql.guard import NOWHERE, Refused, inspect
 from graph.sparql.tokens import SHORT_TEXT, outline, tokenize
 from graph.store import EmbeddedStore
-from server import guard
 from server.app import create_app
-from server.guard import NOWHERE, inspect
-from server.negotiation import Problem
 
 TOKEN = "guard-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -301,11 +300,11 @@ def test_inspect_reports_calls_datasets_and_form() -> None:
     assert found.datasets == [("FROM", "http://b/g"), ("FROM NAMED", "http://e/n")]
     assert [(c.keyword, c.iri, c.silent) for c in found.calls] == [("SERVICE", "http://e/s", True)]
     update_found = inspect("WITH <http://w> DELETE { ?s ?p ?o } USING <http://u> WHERE { ?s ?p ?o }", is_update=True)
-    assert update_found.has_with and update_found.datasets == [("USING", "http://u")]
+    assert update_found.datasets == [("USING", "http://u")]
 
 
 def test_inspect_refuses_what_rdflib_cannot_parse_when_it_mentions_load() -> None:
-    with pytest.raises(Problem, match="LOAD occurs where it cannot be checked"):
+    with pytest.raises(Refused, match="LOAD occurs where it cannot be checked"):
         inspect("INSERT DATA { <a> <b> 'load' ", is_update=True)
 
 

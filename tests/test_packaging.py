@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -30,7 +31,18 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
         assert expected and expected <= names, folder
     sources = {f"graph/sources/{p.name}" for p in (REPO / "graph" / "sources").glob("*.ttl")}
     assert sources <= names
-    assert "server/app.py" in names
+    assert {"server/app.py", "server/templates/dumps.html", "server/static/query.js"} <= names
+
+
+def test_graph_never_imports_server() -> None:
+    """Data flows one way: the server uses graph, graph knows nothing of the server."""
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "graph").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.match(r"\s*(from|import)\s+server\b", line)
+    ]
+    assert offenders == []
 
 
 def test_unpacked_wheel_builds_from_another_directory(wheel: Path, tmp_path: Path) -> None:

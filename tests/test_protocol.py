@@ -417,8 +417,8 @@ def test_negotiation_returns_the_callers_own_format_object() -> None:
     from server.negotiation import Format, choose
 
     accept = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-    first = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
-    second = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
+    first = [Format("json", "application/json"), Format("html", "text/html")]
+    second = [Format("json", "application/json"), Format("html", "text/html")]
     app = Flask(__name__)
     with app.test_request_context("/", headers=accept):
         from flask import request

@@ -13,7 +13,8 @@ from rdflib import Graph, Namespace
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.negotiation import Problem
+from server.context import EXTENSION, Runtime
+from server.http import Problem
 from server.writes import add_using
 
 TOKEN = "s3cret-token"
@@ -163,6 +164,22 @@ def test_an_update_over_the_time_limit_is_503_and_changes_nothing(fresh: Embedde
     assert response.status_code == 503
     assert response.data == b"update timed out after 0.001 s\n"
     assert not has_comment(fresh)
+
+
+
+def test_every_write_is_counted_and_refused_ones_are_not(client: FlaskClient) -> None:
+    """The app's write counter (which keys its caches) counts each write applied, by either protocol."""
+    rt = client.application.extensions[EXTENSION]
+    assert isinstance(rt, Runtime) and rt.writes == 0
+    turtle = {"content_type": "text/turtle", "headers": AUTH}
+    assert client.post("/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers=AUTH).status_code == 422
+    assert client.post("/sparql", data=b"CLEAR NAMED", content_type=UPDATE).status_code == 401
+    assert client.put("/rdf-graphs?graph=urn:x:g", data=b"<urn:x:a> <urn:x:b> 1 .", **turtle).status_code == 201
+    assert client.put("/rdf-graphs?graph=urn:x:g", data=b"<urn:x:a> <urn:x:b> 2 .", **turtle).status_code == 204
+    assert client.post("/rdf-graphs?graph=urn:x:g", data=b"<urn:x:a> <urn:x:b> 3 .", **turtle).status_code == 204
+    assert client.delete("/rdf-graphs?graph=urn:x:g", headers=AUTH).status_code == 204
+    assert client.post("/sparql", data=GOOD.encode(), content_type=UPDATE, headers=AUTH).status_code == 204
+    assert rt.writes == 5
 
 
 def test_dataset_parameters_of_queries_do_not_apply_to_updates(client: FlaskClient) -> None:

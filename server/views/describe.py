@@ -1,4 +1,4 @@
-"""Descriptions of the service and the dataset: SPARQL Service Description, VoID, and the dumps under /dumps/.
+"""Descriptions of the service and the dataset: SPARQL Service Description and VoID.
 
 * `service_description(fmt)` is what `GET /sparql` without a query answers (server.views.protocol negotiates the
   format); `GET /service-description` serves the same for convenience.
@@ -6,42 +6,33 @@
   counts over the union of the named graphs (void:entities: the IRI subjects of every graph but the ontology
   graph), a class partition for every rdf:type in the union (ontology classes such as owl:Class included),
   and one subset per named graph with the source document it was derived from.
-* `GET /dumps/` lists the dumps (JSON, or HTML when preferred); `GET /dumps/<name>` answers one, gzipped,
-  with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, so the
-  same store gives the same bytes.
+  VoID names the dumps of server.views.dumps as void:dataDump.
 
-Counts and dumps are computed on first use and cached per app, keyed on the number of quads in the store:
-a write that changes that number recomputes them. Simple, but a write that keeps the count (replacing one
-triple by another) leaves the cache stale until the next write that changes it.
+The counts are computed on first use and cached per app (server.context.Runtime.cached): every write
+through the app recomputes them, and so does a change of the quad count made by anything else.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template_string, request
+from flask import Blueprint, Response, request
 
-from graph.core.formats import by_name
 from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
-from graph.export import export
 from graph.linking.links import TARGETS, Linkset, linksets
 from graph.sparql.execute import RDF_FORMATS
 from graph.stats import Stats, compute_stats
 from server.context import runtime
-from server.guard import install
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, Problem, choose
+from server.http import ANY_METHOD, methods
+from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
+from server.views.dumps import DUMPS
 
 bp = Blueprint("describe", __name__)
-install(bp)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = STANDARD["void"]
-RDF_TYPE = ox.NamedNode(STANDARD["rdf"] + "type")
 XSD_INTEGER = ox.NamedNode(STANDARD["xsd"] + "integer")
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 W3C_FORMATS = {
@@ -51,16 +42,6 @@ W3C_FORMATS = {
     "application/trig": "TriG", "application/n-quads": "N-Quads",
 }  # fmt: skip
 """Media type → local name of its IRI under FORMATS_NS (for sd:resultFormat)."""
-
-DUMPS = {
-    "mgkg.ttl.gz": ("turtle", "Turtle: the union of all named graphs"),
-    "mgkg.trig.gz": ("trig", "TriG: every named graph"),
-    "mgkg.nt.gz": ("nt", "N-Triples: the union of all named graphs"),
-}
-"""Dump file name → (graph.export format, description)."""
-
-INDEX_FORMATS = [Format("json", "application/json", "json"), Format("html", "text/html", "html")]
-"""Formats of the /dumps/ index, the default first."""
 
 _PREFIXES = {**prefixes(), "sd": SD}
 _OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
@@ -75,25 +56,7 @@ _TERMS = """SELECT DISTINCT ?term WHERE {
 OWN_VOCABULARIES = [str(MGKG), *(f"https://w3id.org/mgkg/vocab/{folder}/" for folder in VOCABULARIES.values())]
 """mgkg's ontology and concept schemes: always a void:vocabulary."""
 
-T = TypeVar("T")
 Subject = ox.NamedNode | ox.BlankNode
-
-DUMPS_PAGE = """{% extends "base.html" %}
-{% block title %}Dumps{% endblock %}
-{% block content %}
-<h1>Dumps</h1>
-<p>The whole dataset, gzipped; the same store gives the same bytes. Described in <a href="{{ void }}">VoID</a>.</p>
-<table class="result-table">
-<thead><tr><th>file</th><th>content</th><th>bytes</th><th>SHA-256</th></tr></thead>
-<tbody>
-{%- for item in dumps %}
-<tr><td><a href="{{ item.url }}">{{ item.name }}</a></td><td>{{ item.description }} ({{ item.media_type }})</td>
-<td>{{ item.bytes }}</td><td><code>{{ item.sha256 }}</code></td></tr>
-{%- endfor %}
-</tbody>
-</table>
-{% endblock %}
-"""
 
 
 @dataclass(frozen=True)
@@ -109,18 +72,6 @@ class Facts:
     vocabularies: list[str]
     """mgkg's own vocabularies, then the standard ones a property, class or alignment of the store uses."""
     linksets: list[Linkset]
-
-
-def cached(name: str, compute: Callable[[], T]) -> T:
-    """`compute()` once per app and store size (len of the store); recomputed when the quad count changes."""
-    box: dict[str, tuple[int, Any]] = current_app.extensions.setdefault("mgkg.describe", {})
-    size = len(runtime().store)
-    entry = box.get(name)
-    if entry is None or entry[0] != size:
-        entry = (size, compute())
-        box[name] = entry
-    value: T = entry[1]
-    return value
 
 
 def _rows(text: str) -> list[list[Any]]:
@@ -157,8 +108,8 @@ def compute_facts() -> Facts:
 
 
 def facts() -> Facts:
-    """The store's Facts, cached (see `cached`)."""
-    return cached("facts", compute_facts)
+    """The store's Facts, cached (server.context.Runtime.cached)."""
+    return runtime().cached("facts", compute_facts)
 
 
 class Triples:
@@ -278,66 +229,17 @@ def _rdf_response(body: bytes, content_type: str) -> Response:
     return response
 
 
-@bp.get("/service-description")
+@bp.route("/service-description", methods=ANY_METHOD)
+@methods("GET, HEAD")
 def service() -> Response:
     """The SPARQL Service Description (the same as GET /sparql without a query)."""
     fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
     return _rdf_response(*service_description(fmt.name))
 
 
-@bp.get("/.well-known/void")
+@bp.route("/.well-known/void", methods=ANY_METHOD)
+@methods("GET, HEAD")
 def void() -> Response:
     """The VoID description of the dataset (Turtle by default)."""
     fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
     return _rdf_response(void_description(fmt.name), fmt.content_type)
-
-
-def dump(name: str) -> bytes:
-    """The gzipped dump `name` (deterministic: graph.export and a zero gzip timestamp), cached."""
-    fmt = DUMPS[name][0]
-
-    def build() -> bytes:
-        """Export the store and gzip it."""
-        data = export(runtime().store.dataset(), fmt, base=runtime().settings.base)
-        return gzip.compress(data, compresslevel=9, mtime=0)
-
-    return cached("dump:" + name, build)
-
-
-def dump_index() -> list[dict[str, Any]]:
-    """One entry per dump: name, URL, format, media type of the content, size and SHA-256 of the file."""
-    entries = []
-    for name, (fmt, description) in DUMPS.items():
-        data = dump(name)
-        entries.append({
-            "name": name, "url": request.url_root + "dumps/" + name, "format": fmt,
-            "media_type": by_name(fmt).media_type, "encoding": "gzip", "description": description,
-            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-        })  # fmt: skip
-    return entries
-
-
-@bp.get("/dumps/")
-def dumps() -> Response | str:
-    """The list of dumps: JSON by default, an HTML page when the client prefers text/html."""
-    fmt = choose(request, INDEX_FORMATS, request.args.get("format"))
-    entries = dump_index()
-    if fmt.name == "html":
-        return render_template_string(DUMPS_PAGE, dumps=entries, void=request.url_root + ".well-known/void")
-    response = jsonify({"dumps": entries, "void": request.url_root + ".well-known/void"})
-    response.vary.add("Accept")
-    return response
-
-
-@bp.get("/dumps/<name>")
-def dump_file(name: str) -> Response:
-    """One dump, gzipped, with an ETag (its SHA-256); 304 when If-None-Match matches; 404 for unknown names."""
-    if name not in DUMPS:
-        raise Problem(f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}", 404)
-    data = dump(name)
-    response = Response(data, 200, mimetype="application/gzip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.set_etag(hashlib.sha256(data).hexdigest())
-    response.cache_control.no_cache = True
-    response.make_conditional(request)
-    return response

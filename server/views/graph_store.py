@@ -21,18 +21,17 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
 from graph.core.namespaces import prefixes
+from graph.core.text import one_line_error
 from graph.sparql.execute import RDF_FORMATS
 from server.context import runtime
-from server.guard import install, method_not_allowed, one_line_error, preflight
-from server.negotiation import GRAPH_FORMATS, Problem, choose
+from server.http import ANY_METHOD, Problem, methods, require_utf8
+from server.negotiation import GRAPH_FORMATS, choose
 from server.writes import authorize, check_iri, transaction
 
 bp = Blueprint("graph_store", __name__)
-install(bp)
 
-METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
+METHODS = "GET, HEAD, PUT, POST, DELETE"
 READ_ONLY = "GET, HEAD, OPTIONS"
-EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 BODY_FORMATS = {
     "text/turtle": ox.RdfFormat.TURTLE,
     "application/x-turtle": ox.RdfFormat.TURTLE,
@@ -98,8 +97,7 @@ def _parse(data: bytes, mimetype: str, charset: str | None, base_iri: str) -> li
     if fmt is None:
         offered = ", ".join(sorted(BODY_FORMATS))
         raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415)
-    if charset and charset.lower() not in ("utf-8", "utf8"):
-        raise Problem(f"charset {charset} is not supported: send UTF-8", 415)
+    require_utf8(charset)
     try:
         return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)]
     except SyntaxError as error:
@@ -150,10 +148,6 @@ def _write(target: Target, created_location: str | None = None) -> Response:
 
 def _handle(target: Target | None) -> Response:
     method = request.method
-    if method == "OPTIONS":
-        return preflight(METHODS)
-    if method not in METHODS.split(", "):
-        raise method_not_allowed(method, METHODS)
     if target is None:
         if method != "POST":
             raise Problem("name the graph: ?graph=IRI or ?default (or POST to create a new graph)")
@@ -162,13 +156,15 @@ def _handle(target: Target | None) -> Response:
     return _read(target) if method in ("GET", "HEAD") else _write(target)
 
 
-@bp.route("/rdf-graphs", methods=EVERY_METHOD)
+@bp.route("/rdf-graphs", methods=ANY_METHOD)
+@methods(METHODS)
 def indirect() -> Response:
     """Graph Store protocol with indirect graph identification (?graph=IRI or ?default)."""
-    return _handle(_indirect() if request.method != "OPTIONS" else None)
+    return _handle(_indirect())
 
 
-@bp.route("/rdf-graphs/<path:path>", methods=EVERY_METHOD)
+@bp.route("/rdf-graphs/<path:path>", methods=ANY_METHOD)
+@methods(METHODS)
 def direct(path: str) -> Response:
     """Graph Store protocol with direct identification: the request URL (without its query) is the graph IRI."""
     return _handle(Target(check_iri("graph URL", request.base_url)))

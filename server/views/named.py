@@ -7,7 +7,7 @@
   variable by Oxigraph — never spliced into the text — so a value cannot change the query. A missing,
   malformed or unknown parameter is a 400 naming it; an unknown query a 404. `format` (or Accept) picks any
   result format of /sparql; text/html gives a page with a parameter form and the results as a table.
-  The query runs like a /sparql query: under server.guard's allowlist (a federated query whose SERVICE is
+  The query runs like a /sparql query: under graph.sparql.guard's allowlist (a federated query whose SERVICE is
   not allowlisted answers 403), the union default graph, and the timeout and row limit of the settings.
 * `GET /openapi.json` is server.views.openapi's document, with one path per named query.
 """
@@ -20,43 +20,37 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from oxrdflib._converter import to_ox
 from werkzeug.datastructures import MultiDict
 
-from graph.core.namespaces import prefixes
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries, with_values
-from graph.sparql.execute import Answer, Limits
+from graph.sparql.execute import Limits
+from graph.sparql.guard import Refused, secure
 from server.context import runtime
-from server.guard import install, method_not_allowed, preflight, secure
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, Problem, choose
+from server.http import ANY_METHOD, Problem, methods
+from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
 from server.views.openapi import build_openapi
+from server.views.results_table import html_results
 
 bp = Blueprint("named", __name__)
-install(bp)
 
-METHODS = "GET, HEAD, POST, OPTIONS"
-EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON = Format("json", "application/json", "json")
-HTML = Format("html", "text/html", "html")
+JSON = Format("json", "application/json")
+HTML = Format("html", "text/html")
 RESERVED = "format"
 """A request parameter that is not a query parameter: the wanted result format."""
-
-LINKABLE = ("http://", "https://", "mailto:", "tel:")
-"""IRI schemes the HTML page makes into links (never javascript: or data:)."""
 
 
 def catalogue() -> dict[str, NamedQuery]:
     """The named queries, loaded and checked once per app; a broken query file is a 500 with its line."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("mgkg.named", {})
-    if "queries" not in cache:
+    rt = runtime()
+    if rt.queries is None:
         try:
-            cache["queries"] = load_queries()
+            rt.queries = load_queries()
         except QueryFileError as error:
             raise Problem(f"the named queries cannot be loaded: {error}", 500) from None
-    queries: dict[str, NamedQuery] = cache["queries"]
-    return queries
+    return rt.queries
 
 
 def find(name: str) -> NamedQuery:
@@ -83,7 +77,8 @@ def describe(query: NamedQuery) -> dict[str, Any]:
     }
 
 
-@bp.get("/queries")
+@bp.route("/queries", methods=ANY_METHOD)
+@methods("GET, HEAD")
 def index() -> Response | str:
     """Every named query with its parameters: JSON by default, HTML when the client prefers it."""
     fmt = choose(request, [JSON, HTML], request.args.get("format"))
@@ -131,64 +126,14 @@ def read_values() -> tuple[dict[str, str], str | None]:
     return values, values.pop(RESERVED, None)
 
 
-def _has_graph(iri: str) -> bool:
-    try:
-        return runtime().store.raw.contains_named_graph(ox.NamedNode(iri))
-    except ValueError:
-        return False
-
-
 def _secured(query: NamedQuery) -> tuple[str, str | None, bool]:
     """The text to run, its form (SELECT, ASK, …) and whether it names its own dataset; 403 if refused."""
     try:
-        text, found = secure(
-            query.text, is_update=False, base=None, allowlist=runtime().settings.allowlist, has_graph=_has_graph
-        )
-    except Problem as error:
+        allowlist, has_graph = runtime().settings.allowlist, runtime().has_graph
+        text, found = secure(query.text, is_update=False, base=None, allowlist=allowlist, has_graph=has_graph)
+    except Refused as error:
         raise Problem(f"named query {query.name!r} cannot run on this server: {error}", 403) from None
     return text, found.form, found.has_dataset
-
-
-def _term(cell: Mapping[str, str] | None, names: Mapping[str, str]) -> dict[str, str] | None:
-    """A SPARQL JSON term as the HTML page shows it: compact label, link (safe schemes only), lang, datatype."""
-    if cell is None:
-        return None
-    value, kind = cell["value"], cell["type"]
-    if kind == "uri":
-        return {
-            "kind": "iri",
-            "value": value,
-            "label": _compact(value, names),
-            "href": value if value.startswith(LINKABLE) else "",
-        }
-    if kind == "bnode":
-        return {"kind": "bnode", "value": value, "label": "_:" + value}
-    datatype = cell.get("datatype", "")
-    return {
-        "kind": "literal",
-        "value": value,
-        "lang": cell.get("xml:lang", ""),
-        "datatype": _compact(datatype, names) if datatype else "",
-    }
-
-
-def _compact(iri: str, names: Mapping[str, str]) -> str:
-    matches = [(prefix, ns) for prefix, ns in names.items() if iri.startswith(ns) and len(iri) > len(ns)]
-    if not matches:
-        return iri
-    prefix, namespace = max(matches, key=lambda match: len(match[1]))
-    return f"{prefix}:{iri[len(namespace) :]}"
-
-
-def html_results(answer: Answer) -> dict[str, Any]:
-    """The SPARQL JSON body of `answer` as the template's table: variables, rows of display terms, counts."""
-    data = json.loads(answer.body)
-    names = prefixes(runtime().settings.base)
-    if "boolean" in data:
-        return {"boolean": data["boolean"], "vars": [], "rows": [], "count": 1, "truncated": False}
-    variables: list[str] = data["head"]["vars"]
-    rows = [[_term(binding.get(v), names) for v in variables] for binding in data["results"]["bindings"]]
-    return {"boolean": None, "vars": variables, "rows": rows, "count": answer.count, "truncated": answer.truncated}
 
 
 def _page(query: NamedQuery, values: Mapping[str, str], status: int, **extra: Any) -> Response:
@@ -200,13 +145,10 @@ def _page(query: NamedQuery, values: Mapping[str, str], status: int, **extra: An
     return Response(body, status, content_type="text/html; charset=utf-8")
 
 
-@bp.route("/queries/<name>", methods=EVERY_METHOD)
+@bp.route("/queries/<name>", methods=ANY_METHOD)
+@methods("GET, HEAD, POST")
 def run(name: str) -> Response:
     """Run the named query `name` with the request's parameter values, in the negotiated format."""
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
-    if request.method not in METHODS.split(", "):
-        raise method_not_allowed(request.method, METHODS)
     query = find(name)
     values, wanted = read_values()
     text, form, has_dataset = _secured(query)
@@ -241,7 +183,8 @@ def run(name: str) -> Response:
     return response
 
 
-@bp.get("/openapi.json")
+@bp.route("/openapi.json", methods=ANY_METHOD)
+@methods("GET, HEAD")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of the service, with one path per named query."""
     document = build_openapi(catalogue(), request.url_root, runtime().settings.update_token != "")

@@ -16,7 +16,7 @@ from typing import Any
 
 from graph.named_queries import NamedQuery, Parameter
 from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from server.views.describe import DUMPS, INDEX_FORMATS
+from server.views.dumps import DUMPS, INDEX_FORMATS
 from server.views.graph_store import BODY_FORMATS
 from server.views.shacl import QUAD_FORMATS, REPORT_FORMATS
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 
 from graph.core.namespaces import prefixes, sparql_prologue
 from server.context import runtime
+from server.http import ANY_METHOD, methods
 from server.views.named import catalogue, describe
 
 bp = Blueprint("pages", __name__)
@@ -18,7 +19,8 @@ def examples() -> list[dict[str, Any]]:
     return [describe(query) for query in catalogue().values()]
 
 
-@bp.get("/")
+@bp.route("/", methods=ANY_METHOD)
+@methods("GET, HEAD")
 def index() -> str:
     """The query page; `?query=` prefills the editor (shareable links), else the prefixes and a first query."""
     base = runtime().settings.base

@@ -13,7 +13,7 @@ triples returned) and X-MGKG-Truncated (true when `settings.max_rows` cut the an
 than `settings.query_timeout` answers 503 while other requests are served.
 
 Updates: POST update= (form) or application/sparql-update, with using-graph-uri / using-named-graph-uri;
-see server.writes (bearer token, SHACL gate, 204). SERVICE, LOAD, FROM and USING are checked by server.guard.
+see server.writes (bearer token, SHACL gate, 204). SERVICE, LOAD, FROM and USING are checked by graph.sparql.guard.
 Every error is one line of text/plain (or JSON), with the HTTP status the W3C protocol tests expect.
 """
 
@@ -21,22 +21,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
 from graph.sparql.execute import Limits
+from graph.sparql.guard import secure
 from server.context import runtime
-from server.guard import install, method_not_allowed, preflight, secure
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Problem, choose
+from server.http import ANY_METHOD, Problem, methods, require_utf8
+from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, choose
 from server.views import describe
 from server.writes import add_using, authorize, check_iri, transaction
 
 bp = Blueprint("protocol", __name__)
-install(bp)
 
-METHODS = "GET, HEAD, POST, OPTIONS"
-EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -49,12 +46,6 @@ class Operation:
     kind: str
     text: str
     params: MultiDict[str, str]
-
-
-def _utf8_only() -> None:
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
-    if charset not in ("utf-8", "utf8"):
-        raise Problem(f"charset {charset} is not supported: send UTF-8", 415)
 
 
 def _single(kind: str, values: list[str]) -> str:
@@ -80,7 +71,7 @@ def read_operation() -> Operation | None:
         return Operation("query", _single("query", queries), args) if queries else None
     mimetype = request.mimetype
     if mimetype in (FORM, QUERY_TYPE, UPDATE_TYPE):
-        _utf8_only()
+        require_utf8(request.mimetype_params.get("charset"))
     if mimetype == FORM:
         params: MultiDict[str, str] = MultiDict(args)
         params.update(request.form)
@@ -96,13 +87,6 @@ def read_operation() -> Operation | None:
         return Operation(kind, _body(), args)
     given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
     raise Problem(f"POST with {given}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", 415)
-
-
-def _has_graph(iri: str) -> bool:
-    try:
-        return runtime().store.raw.contains_named_graph(ox.NamedNode(iri))
-    except ValueError:
-        return False
 
 
 def _refuse_params(params: MultiDict[str, str], names: tuple[str, ...], kind: str) -> None:
@@ -123,7 +107,7 @@ def run_query(operation: Operation) -> Response:
         is_update=False,
         base=request.base_url,
         allowlist=settings.allowlist,
-        has_graph=_has_graph,
+        has_graph=runtime().has_graph,
         parameters=[("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named],
     )
     wanted = params.get("format")
@@ -155,9 +139,8 @@ def run_update(operation: Operation) -> Response:
     params = operation.params
     _refuse_params(params, ("default-graph-uri", "named-graph-uri"), "update")
     text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
-    text, _ = secure(
-        text, is_update=True, base=request.base_url, allowlist=runtime().settings.allowlist, has_graph=_has_graph
-    )
+    allowlist, has_graph = runtime().settings.allowlist, runtime().has_graph
+    text, _ = secure(text, is_update=True, base=request.base_url, allowlist=allowlist, has_graph=has_graph)
     with transaction() as tx:
         tx.apply(text, base_iri=request.base_url)
     return Response(status=204)
@@ -172,13 +155,10 @@ def service_description() -> Response:
     return response
 
 
-@bp.route("/sparql", methods=EVERY_METHOD)
+@bp.route("/sparql", methods=ANY_METHOD)
+@methods("GET, HEAD, POST")
 def sparql() -> Response:
     """GET/POST a query, POST an update, GET without either for the service description, OPTIONS for CORS."""
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
-    if request.method not in METHODS.split(", "):
-        raise method_not_allowed(request.method, METHODS)
     operation = read_operation()
     if operation is None:
         return service_description()

@@ -14,7 +14,7 @@ The answer is always 200 with the validation report — Turtle by default, any R
 server.negotiation, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
 
 Posted shapes may hold SPARQL (sh:select, sh:ask, sh:construct), which pyshacl runs with rdflib, and rdflib
-fetches SERVICE and FROM IRIs from the network: every such text must pass server.guard's allowlist (no
+fetches SERVICE and FROM IRIs from the network: every such text must pass graph.sparql.guard's allowlist (no
 SERVICE, not even SILENT, and no FROM outside `settings.allowlist`), else 400. Validation runs in a worker
 under `settings.query_timeout` (503 after that; pyshacl cannot be interrupted and finishes in the background).
 """
@@ -30,25 +30,26 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from graph.core.text import one_line_error
 from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
 from graph.sparql.execute import RDF_FORMATS
+from graph.sparql.guard import check, inspect
 from server.context import runtime
-from server.guard import check, inspect, install, method_not_allowed, one_line_error, preflight
-from server.negotiation import GRAPH_FORMATS, Format, Problem, choose
+from server.http import ANY_METHOD, Problem, methods, require_utf8
+from server.negotiation import GRAPH_FORMATS, Format, choose
 from server.views.graph_store import BODY_FORMATS
 from server.writes import check_iri
 
 bp = Blueprint("shacl", __name__)
 
-METHODS = "POST, OPTIONS"
 QUAD_FORMATS = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS}
 """Bodies read as a dataset (named graphs kept)."""
 
 REPORT_FORMATS = [
     *GRAPH_FORMATS,
-    Format("json", "application/json", "json"),
-    Format("text", "text/plain", "txt"),
+    Format("json", "application/json"),
+    Format("text", "text/plain"),
 ]
 """Formats of the validation report: every RDF format (Turtle first), JSON and plain text."""
 
@@ -60,13 +61,9 @@ CONFORMS_HEADER = "X-SHACL-Conforms"
 
 @bp.after_request
 def _expose(response: Response) -> Response:
-    """Let browser clients read X-SHACL-Conforms (runs after server.guard's CORS headers are set)."""
-    exposed = response.headers.get("Access-Control-Expose-Headers")
-    response.headers["Access-Control-Expose-Headers"] = f"{exposed}, {CONFORMS_HEADER}" if exposed else CONFORMS_HEADER
+    """Let browser clients read X-SHACL-Conforms (server.http's CORS headers keep it, after their own)."""
+    response.headers["Access-Control-Expose-Headers"] = CONFORMS_HEADER
     return response
-
-
-install(bp)  # registered after _expose, so its CORS headers are set before _expose extends them
 
 
 def parse_body() -> tuple[Dataset, bool]:
@@ -76,9 +73,7 @@ def parse_body() -> tuple[Dataset, bool]:
     if fmt is None:
         offered = ", ".join(sorted({*BODY_FORMATS, *QUAD_FORMATS}))
         raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415)
-    charset = request.mimetype_params.get("charset")
-    if charset and charset.lower() not in ("utf-8", "utf8"):
-        raise Problem(f"charset {charset} is not supported: send UTF-8", 415)
+    require_utf8(request.mimetype_params.get("charset"))
     try:
         quads = list(ox.parse(request.get_data(), format=fmt, base_iri=request.base_url))
     except SyntaxError as error:
@@ -116,7 +111,7 @@ def stored_graph(name: str) -> Graph:
 
 
 def check_shapes_sparql(shapes: Graph) -> None:
-    """Problem(400) unless every SPARQL text of the shapes keeps off the network (server.guard's allowlist)."""
+    """Refused (400) unless every SPARQL text of the shapes keeps off the network (graph.sparql.guard)."""
     declared = "".join(
         f"PREFIX {prefix}: <{namespace}>\n"
         for declaration in shapes.subjects(SH.prefix, None)
@@ -222,13 +217,10 @@ def _wanted_format() -> Format:
     return choose(request, REPORT_FORMATS, parameter)
 
 
-@bp.route("/shacl", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+@bp.route("/shacl", methods=ANY_METHOD)
+@methods("POST")
 def shacl() -> Response:
     """Validate posted data against mgkg's shapes, or a stored graph (?graph=) against posted shapes."""
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
-    if request.method != "POST":
-        raise method_not_allowed(request.method, METHODS)
     fmt = _wanted_format()  # before validating: a 406 should not cost a validation
     report = validate_request()
     response = Response(report_bytes(report, fmt.name), 200, content_type=fmt.content_type)

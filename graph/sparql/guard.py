@@ -1,12 +1,13 @@
-"""Request checks: keep the server off the network (allowlist), uniform errors and CORS for the API blueprints.
+"""The network allowlist of SPARQL texts: which SERVICE, LOAD, FROM and USING targets a request may name.
 
 No request may make the server reach the network except for IRIs under a prefix of `settings.allowlist`
 (empty by default). pyoxigraph *does* use HTTP: `SERVICE <iri>` POSTs the sub-query (application/sparql-query)
 to <iri> and `LOAD <iri>` GETs <iri> (tests/test_guard.py shows both with a local endpoint). It never
 dereferences FROM / FROM NAMED / USING / USING NAMED IRIs, which only select graphs of the store. Policy,
-enforced with a 400 before anything is evaluated: SERVICE and LOAD targets must be allowlisted (a variable
-SERVICE endpoint is always refused); FROM / USING IRIs and the default-graph-uri, named-graph-uri,
-using-graph-uri and using-named-graph-uri parameters must be allowlisted or name a graph already in the store.
+enforced before anything is evaluated (`Refused`: the server answers 400): SERVICE and LOAD targets must be
+allowlisted (a variable SERVICE endpoint is always refused); FROM / USING IRIs and the default-graph-uri,
+named-graph-uri, using-graph-uri and using-named-graph-uri parameters must be allowlisted or name a graph
+already in the store.
 SERVICE SILENT / LOAD SILENT outside the allowlist are not refused but made to fail, as SILENT operations
 may: their target becomes NOWHERE (<urn:mgkg:not-allowlisted>, which Oxigraph cannot fetch), so SERVICE
 SILENT joins one empty solution and LOAD SILENT does nothing.
@@ -29,22 +30,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
-from flask import Blueprint, Response
 from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
-from werkzeug.exceptions import HTTPException
 
-from graph.sparql.execute import QueryFailed
+from graph.core.text import one_line_error
 from graph.sparql.tokens import Token, cached_for_short_texts, tokenize
-from server.context import runtime
-from server.negotiation import NotAcceptable, Problem, problem_response
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _PARSE_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
+
+
+class Refused(ValueError):
+    """A text the allowlist refuses, or one that cannot be checked: a one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,6 @@ class Findings:
     form: str | None = None
     calls: list[Call] = field(default_factory=list)
     datasets: list[tuple[str, str | None]] = field(default_factory=list)
-    has_with: bool = False
 
     @property
     def has_dataset(self) -> bool:
@@ -124,8 +124,6 @@ def _scan(tokens: Sequence[Token], base: str | None) -> Findings:
         elif word in ("FROM", "USING"):
             target, named = after(index + 1, "NAMED")
             found.datasets.append((f"{word} NAMED" if named else word, scope.resolve(target)))
-        elif word == "WITH":
-            found.has_with = True
     return found
 
 
@@ -177,7 +175,7 @@ def _located(tree: list[Call], tokens: list[Call]) -> list[Call]:
 
 
 def inspect(text: str, *, is_update: bool = False, base: str | None = None) -> Findings:
-    """SERVICE/LOAD targets, FROM/USING IRIs, WITH and the query form; Problem(400) if it cannot be checked.
+    """SERVICE/LOAD targets, FROM/USING IRIs and the query form; Refused if it cannot be checked.
 
     Findings are remembered per (text, is_update, base): a named query or a repeated query is read once.
     """
@@ -195,19 +193,13 @@ def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
         return found
     word = doubtful[0].upper()
     if "\\u" in text or "\\U" in text:
-        raise Problem(f"refused: the text has \\u escapes and mentions {word}; write it without escapes")
+        raise Refused(f"refused: the text has \\u escapes and mentions {word}; write it without escapes")
     try:
         found.calls = _located(_tree_calls(text, is_update, base), found.calls)
     except Exception as error:  # whatever rdflib fails with, the text cannot be cleared
         reason = one_line_error(error)
-        raise Problem(f"refused: {word} occurs where it cannot be checked ({reason})") from None
+        raise Refused(f"refused: {word} occurs where it cannot be checked ({reason})") from None
     return found
-
-
-def one_line_error(error: BaseException) -> str:
-    """An exception message on one line, at most 200 characters."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text[:200]
 
 
 def allowed(iri: str, allowlist: Sequence[str]) -> bool:
@@ -222,7 +214,7 @@ def check(
     parameters: Sequence[tuple[str, str]] = (),
     silence: bool = True,
 ) -> list[tuple[int, int]]:
-    """Problem(400) unless every SERVICE/LOAD target is allowlisted and every FROM/USING graph is known.
+    """Refused unless every SERVICE/LOAD target is allowlisted and every FROM/USING graph is known.
 
     With `silence`, SILENT calls outside the allowlist are not refused: their spans are returned, to be
     replaced by NOWHERE.
@@ -235,17 +227,17 @@ def check(
         if silence and call.silent and call.span is not None:
             silenced.append(call.span)
         elif call.iri is None:
-            raise Problem(
+            raise Refused(
                 f"{call.keyword} needs a fixed, allowlisted IRI (not a variable or an undeclared prefix): "
                 "the server calls no other endpoint"
             )
         else:
-            raise Problem(f"{call.keyword} <{call.iri}> refused: the server reaches only allowlisted IRIs ({where})")
+            raise Refused(f"{call.keyword} <{call.iri}> refused: the server reaches only allowlisted IRIs ({where})")
     for clause, iri in [*found.datasets, *parameters]:
         if iri is None:
-            raise Problem(f"{clause} needs an IRI with a declared prefix")
+            raise Refused(f"{clause} needs an IRI with a declared prefix")
         if not allowed(iri, allowlist) and not has_graph(iri):
-            raise Problem(f"{clause} <{iri}> refused: no graph of this store has that name and it is not allowlisted")
+            raise Refused(f"{clause} <{iri}> refused: no graph of this store has that name and it is not allowlisted")
     return silenced
 
 
@@ -262,7 +254,7 @@ def secure(
     has_graph: Callable[[str], bool],
     parameters: Sequence[tuple[str, str]] = (),
 ) -> tuple[str, Findings]:
-    """The text to run (SILENT calls outside the allowlist made to fail) and its findings; Problem if refused.
+    """The text to run (SILENT calls outside the allowlist made to fail) and its findings; Refused if not allowed.
 
     A rewritten text is checked again from scratch, with NOWHERE as its only extra allowed target.
     """
@@ -275,52 +267,3 @@ def secure(
     found = inspect(text, is_update=is_update, base=base)
     check(found, [*allowlist, NOWHERE[1:-1]], has_graph, parameters, silence=False)
     return text, found
-
-
-EXPOSED = "X-MGKG-Rows, X-MGKG-Truncated, Location, Content-Type, WWW-Authenticate"
-ALLOWED_HEADERS = "Authorization, Content-Type, Accept"
-
-
-def preflight(methods: str) -> Response:
-    """The answer to a CORS preflight (OPTIONS) for a resource allowing `methods`."""
-    response = Response(status=204)
-    response.headers["Allow"] = methods
-    response.headers["Access-Control-Allow-Methods"] = methods
-    response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
-def method_not_allowed(method: str, methods: str) -> Problem:
-    """The 405 for `method` on a resource allowing `methods`."""
-    return Problem(f"method {method} is not allowed here: use {methods}", 405, {"Allow": methods})
-
-
-def install(bp: Blueprint) -> None:
-    """Give an API blueprint CORS headers and one-line errors for its own failures (HTTP errors: server.app)."""
-
-    @bp.after_request
-    def _cors(response: Response) -> Response:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED
-        return response
-
-    @bp.errorhandler(Problem)
-    def _problem(error: Problem) -> Response:
-        return error.response()
-
-    @bp.errorhandler(QueryFailed)
-    def _failed(error: QueryFailed) -> Response:
-        return problem_response(str(error), error.status)
-
-    @bp.errorhandler(NotAcceptable)
-    def _not_acceptable(error: NotAcceptable) -> Response:
-        return problem_response(str(error), 406)
-
-
-def http_message(error: HTTPException) -> str:
-    """A one-line message for a werkzeug HTTP error (413 says what the limit is)."""
-    if error.code == 413:
-        limit = runtime().settings.max_body
-        return f"request body too large: the limit is {limit} bytes (setting max_body)"
-    return f"{error.name}: {error.description}" if error.description else str(error.name)

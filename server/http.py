@@ -1,0 +1,157 @@
+"""HTTP glue shared by every view: errors as one line, CORS, OPTIONS preflight and 405, the UTF-8 body check.
+
+Every error answer has one shape: `problem_response` renders a status and a one-line message as text/plain —
+or as JSON `{"error": …, "status": …}` when the client prefers application/json — never as a traceback.
+`install(app, cors=…)` registers, once per app, the handlers that give that shape to everything a view may
+raise (Problem, the guard's Refused, the executor's QueryFailed, negotiation's NotAcceptable, werkzeug's HTTP
+errors) and the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Mapping
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+
+from graph.core.text import one_line
+from graph.sparql.execute import QueryFailed
+from graph.sparql.guard import Refused
+from server.context import runtime
+from server.negotiation import NotAcceptable, accepted
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+"""The methods a `@methods` view is routed for: it answers those it does not allow with 405 itself."""
+
+EXPOSED = "X-MGKG-Rows, X-MGKG-Truncated, Location, Content-Type, WWW-Authenticate"
+"""Response headers a browser client of the API may read."""
+
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept"
+"""Request headers a browser client of the API may send."""
+
+
+class Problem(Exception):
+    """A request the service refuses: HTTP status, one-line message and extra response headers."""
+
+    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None) -> None:
+        """Keep the message, status and headers."""
+        super().__init__(message)
+        self.status = status
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        """The HTTP answer: one line of text (or JSON), with the extra headers."""
+        return problem_response(str(self), self.status, self.headers)
+
+
+def wants_json() -> bool:
+    """Whether the client of the current request prefers application/json to text/plain."""
+    accept = accepted(request)
+    return bool(accept) and accept.best_match(["text/plain", "application/json"]) == "application/json"
+
+
+def problem_response(message: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """One clear line of text/plain, or `{"error", "status"}` JSON when the client prefers JSON."""
+    line = one_line(message)
+    if wants_json():
+        response = Response(json.dumps({"error": line, "status": status}), status, mimetype="application/json")
+    else:
+        response = Response(line + "\n", status, content_type="text/plain; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def require_utf8(charset: str | None) -> None:
+    """Problem(415) unless a body's charset parameter is absent or UTF-8."""
+    if charset and charset.lower() not in ("utf-8", "utf8"):
+        raise Problem(f"charset {charset} is not supported: send UTF-8", 415)
+
+
+def preflight(allowed: str) -> Response:
+    """The answer to a CORS preflight (OPTIONS) for a resource allowing `allowed`."""
+    response = Response(status=204)
+    response.headers["Allow"] = allowed
+    response.headers["Access-Control-Allow-Methods"] = allowed
+    response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def method_not_allowed(method: str, allowed: str) -> Problem:
+    """The 405 for `method` on a resource allowing `allowed`."""
+    return Problem(f"method {method} is not allowed here: use {allowed}", 405, {"Allow": allowed})
+
+
+def methods(allowed: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+    """A view decorator: OPTIONS is the CORS preflight, a method outside `allowed` (", "-separated) a 405."""
+    listed = f"{allowed}, OPTIONS"
+    names = set(listed.split(", "))
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
+        @wraps(view)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            if request.method == "OPTIONS":
+                return preflight(listed)
+            if request.method not in names:
+                raise method_not_allowed(request.method, listed)
+            return view(*args, **kwargs)
+
+        checked.allowed_methods = listed  # type: ignore[attr-defined]  # read by _routed_405
+        return checked
+
+    return decorate
+
+
+def http_message(error: HTTPException) -> str:
+    """A one-line message for a werkzeug HTTP error (413 says what the limit is)."""
+    if error.code == 413:
+        limit = runtime().settings.max_body
+        return f"request body too large: the limit is {limit} bytes (setting max_body)"
+    return f"{error.name}: {error.description}" if error.description else str(error.name)
+
+
+def _routed_405() -> Problem | None:
+    """The 405 of a `@methods` view for a method its route does not even list (PROPFIND …), as the view says it."""
+    adapter = current_app.create_url_adapter(request)
+    try:
+        endpoint, _ = adapter.match(method="OPTIONS") if adapter else ("", {})
+    except HTTPException:
+        return None
+    allowed = getattr(current_app.view_functions.get(endpoint), "allowed_methods", None)
+    return method_not_allowed(request.method, allowed) if isinstance(allowed, str) else None
+
+
+def http_error(error: HTTPException) -> Response:
+    """Any HTTP error of any route (404, 405, 413, 500 for an unexpected failure …): one line, never a traceback."""
+    if isinstance(error, InternalServerError):
+        return problem_response("internal server error: the request could not be completed", 500)
+    routed = _routed_405() if isinstance(error, MethodNotAllowed) else None
+    if routed is not None:
+        return routed.response()
+    allow = {k: v for k, v in error.get_headers() if k == "Allow"}
+    return problem_response(http_message(error), error.code or 500, allow)
+
+
+def install(app: Flask, cors: Collection[str]) -> None:
+    """Register the app's error handlers, and CORS headers on every response of the blueprints named in `cors`."""
+    app.register_error_handler(Problem, lambda error: error.response())
+    app.register_error_handler(Refused, lambda error: problem_response(str(error), 400))
+    app.register_error_handler(QueryFailed, lambda error: problem_response(str(error), error.status))
+    app.register_error_handler(NotAcceptable, lambda error: problem_response(str(error), 406))
+    app.register_error_handler(HTTPException, http_error)
+
+    @app.after_request
+    def _cors(response: Response) -> Response:
+        """CORS headers for the API blueprints; headers a blueprint exposes itself are kept after EXPOSED."""
+        if request.blueprint in cors:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            own = response.headers.get("Access-Control-Expose-Headers")
+            response.headers["Access-Control-Expose-Headers"] = f"{EXPOSED}, {own}" if own else EXPOSED
+        return response

@@ -1,0 +1,86 @@
+"""The dumps of the dataset under /dumps/: the whole store, gzipped, in three formats.
+
+`GET /dumps/` lists the dumps (JSON, or HTML when preferred); `GET /dumps/<name>` answers one, gzipped,
+with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, so the
+same store gives the same bytes. Each is built on first use and cached per app (server.context.Runtime.cached):
+every write through the app rebuilds it, and so does a change of the quad count made by anything else.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from graph.core.formats import by_name
+from graph.export import export
+from server.context import runtime
+from server.http import ANY_METHOD, Problem, methods
+from server.negotiation import Format, choose
+
+bp = Blueprint("dumps", __name__)
+
+DUMPS = {
+    "mgkg.ttl.gz": ("turtle", "Turtle: the union of all named graphs"),
+    "mgkg.trig.gz": ("trig", "TriG: every named graph"),
+    "mgkg.nt.gz": ("nt", "N-Triples: the union of all named graphs"),
+}
+"""Dump file name → (graph.export format, description)."""
+
+INDEX_FORMATS = [Format("json", "application/json"), Format("html", "text/html")]
+"""Formats of the /dumps/ index, the default first."""
+
+
+def dump(name: str) -> bytes:
+    """The gzipped dump `name` (deterministic: graph.export and a zero gzip timestamp), cached."""
+    fmt = DUMPS[name][0]
+
+    def build() -> bytes:
+        """Export the store and gzip it."""
+        data = export(runtime().store.dataset(), fmt, base=runtime().settings.base)
+        return gzip.compress(data, compresslevel=9, mtime=0)
+
+    return runtime().cached("dump:" + name, build)
+
+
+def dump_index() -> list[dict[str, Any]]:
+    """One entry per dump: name, URL, format, media type of the content, size and SHA-256 of the file."""
+    entries = []
+    for name, (fmt, description) in DUMPS.items():
+        data = dump(name)
+        entries.append({
+            "name": name, "url": request.url_root + "dumps/" + name, "format": fmt,
+            "media_type": by_name(fmt).media_type, "encoding": "gzip", "description": description,
+            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        })  # fmt: skip
+    return entries
+
+
+@bp.route("/dumps/", methods=ANY_METHOD)
+@methods("GET, HEAD")
+def dumps() -> Response | str:
+    """The list of dumps: JSON by default, an HTML page when the client prefers text/html."""
+    fmt = choose(request, INDEX_FORMATS, request.args.get("format"))
+    entries = dump_index()
+    if fmt.name == "html":
+        return render_template("dumps.html", dumps=entries, void=request.url_root + ".well-known/void")
+    response = jsonify({"dumps": entries, "void": request.url_root + ".well-known/void"})
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/dumps/<name>", methods=ANY_METHOD)
+@methods("GET, HEAD")
+def dump_file(name: str) -> Response:
+    """One dump, gzipped, with an ETag (its SHA-256); 304 when If-None-Match matches; 404 for unknown names."""
+    if name not in DUMPS:
+        raise Problem(f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}", 404)
+    data = dump(name)
+    response = Response(data, 200, mimetype="application/gzip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.set_etag(hashlib.sha256(data).hexdigest())
+    response.cache_control.no_cache = True
+    response.make_conditional(request)
+    return response

@@ -1,0 +1,136 @@
+"""server.http: @methods on every route (OPTIONS preflight, 405 with Allow), app-level errors, CORS, UTF-8 bodies."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from graph.core.config import Settings
+from graph.store import EmbeddedStore
+from server.app import create_app
+from server.http import EXPOSED, Problem, require_utf8
+
+ROUTES = {
+    "/sparql": "GET, HEAD, POST, OPTIONS",
+    "/rdf-graphs": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+    "/rdf-graphs/some/graph": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+    "/shacl": "POST, OPTIONS",
+    "/queries": "GET, HEAD, OPTIONS",
+    "/queries/project-by-id": "GET, HEAD, POST, OPTIONS",
+    "/openapi.json": "GET, HEAD, OPTIONS",
+    "/service-description": "GET, HEAD, OPTIONS",
+    "/.well-known/void": "GET, HEAD, OPTIONS",
+    "/dumps/": "GET, HEAD, OPTIONS",
+    "/dumps/mgkg.ttl.gz": "GET, HEAD, OPTIONS",
+    "/": "GET, HEAD, OPTIONS",
+}
+"""One URL of every route family, and the methods it allows."""
+
+REFUSED = [
+    (url, allowed, method)
+    for url, allowed in ROUTES.items()
+    for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "PROPFIND")
+    if method not in allowed.split(", ")
+]
+"""Every route family with each method it does not allow (PROPFIND: one its route does not even list)."""
+
+
+@pytest.fixture(scope="module")
+def app(store: EmbeddedStore) -> Flask:
+    """The default app on the session store (read-only use)."""
+    return create_app(Settings(store="memory"), store)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A client of the default app."""
+    return app.test_client()
+
+
+def test_every_route_is_listed(app: Flask) -> None:
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert rules == {
+        "/sparql", "/rdf-graphs", "/rdf-graphs/<path:path>", "/shacl", "/queries", "/queries/<name>",
+        "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "allowed"), ROUTES.items())
+def test_options_is_a_preflight_naming_the_allowed_methods(client: FlaskClient, url: str, allowed: str) -> None:
+    response = client.options(url, headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"})
+    assert response.status_code == 204
+    assert response.data == b""
+    assert response.headers["Allow"] == allowed
+    assert response.headers["Access-Control-Allow-Methods"] == allowed
+    assert response.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type, Accept"
+    assert response.headers["Access-Control-Max-Age"] == "86400"
+
+
+@pytest.mark.parametrize(("url", "allowed", "method"), REFUSED)
+def test_other_methods_are_a_one_line_405_with_allow(client: FlaskClient, url: str, allowed: str, method: str) -> None:
+    response = client.open(url, method=method)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert response.data.decode() == f"method {method} is not allowed here: use {allowed}\n"
+    as_json = client.open(url, method=method, headers={"Accept": "application/json"})
+    assert as_json.json == {"error": f"method {method} is not allowed here: use {allowed}", "status": 405}
+
+
+@pytest.mark.parametrize("url", [url for url in ROUTES if url != "/"])
+def test_api_answers_carry_cors_headers_even_when_they_fail(client: FlaskClient, url: str) -> None:
+    for response in (client.options(url), client.open(url, method="PATCH")):
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Access-Control-Expose-Headers"].startswith(EXPOSED)
+
+
+def test_pages_and_unknown_urls_carry_no_cors_headers(client: FlaskClient) -> None:
+    assert "Access-Control-Allow-Origin" not in client.get("/").headers
+    missing = client.get("/no-such-thing")
+    assert missing.status_code == 404 and "Access-Control-Allow-Origin" not in missing.headers
+
+
+def test_shacl_exposes_its_conforms_header_after_the_common_ones(client: FlaskClient) -> None:
+    response = client.post("/shacl", data=b"", content_type="text/turtle")
+    assert response.headers["Access-Control-Expose-Headers"] == f"{EXPOSED}, X-SHACL-Conforms"
+
+
+@pytest.mark.parametrize("charset", [None, "", "utf-8", "UTF-8", "utf8"])
+def test_utf8_bodies_pass(charset: str | None) -> None:
+    require_utf8(charset)
+
+
+@pytest.mark.parametrize("charset", ["ISO-8859-1", "utf-16", "latin-1"])
+def test_other_charsets_are_415_naming_the_charset(charset: str) -> None:
+    with pytest.raises(Problem, match=f"charset {charset} is not supported: send UTF-8") as raised:
+        require_utf8(charset)
+    assert raised.value.status == 415
+
+
+@pytest.mark.parametrize(
+    ("url", "kwargs"),
+    [
+        ("/sparql", {"data": "ASK {}".encode("utf-16"), "content_type": "application/sparql-query; charset=UTF-16"}),
+        ("/rdf-graphs?graph=urn:x:g", {"data": b"", "content_type": "text/turtle; charset=UTF-16", "method": "PUT"}),
+        ("/shacl", {"data": b"", "content_type": "text/turtle; charset=UTF-16"}),
+    ],
+)
+def test_every_body_reader_refuses_other_charsets_alike(
+    store: EmbeddedStore, url: str, kwargs: dict[str, object]
+) -> None:
+    client = create_app(Settings(store="memory", update_token="t"), store).test_client()
+    method = str(kwargs.pop("method", "POST"))
+    response = client.open(url, method=method, headers={"Authorization": "Bearer t"}, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 415
+    assert response.data == b"charset UTF-16 is not supported: send UTF-8\n"
+
+
+def test_refused_texts_and_failed_queries_are_one_line_errors(client: FlaskClient) -> None:
+    federated = "SELECT * WHERE { SERVICE <http://x.example/> { ?s ?p ?o } }"
+    refused = client.get("/sparql", query_string={"query": federated})
+    assert refused.status_code == 400
+    assert refused.data.decode().startswith("SERVICE <http://x.example/> refused")
+    broken = client.get("/sparql", query_string={"query": "SELECT nonsense"})
+    assert broken.status_code == 400 and broken.data.decode().count("\n") == 1
+    unacceptable = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "image/png"})
+    assert unacceptable.status_code == 406 and unacceptable.data.decode().count("\n") == 1
