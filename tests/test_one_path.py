@@ -38,6 +38,7 @@ PREFIXES = "PREFIX mgkg: <https://w3id.org/mgkg/ontology#>\nPREFIX rdfs: <http:/
 TEXTS = {
     "select": PREFIXES + "SELECT ?p ?label ?id WHERE { ?p a mgkg:Project ; rdfs:label ?label ; mgkg:projectsId ?id }"
     " ORDER BY ?p ?label",
+    "labels": PREFIXES + "SELECT ?s ?o WHERE { ?s rdfs:label ?o } ORDER BY ?s ?o",
     "select-limit": PREFIXES + "SELECT ?s ?o WHERE { ?s rdfs:label ?o } ORDER BY ?s ?o LIMIT 7",
     "select-unbound": PREFIXES + "SELECT ?p ?end WHERE { ?p a mgkg:Project OPTIONAL { ?p mgkg:nothing ?end } }"
     " ORDER BY ?p",
@@ -118,11 +119,11 @@ def test_a_cut_answer_is_the_same_and_the_cli_says_so(spec: str, fmt: str) -> No
     store = open_store(spec, read_only=True)
     try:
         small = create_app(Settings(store=spec, max_rows=3), store).test_client()
-        response = small.post("/sparql", data={"query": TEXTS["select"], "format": fmt})
+        response = small.post("/sparql", data={"query": TEXTS["labels"], "format": fmt})
     finally:
         store.close()
     assert response.headers["X-MGKG-Truncated"] == "true"
-    result = CliRunner().invoke(cli, ["--store", spec, "query", "-e", TEXTS["select"], "--format", fmt,
+    result = CliRunner().invoke(cli, ["--store", spec, "query", "-e", TEXTS["labels"], "--format", fmt,
                                       "--max-rows", "3"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stdout_bytes == response.data
@@ -130,9 +131,8 @@ def test_a_cut_answer_is_the_same_and_the_cli_says_so(spec: str, fmt: str) -> No
 
 
 def test_no_row_limit_by_default(spec: str) -> None:
-    text = PREFIXES + "SELECT ?s ?o WHERE { ?s rdfs:label ?o }"
-    everything = mgkg(spec, "-e", text, "--format", "tsv")
-    cut = mgkg(spec, "-e", text, "--format", "tsv", "--max-rows", "5")
+    everything = mgkg(spec, "-e", TEXTS["labels"], "--format", "tsv")
+    cut = mgkg(spec, "-e", TEXTS["labels"], "--format", "tsv", "--max-rows", "5")
     assert len(cut.stdout.splitlines()) == 6
     assert len(everything.stdout.splitlines()) > 6
     assert everything.stderr == ""

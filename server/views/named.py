@@ -21,12 +21,11 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from oxrdflib._converter import to_ox
 from werkzeug.datastructures import MultiDict
 
-from graph.core.namespaces import prefixes
-from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries, with_values
-from graph.sparql.execute import Answer, Limits
+from graph.core.namespaces import compact, prefixes
+from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
+from graph.sparql.execute import Answer
 from server.context import runtime
 from server.guard import install, method_not_allowed, preflight, secure
 from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, Problem, choose
@@ -158,7 +157,7 @@ def _term(cell: Mapping[str, str] | None, names: Mapping[str, str]) -> dict[str,
         return {
             "kind": "iri",
             "value": value,
-            "label": _compact(value, names),
+            "label": compact(value, names),
             "href": value if value.startswith(LINKABLE) else "",
         }
     if kind == "bnode":
@@ -168,16 +167,8 @@ def _term(cell: Mapping[str, str] | None, names: Mapping[str, str]) -> dict[str,
         "kind": "literal",
         "value": value,
         "lang": cell.get("xml:lang", ""),
-        "datatype": _compact(datatype, names) if datatype else "",
+        "datatype": compact(datatype, names) if datatype else "",
     }
-
-
-def _compact(iri: str, names: Mapping[str, str]) -> str:
-    matches = [(prefix, ns) for prefix, ns in names.items() if iri.startswith(ns) and len(iri) > len(ns)]
-    if not matches:
-        return iri
-    prefix, namespace = max(matches, key=lambda match: len(match[1]))
-    return f"{prefix}:{iri[len(namespace) :]}"
 
 
 def html_results(answer: Answer) -> dict[str, Any]:
@@ -219,17 +210,14 @@ def run(name: str) -> Response:
         if fmt is HTML:  # a first visit without values shows the form; later ones say what is wrong
             return _page(query, values, 400, error=str(error)) if values else _page(query, values, 200)
         raise Problem(str(error)) from None
-    engine = runtime().store.raw
-    if isinstance(engine, ox.Store):  # a remote engine sends the bindings as VALUES itself
-        text = with_values(text, bindings)
-    answer = runtime().executor.run(
-        engine,
+    answer = runtime().executor.answer(
+        runtime().store.raw,
         text,
+        settings,
+        bindings=bindings,
+        has_dataset=has_dataset,
         result_format="json" if fmt is HTML else fmt.name,
         graph_format=fmt.name if graph_form else GRAPH_FORMATS[0].name,
-        limits=Limits(settings.query_timeout, settings.max_rows),
-        substitutions={variable: to_ox(term) for variable, term in bindings.items()},
-        union_default=settings.union_default_graph and not has_dataset,
     )
     if fmt is HTML:
         response = _page(query, values, 200, result=html_results(answer))
