@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
-from rdflib import Dataset
+from rdflib import Dataset, URIRef
 
 from graph.build import write_store
 from graph.cli.commands import cli
 from graph.core.config import Settings
 from graph.named_queries import NamedQuery, load_queries
+from graph.sparql.execute import Executor
 from graph.store import open_store
 from server.app import create_app
 from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
@@ -136,3 +138,21 @@ def test_no_row_limit_by_default(spec: str) -> None:
     assert len(cut.stdout.splitlines()) == 6
     assert len(everything.stdout.splitlines()) > 6
     assert everything.stderr == ""
+
+
+def test_answer_binds_terms_and_keeps_a_dataset_the_text_names() -> None:
+    engine = ox.Store()
+    for name, text in (("s1", "a"), ("s2", "b")):
+        engine.add(ox.Quad(ox.NamedNode(f"http://e/{name}"), ox.NamedNode("http://e/p"), ox.Literal(text),
+                           ox.NamedNode(f"http://e/g-{name}")))
+    text = "SELECT ?s ?o WHERE { ?s <http://e/p> ?o } ORDER BY ?o"
+    own = "SELECT ?s ?o FROM <http://e/g-s2> WHERE { ?s <http://e/p> ?o }"
+    with Executor(1) as executor:
+
+        def tsv(query: str, settings: Settings | None = None, bindings: dict[str, URIRef] | None = None) -> bytes:
+            return executor.answer(engine, query, settings or Settings(), bindings=bindings, result_format="tsv").body
+
+        assert tsv(text) == b'?s\t?o\n<http://e/s1>\t"a"\n<http://e/s2>\t"b"\n'
+        assert tsv(text, bindings={"s": URIRef("http://e/s1")}) == b'?s\t?o\n<http://e/s1>\t"a"\n'
+        assert tsv(own) == b'?s\t?o\n<http://e/s2>\t"b"\n'
+        assert tsv(text, Settings(union_default_graph=False)) == b"?s\t?o\n"
