@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,14 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("mgkg: error: no graph at")
+
+
+def test_a_timed_out_aggregate_does_not_keep_the_command_waiting(data_dir: Path) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # minutes of counting, uninterruptible
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir), "query", "-e", slow, "--format", "json"],
+        capture_output=True, text=True, check=False, timeout=60, env={**os.environ, "MGKG_QUERY_TIMEOUT": "0.5"},
+    )
+    assert (done.returncode, done.stderr) == (2, "mgkg: error: -e: query timed out after 0.5 s\n")
+    assert time.monotonic() - started < 20

@@ -185,7 +185,7 @@ def query(
     limits = Limits(settings.query_timeout, max_rows)
     store = open_built(settings)
     try:
-        with progress("query"), Executor(1) as executor:
+        with progress("query"), Executor(1, detached=True) as executor:  # exit on timeout, not when it ends
             if named is not None:
                 answer = run_query(store, named, values, settings, executor=executor, result_format=result_format,
                                    graph_format=graph_format, limits=limits)

@@ -13,9 +13,10 @@ is still computing; such a query finishes in the background and its result is dr
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
@@ -29,7 +30,7 @@ from graph.core.config import Settings
 from graph.core.namespaces import prefixes
 from graph.sparql import results as native_results
 from graph.sparql.serialize import RDF_FORMATS as RDF_FORMATS
-from graph.sparql.serialize import serialize_boolean as serialize_boolean
+from graph.sparql.serialize import serialize_boolean
 from graph.sparql.serialize import serialize_solutions as serialize_solutions
 from graph.sparql.text import QueryRefused, shape, with_limit, with_values
 from graph.store import StoreError
@@ -195,14 +196,29 @@ def _bare_failures(work: Callable[[Deadline], T], deadline: Deadline) -> T:
 class Executor:
     """Runs queries in worker threads so a slow query times out while others are served."""
 
-    def __init__(self, workers: int) -> None:
-        """A pool of `workers` threads."""
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mgkg-query")
+    def __init__(self, workers: int, *, detached: bool = False) -> None:
+        """A pool of `workers` threads; `detached`: each call in a daemon thread of its own instead, which the
+        process need not wait for when it exits (a command that gave up on a query still computing)."""
+        self.pool = None if detached else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mgkg-query")
+
+    def _submit(self, work: Callable[[Deadline], T], deadline: Deadline) -> Future[T]:
+        if self.pool is not None:
+            return self.pool.submit(_bare_failures, work, deadline)
+        future: Future[T] = Future()
+
+        def detached() -> None:
+            try:
+                future.set_result(_bare_failures(work, deadline))
+            except BaseException as error:  # handed to the caller, as the pool does
+                future.set_exception(error)
+
+        threading.Thread(target=detached, name="mgkg-query", daemon=True).start()
+        return future
 
     def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
         """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed(503)."""
         deadline = Deadline(timeout)
-        future = self.pool.submit(_bare_failures, work, deadline)
+        future = self._submit(work, deadline)
         try:
             return future.result(timeout=timeout)
         except (FutureTimeout, TimeoutError):
@@ -291,7 +307,8 @@ class Executor:
 
     def shutdown(self) -> None:
         """Stop accepting work; running queries are abandoned."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> Executor:
         """The executor itself (shut down on leaving the block)."""
