@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -31,15 +32,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.query import Result
 from rdflib.term import Node
 
-from graph.cli.output import QueryError
 from graph.core import resources
+from graph.core.config import Settings
 from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, prefixes
-from graph.sparql.text import QueryRefused, bind_values
-from graph.store import EmbeddedStore, Store
+from graph.sparql.execute import Answer, Executor, Limits
+from graph.store import EmbeddedStore, RemoteStore
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 """Parameter types, each converted to one kind of RDF term."""
@@ -287,24 +287,23 @@ def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
     return {path.stem: load_query(path) for path in sorted(folder.glob("*.rq"), key=lambda p: p.stem)}
 
 
-def with_values(text: str, bindings: Mapping[str, Node]) -> str:
-    """`text` with the bound values also as a VALUES block first in its WHERE group (the text itself where no
-    group can take one). The bindings stay substitutions too; the block only lets Oxigraph's planner see the
-    constants: project-by-id at 1M triples takes ~1 ms instead of ~0.9 s (see benchmarks/results.md)."""
-    try:
-        return bind_values(text, bindings)
-    except QueryRefused:
-        return text
-
-
-def run_query(store: Store, query: NamedQuery, values: Mapping[str, str], base: str = DEFAULT_BASE) -> Result:
-    """Run `query` with `values` bound as RDF terms; SELECT rows are read before returning."""
-    bindings = query.bind(values, base)
-    text = with_values(query.text, bindings) if isinstance(store, EmbeddedStore) else query.text
-    try:
-        result = store.query(text, bindings)
-        if result.type == "SELECT":
-            result.bindings = list(result.bindings)
-    except (SyntaxError, ValueError, RuntimeError, OSError) as error:
-        raise QueryError(f"{query.path}: {_first_line(error)}") from None
-    return result
+def run_query(
+    store: EmbeddedStore | RemoteStore,
+    query: NamedQuery,
+    values: Mapping[str, str],
+    settings: Settings | None = None,
+    *,
+    executor: Executor | None = None,
+    result_format: str = "json",
+    graph_format: str = "turtle",
+    limits: Limits | None = None,
+) -> Answer:
+    """Run `query` with `values` bound as RDF terms (Executor.answer, as GET /queries/NAME runs it);
+    ParameterError for a bad value, QueryFailed when the query fails. Without an executor, one is made for it."""
+    settings = settings or Settings()
+    bindings = query.bind(values, settings.base)
+    with nullcontext(executor) if executor is not None else Executor(1) as running:
+        return running.answer(
+            store.raw, query.text, settings, bindings=bindings, result_format=result_format,
+            graph_format=graph_format, limits=limits,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.store import Store
+from graph.store import EmbeddedStore, RemoteStore
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 _PER_CLASS = """
@@ -29,20 +29,18 @@ class Stats:
     classes: dict[str, int]
 
 
-def _int(value: object) -> int:
-    return int(str(value))
+def _texts(store: EmbeddedStore | RemoteStore, text: str) -> list[list[str]]:
+    return [[term.value if term is not None else "" for term in row] for row in store.select(text)]
 
 
-def compute_stats(store: Store) -> Stats:
+def compute_stats(store: EmbeddedStore | RemoteStore) -> Stats:
     """Count quads, distinct triples of the union, subjects, properties, triples per graph, entities per class."""
-    totals = next(iter(store.query(_TOTALS)))
-    graphs = {str(row[0]): _int(row[1]) for row in store.query(_PER_GRAPH)}  # type: ignore[index]
-    classes = {str(row[0]): _int(row[1]) for row in store.query(_PER_CLASS)}  # type: ignore[index]
+    triples, subjects, properties = (int(value) for value in _texts(store, _TOTALS)[0])
     return Stats(
         quads=len(store),
-        triples=_int(totals[0]),  # type: ignore[index]
-        subjects=_int(totals[1]),  # type: ignore[index]
-        properties=_int(totals[2]),  # type: ignore[index]
-        graphs=graphs,
-        classes=classes,
+        triples=triples,
+        subjects=subjects,
+        properties=properties,
+        graphs={graph: int(count) for graph, count in _texts(store, _PER_GRAPH)},
+        classes={cls: int(count) for cls, count in _texts(store, _PER_CLASS)},
     )

@@ -151,7 +151,7 @@ def test_write_store_replaces_an_on_disk_store_whole(tmp_path: Path, built: Data
     store = open_store(spec)
     try:
         assert len(store) == len(list(built.quads((None, None, None, None))))
-        assert not store.query(f"ASK {{ <{PRJ}x> ?p ?o }}").askAnswer
+        assert not store.select(f"SELECT * WHERE {{ <{PRJ}x> ?p ?o }}")
     finally:
         store.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]

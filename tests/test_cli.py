@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -116,12 +118,39 @@ def test_query_text_and_formats(data_dir: Path) -> None:
 
 def test_query_errors(data_dir: Path, tmp_path: Path) -> None:
     base = ("--data-dir", str(data_dir), "query")
-    assert "-e: error at 1:" in one_line_error(run(*base, "-e", "SELECT * WHERE { ?s ?p }"))
+    assert "-e: query syntax error: error at 1:" in one_line_error(run(*base, "-e", "SELECT * WHERE { ?s ?p }"))
     assert "no named query 'nope'" in one_line_error(run(*base, "nope"))
     assert "expected NAME=VALUE" in one_line_error(run(*base, "projects-by-donor", "-p", "donor"))
     assert "exactly one" in one_line_error(run(*base))
     missing = tmp_path / "missing.rq"
     assert "cannot read query" in one_line_error(run(*base, str(missing)))
+    assert "parameter 'year': missing value" in one_line_error(run(*base, "projects-active-in-year"))
+    assert "--param applies to named queries only" in one_line_error(run(*base, "-e", "ASK {}", "-p", "x=1"))
+    line = one_line_error(run(*base, "-e", "ASK {}", "--format", "turtle"))
+    assert line.endswith("--format turtle: only for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
+    line = one_line_error(run(*base, "-e", "CONSTRUCT WHERE { ?s ?p ?o }", "--format", "csv"))
+    assert "--format csv: not available for CONSTRUCT/DESCRIBE" in line
+
+
+def test_query_table_shows_terms_for_a_person(data_dir: Path) -> None:
+    text = (
+        'SELECT ?iri ?label ?n ?none WHERE { VALUES (?iri ?label ?n) { (<https://example.org/x> "Ljubljana"@sl 42) } }'
+    )
+    table = run("--data-dir", str(data_dir), "query", "-e", text)
+    assert table.exit_code == 0, table.stderr
+    assert "<https://example.org/x>" in table.stdout and "Ljubljana@sl" in table.stdout
+    assert "42 (xsd:integer)" in table.stdout and table.stdout.endswith("1 rows\n")
+    assert run("--data-dir", str(data_dir), "query", "-e", "ASK { ?s ?p ?o }").stdout == "yes\n"
+    construct = "CONSTRUCT { <https://example.org/x> <https://example.org/p> 1 } WHERE {}"
+    graph = run("--data-dir", str(data_dir), "query", "-e", construct)
+    assert graph.stdout.strip().endswith("<https://example.org/x> <https://example.org/p> 1 .")
+
+
+def test_query_timeout_is_the_settings_one(data_dir: Path) -> None:
+    slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    line = one_line_error(run("--data-dir", str(data_dir), "query", "-e", slow, "--format", "tsv",
+                              env={"MGKG_QUERY_TIMEOUT": "0.3"}))
+    assert line == "mgkg: error: -e: query timed out after 0.3 s"
 
 
 def test_commands_on_an_unbuilt_store_say_to_build(tmp_path: Path) -> None:
@@ -175,3 +204,14 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("mgkg: error: no graph at")
+
+
+def test_a_timed_out_aggregate_does_not_keep_the_command_waiting(data_dir: Path) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # minutes of counting, uninterruptible
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir), "query", "-e", slow, "--format", "json"],
+        capture_output=True, text=True, check=False, timeout=60, env={**os.environ, "MGKG_QUERY_TIMEOUT": "0.5"},
+    )
+    assert (done.returncode, done.stderr) == (2, "mgkg: error: -e: query timed out after 0.5 s\n")
+    assert time.monotonic() - started < 20

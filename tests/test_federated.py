@@ -17,13 +17,12 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Literal
 from rdflib.namespace import XSD
-from rdflib.term import Node
 from support.fixture_endpoint import FixtureEndpoint, serve
 
 from graph.linking.client import WIKIDATA_ENDPOINT
 from graph.named_queries import NamedQuery, load_queries, run_query
+from graph.sparql.serialize import read_results
 from graph.store import EmbeddedStore
 
 FEDERATED = ("federated-country-population", "federated-funder-capitals")
@@ -50,18 +49,20 @@ def pointed(query: NamedQuery, url: str) -> NamedQuery:
     return dataclasses.replace(query, text=query.text.replace(f"<{WIKIDATA_ENDPOINT}>", f"<{url}>"))
 
 
-def plain(term: Node | None) -> str | Decimal | None:
+def plain(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str | Decimal | None:
     """An IRI or string as str, a number as Decimal, unbound as None."""
     if term is None:
         return None
-    if isinstance(term, Literal) and term.datatype in (XSD.decimal, XSD.integer):
-        return Decimal(str(term))
-    return str(term)
+    if isinstance(term, ox.Literal) and term.datatype.value in (str(XSD.decimal), str(XSD.integer)):
+        return Decimal(term.value)
+    return term.value
 
 
 def cells(store: EmbeddedStore, query: NamedQuery, **values: str) -> list[tuple[Any, ...]]:
-    """The rows of a SELECT named query as tuples of plain values."""
-    return [tuple(plain(term) for term in row) for row in run_query(store, query, values)]  # type: ignore[union-attr]
+    """The rows of a SELECT named query (its SPARQL JSON answer read back) as tuples of plain values."""
+    found = read_results(run_query(store, query, values).body)
+    assert isinstance(found, ox.QuerySolutions)
+    return [tuple(plain(term) for term in row) for row in found]
 
 
 def test_federated_queries_are_named_queries_with_a_constant_wikidata_service(queries: dict[str, NamedQuery]) -> None:

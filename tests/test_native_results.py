@@ -235,3 +235,16 @@ def test_a_failed_query_leaves_its_results_in_the_worker(
                      result_format=fmt, limits=Limits(30, 5), union_default=False)
     gc.collect()
     assert not unraisable
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_without_a_row_limit_every_row_comes_and_nothing_is_cut(store: ox.Store, executor: Executor, fmt: str) -> None:
+    whole = executor.run(store, QUERY, result_format=fmt, limits=Limits(30, None), union_default=False)
+    capped = executor.run(store, QUERY, result_format=fmt, limits=Limits(30, 1000), union_default=False)
+    assert (whole.count, whole.truncated) == (len(TRICKY) + 1, False)
+    assert whole.body == capped.body
+    own = executor.run(store, QUERY + " LIMIT 3", result_format=fmt, limits=Limits(30, None), union_default=False)
+    assert (own.count, own.truncated) == (3, False)
+    graph = executor.run(store, f"CONSTRUCT WHERE {{ ?s <{EX}n> ?n }}", graph_format="nt", limits=Limits(30, None),
+                         union_default=False)
+    assert (graph.count, graph.truncated) == (len(TRICKY), False)

@@ -22,6 +22,7 @@ from graph.core.files import DataFileError, read_data_files, write_atomic
 from graph.export import FORMATS, ExportError, export
 from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
 from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
+from graph.sparql.execute import Executor, Limits, QueryFailed
 from graph.stats import compute_stats
 from graph.store import EmbeddedStore, StoreError
 
@@ -139,10 +140,25 @@ def export_command(ctx: click.Context, fmt: str, graph_iri: str | None, out: str
 @click.argument("name", required=False)
 @click.option("-e", "--expression", help="Query text instead of a named query or file.")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Named-query parameter.")
-@click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True,
+    help="table (for a person), or the bytes the HTTP service sends: json, xml, csv, tsv for SELECT/ASK; "
+    "turtle, nt, jsonld, xml (RDF/XML), trig, nquads for CONSTRUCT/DESCRIBE (json = jsonld there).",
+)
+@click.option(
+    "--max-rows", type=click.IntRange(min=1),
+    help="Stop after N rows (or triples), with a warning on stderr. Default: every row, as `oxigraph query`.",
+)
 @click.pass_context
-def query(ctx: click.Context, name: str | None, expression: str | None, params: Sequence[str], fmt: str) -> None:
-    """Run a named query (NAME), a .rq FILE, or -e TEXT against the built graph."""
+def query(
+    ctx: click.Context, name: str | None, expression: str | None, params: Sequence[str], fmt: str,
+    max_rows: int | None,
+) -> None:
+    """Run a named query (NAME), a .rq FILE, or -e TEXT against the built graph.
+
+    Runs as GET /queries/NAME and POST /sparql do (the same executor, union default graph, the settings'
+    query_timeout) and prints the same bytes, every row unless --max-rows says otherwise.
+    """
     settings = settings_of(ctx)
     values = {}
     for item in params:
@@ -152,24 +168,37 @@ def query(ctx: click.Context, name: str | None, expression: str | None, params: 
         values[key] = value
     if (name is None) == (expression is None):
         fail("give a query NAME or FILE, or -e TEXT (exactly one)")
+    if expression is not None and values:
+        fail("--param applies to named queries only")
+    named = None
+    if expression is not None:
+        origin, text = "-e", expression
+    elif (name is not None and name.endswith(".rq")) or Path(str(name)).is_file():
+        origin, text = str(name), output.read_query_file(Path(str(name)))
+    else:
+        queries = load_queries()
+        if name not in queries:
+            fail(f"no named query {name!r}: run `mgkg queries` for the list")
+        named = queries[str(name)]
+        origin, text = str(named.path), named.text
+    result_format, graph_format = output.formats_for(fmt)
+    limits = Limits(settings.query_timeout, max_rows)
     store = open_built(settings)
     try:
-        with progress("query"):
-            if expression is not None:
-                if values:
-                    fail("--param applies to named queries only")
-                result = output.run_text(store, expression, "-e")
-            elif (name is not None and name.endswith(".rq")) or Path(str(name)).is_file():
-                result = output.run_text(store, output.read_query_file(Path(str(name))), str(name))
+        with progress("query"), Executor(1, detached=True) as executor:  # exit on timeout, not when it ends
+            if named is not None:
+                answer = run_query(store, named, values, settings, executor=executor, result_format=result_format,
+                                   graph_format=graph_format, limits=limits)
             else:
-                queries = load_queries()
-                if name not in queries:
-                    fail(f"no named query {name!r}: run `mgkg queries` for the list")
-                result = run_query(store, queries[str(name)], values, base=settings.base)
-            text = output.render(result, fmt)
+                answer = executor.answer(store.raw, text, settings, result_format=result_format,
+                                         graph_format=graph_format, limits=limits)
+    except QueryFailed as error:
+        fail(f"{origin}: {(str(error).strip().splitlines() or ['query failed'])[0]}")
     finally:
         store.close()
-    click.echo(text, nl=False)
+    click.echo(output.render(answer, fmt), nl=False)
+    if answer.truncated:
+        click.echo(f"mgkg: warning: the answer was cut at {max_rows} rows (--max-rows {max_rows})", err=True)
 
 
 @cli.command("queries")

@@ -1,25 +1,30 @@
-"""Run ad-hoc query text and render results for the terminal: table, CSV, JSON, XML (or Turtle for graphs)."""
+"""What `mgkg query` prints: the executor's answer as the HTTP service sends it, or a table for a person."""
 
 from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.query import Result
-from rdflib.term import Node
+import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
 from graph.core.errors import MgkgError
-from graph.store import Store
+from graph.core.namespaces import compact, prefixes
+from graph.sparql.execute import Answer
+from graph.sparql.serialize import RDF_FORMATS, read_results
 
-FORMATS = ["table", "csv", "json", "xml", "turtle"]
-_GRAPH_FORMATS = {"table": "turtle", "turtle": "turtle", "json": "json-ld", "xml": "xml"}
+RESULT_FORMATS = ("json", "xml", "csv", "tsv")
+"""Formats of SELECT and ASK answers (the names the HTTP service's `format` parameter takes)."""
+
+FORMATS = ["table", *RESULT_FORMATS, *(name for name in RDF_FORMATS if name not in RESULT_FORMATS)]
+"""Every --format: table, the results formats, then the graph formats (`xml` is RDF/XML for a graph)."""
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class QueryError(MgkgError, ValueError):
-    """The query cannot be read, parsed or run; the message is one line naming where."""
+    """The query cannot be read, or the format does not fit its form; the message is one line naming where."""
 
 
 def read_query_file(path: Path) -> str:
@@ -30,53 +35,55 @@ def read_query_file(path: Path) -> str:
         raise QueryError(f"{path}: cannot read query: {error}") from None
 
 
-def run_text(store: Store, text: str, origin: str) -> Result:
-    """Run query text; a syntax or evaluation error becomes a QueryError naming `origin`."""
-    try:
-        result = store.query(text)
-        if result.type == "SELECT":
-            result.bindings = list(result.bindings)  # evaluate now, inside the error handler
-    except (SyntaxError, ValueError, OSError) as error:
-        raise QueryError(f"{origin}: {str(error).splitlines()[0]}") from None
-    return result
+def formats_for(fmt: str) -> tuple[str, str]:
+    """The results format and the graph format to ask the executor for, for `--format fmt`."""
+    result = fmt if fmt in RESULT_FORMATS else "json"
+    graph = fmt if fmt in RDF_FORMATS else "jsonld" if fmt == "json" else "turtle"
+    return result, graph
 
 
-def _cell(term: Node | None, result: Result) -> str:
+def _cell(term: object) -> str:
     if term is None:
         return ""
-    if isinstance(term, Literal):
-        text = str(term)
+    if isinstance(term, ox.Literal):
         if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype and not str(term.datatype).endswith("#string"):
-            return f"{text} ({term.datatype.n3(result.graph.namespace_manager) if result.graph else term.datatype})"
-        return text
-    if isinstance(term, URIRef | BNode):
-        return term.n3()
+            return f"{term.value}@{term.language}"
+        if term.datatype.value != _XSD_STRING:
+            datatype = term.datatype.value
+            label = compact(datatype, prefixes())
+            return f"{term.value} ({label if label != datatype else f'<{datatype}>'})"
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
     return str(term)
 
 
-def _table(result: Result) -> str:
-    if result.type == "ASK":
-        return ("yes" if result.askAnswer else "no") + "\n"
-    table = Table(*[str(v) for v in result.vars or []], show_lines=False)
-    rows = list(result)
-    for row in rows:
-        table.add_row(*[_cell(term, result) for term in row])  # type: ignore[union-attr]
+def table(answer: Answer) -> str:
+    """A SELECT or ASK answer (its SPARQL JSON body) as a table for the terminal, or yes / no."""
+    results = read_results(answer.body, "json")
+    if isinstance(results, ox.QueryBoolean):
+        return ("yes" if results else "no") + "\n"
+    grid = Table(*[variable.value for variable in results.variables], show_lines=False)
+    count = 0
+    for solution in results:
+        grid.add_row(*[_cell(term) for term in solution])
+        count += 1
     buffer = StringIO()
-    Console(file=buffer, width=200, no_color=True, highlight=False).print(table)
-    return buffer.getvalue() + f"{len(rows)} rows\n"
+    Console(file=buffer, width=200, no_color=True, highlight=False).print(grid)
+    return buffer.getvalue() + f"{count} rows\n"
 
 
-def render(result: Result, fmt: str) -> str:
-    """The result in `fmt`: table (readable), csv, json, xml; CONSTRUCT/DESCRIBE as Turtle, JSON-LD or RDF/XML."""
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        if fmt not in _GRAPH_FORMATS or result.graph is None:
-            raise QueryError(f"--format {fmt}: not available for {result.type}; use turtle, json or xml")
-        return str(result.graph.serialize(format=_GRAPH_FORMATS[fmt]))
+def render(answer: Answer, fmt: str) -> bytes:
+    """What `--format fmt` prints: the answer's bytes, a table, or Turtle for a graph asked as a table."""
+    if answer.kind == "graph":
+        if fmt in ("csv", "tsv"):
+            raise QueryError(f"--format {fmt}: not available for CONSTRUCT/DESCRIBE; use turtle, nt, jsonld, xml, "
+                             "trig or nquads")
+        return answer.body
     if fmt == "table":
-        return _table(result)
-    if fmt == "turtle":
-        raise QueryError(f"--format turtle: only for CONSTRUCT/DESCRIBE, not {result.type}")
-    data = result.serialize(format=fmt, encoding="utf-8")
-    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+        return table(answer).encode()
+    if fmt not in RESULT_FORMATS:
+        raise QueryError(f"--format {fmt}: only for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
+    return answer.body

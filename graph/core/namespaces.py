@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rdflib import Namespace, URIRef
 
 DEFAULT_BASE = "https://w3id.org/mgkg/"
@@ -61,6 +63,15 @@ def normalize_base(base: str) -> str:
 def graph_iri(name: str, base: str = DEFAULT_BASE) -> URIRef:
     """IRI of the named graph `name` (a seed stem, provenance, curation or ontology)."""
     return URIRef(f"{normalize_base(base)}graph/{name}")
+
+
+def compact(iri: str, names: Mapping[str, str]) -> str:
+    """`iri` as a prefixed name with the longest namespace of `names` it starts with; the IRI itself if none."""
+    matches = [(prefix, ns) for prefix, ns in names.items() if iri.startswith(ns) and len(iri) > len(ns)]
+    if not matches:
+        return iri
+    prefix, namespace = max(matches, key=lambda match: len(match[1]))
+    return f"{prefix}:{iri[len(namespace) :]}"
 
 
 def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:

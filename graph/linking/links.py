@@ -29,7 +29,7 @@ from graph.core.errors import MgkgError
 from graph.core.files import DataFileError, read_tsv, write_atomic
 from graph.core.namespaces import DEFAULT_BASE, MGKG, graph_iri, prefixes
 from graph.export import export
-from graph.store import Store
+from graph.store import EmbeddedStore, RemoteStore
 
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
@@ -402,12 +402,12 @@ SELECT DISTINCT ?s ?p ?o WHERE {
 """
 
 
-def linksets(store: Store) -> list[Linkset]:
+def linksets(store: EmbeddedStore | RemoteStore) -> list[Linkset]:
     """One Linkset per (target dataset, predicate) with the number of distinct links, sorted."""
     counts: dict[tuple[str, URIRef], int] = {}
-    for row in store.query(_LINKS_QUERY):
-        _, predicate, obj = row  # type: ignore[misc]
+    for _, predicate, obj in store.select(_LINKS_QUERY):
         for target in TARGETS.values():
-            if isinstance(predicate, URIRef) and str(obj).startswith(target.uri_space):
-                counts[(target.name, predicate)] = counts.get((target.name, predicate), 0) + 1
+            if predicate is not None and obj is not None and obj.value.startswith(target.uri_space):
+                key = (target.name, URIRef(predicate.value))
+                counts[key] = counts.get(key, 0) + 1
     return [Linkset(name, predicate, count) for (name, predicate), count in sorted(counts.items())]

@@ -1,40 +1,40 @@
-"""Run one SPARQL query on the store under the service's limits and serialize its results.
+"""THE way mgkg runs a SPARQL query: text and bound terms in, an Answer (serialized bytes) out, under limits.
 
-Queries run on pyoxigraph directly (the store behind rdflib's Dataset) with the union of the named graphs
-as default graph; on a remote store (`sparql:` spec) the same calls go to its RemoteEngine, which forwards the
-text, the dataset and the bindings (as VALUES) to the endpoint and reads the answer back into pyoxigraph
-terms, so the serializers below serve both. A remote store that cannot be reached answers 502.
-A worker thread evaluates and serializes; the request waits at most `timeout` seconds and
-then answers 503 while the worker stops at its next solution (Oxigraph cannot interrupt an aggregate that
+The HTTP service (/sparql, /queries/NAME) and `mgkg query` both call Executor.answer, which applies the
+settings (timeout, row limit, union default graph) and binds parameters; Executor.run is what it calls.
+Queries run on pyoxigraph directly (`store.raw`) with the union of the named graphs as default graph; on a
+remote store (`sparql:` spec) the same calls go to its RemoteEngine, which forwards the text, the dataset and
+the bindings (as VALUES) to the endpoint and reads the answer back into pyoxigraph terms, so the serializers
+(graph.sparql.serialize, graph.sparql.results) serve both. A remote store that cannot be reached answers 502.
+A worker thread evaluates and serializes; the caller waits at most `timeout` seconds and then gets a
+QueryFailed(503) while the worker stops at its next solution (Oxigraph cannot interrupt an aggregate that
 is still computing; such a query finishes in the background and its result is dropped).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TypeVar
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+from oxrdflib._converter import to_ox
+from rdflib.term import Node
 
+from graph.core.config import Settings
 from graph.core.namespaces import prefixes
 from graph.sparql import results as native_results
-from graph.sparql.text import with_limit
+from graph.sparql.serialize import RDF_FORMATS as RDF_FORMATS
+from graph.sparql.serialize import serialize_boolean
+from graph.sparql.serialize import serialize_solutions as serialize_solutions
+from graph.sparql.text import QueryRefused, shape, with_limit, with_values
 from graph.store import StoreError
 from graph.store.remote import RemoteEngine
-
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
-}
-"""Negotiated graph format name → pyoxigraph format."""
 
 T = TypeVar("T")
 
@@ -60,10 +60,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-query limits: seconds until 503, maximum rows (or triples) returned."""
+    """Per-query limits: seconds until 503, maximum rows (or triples) returned (None: no row limit)."""
 
     timeout: float
-    max_rows: int
+    max_rows: int | None
 
 
 class Deadline:
@@ -92,111 +92,6 @@ def _limited(items: Iterable[object], limits: Limits, deadline: Deadline) -> tup
             return rows, True
         append(item)
     return rows, False
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_quoted = json.encoder.encode_basestring
-
-
-def _json_term(term: object) -> str:
-    """One RDF term as a SPARQL results JSON object (text)."""
-    if isinstance(term, ox.NamedNode):
-        return '{"type":"uri","value":' + _quoted(term.value) + "}"
-    if isinstance(term, ox.BlankNode):
-        return '{"type":"bnode","value":' + _quoted(term.value) + "}"
-    if isinstance(term, ox.Literal):
-        value = '{"type":"literal","value":' + _quoted(term.value)
-        if term.language:
-            return value + ',"xml:lang":' + _quoted(term.language) + "}"
-        datatype = term.datatype.value
-        return value + "}" if datatype == _XSD_STRING else value + ',"datatype":' + _quoted(datatype) + "}"
-    return '{"type":"triple","value":' + _quoted(str(term)) + "}"
-
-
-def _json_solutions(names: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    """SPARQL results JSON, written as text directly: each distinct term is encoded once."""
-    keys = [_quoted(n) + ":" for n in names]
-    encoded: dict[object, str] = {}
-    bindings = []
-    for row in rows:
-        parts = []
-        for key, term in zip(keys, row, strict=True):
-            if term is None:
-                continue
-            text = encoded.get(term)
-            if text is None:
-                text = encoded[term] = _json_term(term)
-            parts.append(key + text)
-        bindings.append("{" + ",".join(parts) + "}")
-    head = json.dumps({"vars": list(names)})
-    return ('{"head":' + head + ',"results":{"bindings":[' + ",".join(bindings) + "]}}").encode()
-
-
-def _xml_term(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
-
-
-def _csv_term(term: object) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return str(getattr(term, "value", term))
-
-
-def serialize_solutions(names: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> bytes:
-    """SELECT rows in SPARQL results JSON, XML, CSV or TSV."""
-    if fmt == "json":
-        return _json_solutions(names, rows)
-    if fmt == "xml":
-        head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
-        body = "".join(
-            "<result>"
-            + "".join(
-                f"<binding name={quoteattr(n)}>{_xml_term(t)}</binding>"
-                for n, t in zip(names, row, strict=True) if t is not None
-            )
-            + "</result>"
-            for row in rows
-        )
-        return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head>{head}</head><results>{body}</results></sparql>\n"
-        ).encode()
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(names)
-        writer.writerows([_csv_term(t) for t in row] for row in rows)
-        return buffer.getvalue().encode()
-    if fmt == "tsv":
-        lines = ["\t".join(f"?{n}" for n in names)]
-        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode()
-    raise ValueError(f"unknown results format {fmt}")
-
-
-def serialize_boolean(value: bool, fmt: str) -> bytes:
-    """An ASK answer in SPARQL results JSON, XML, CSV or TSV."""
-    word = "true" if value else "false"
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{word}</boolean></sparql>\n"
-        ).encode()
-    return f"_askResult\n{word}\n".encode() if fmt == "csv" else f"?_askResult\n{word}\n".encode()
 
 
 Engine = ox.Store | RemoteEngine
@@ -243,13 +138,29 @@ def _evaluate(
         raise QueryFailed(f"query evaluation failed: {error}") from None
 
 
+def _select(text: str) -> str | None:
+    """`text` when it is a SELECT query, else None."""
+    try:
+        return text if shape(text).form == "SELECT" else None
+    except QueryRefused:
+        return None
+
+
+def names_dataset(text: str) -> bool:
+    """Whether a query names its own dataset (FROM / FROM NAMED), which the union default graph must not override."""
+    try:
+        return shape(text).has_dataset
+    except QueryRefused:
+        return False
+
+
 def _native(
     store: ox.Store, text: str, options: Mapping[str, object], result_format: str, limits: Limits, deadline: Deadline
 ) -> Answer | None:
     """A SELECT answered with a LIMIT of one row over the limit and written by Oxigraph (graph.sparql.results);
     None for anything else, for a syntax error (reported on the text as sent) or for an answer it cannot count:
     those run row by row."""
-    capped = with_limit(text, limits.max_rows + 1)
+    capped = _select(text) if limits.max_rows is None else with_limit(text, limits.max_rows + 1)
     if capped is None:
         return None
     try:
@@ -285,14 +196,29 @@ def _bare_failures(work: Callable[[Deadline], T], deadline: Deadline) -> T:
 class Executor:
     """Runs queries in worker threads so a slow query times out while others are served."""
 
-    def __init__(self, workers: int) -> None:
-        """A pool of `workers` threads."""
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mgkg-query")
+    def __init__(self, workers: int, *, detached: bool = False) -> None:
+        """A pool of `workers` threads; `detached`: each call in a daemon thread of its own instead, which the
+        process need not wait for when it exits (a command that gave up on a query still computing)."""
+        self.pool = None if detached else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mgkg-query")
+
+    def _submit(self, work: Callable[[Deadline], T], deadline: Deadline) -> Future[T]:
+        if self.pool is not None:
+            return self.pool.submit(_bare_failures, work, deadline)
+        future: Future[T] = Future()
+
+        def detached() -> None:
+            try:
+                future.set_result(_bare_failures(work, deadline))
+            except BaseException as error:  # handed to the caller, as the pool does
+                future.set_exception(error)
+
+        threading.Thread(target=detached, name="mgkg-query", daemon=True).start()
+        return future
 
     def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
         """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed(503)."""
         deadline = Deadline(timeout)
-        future = self.pool.submit(_bare_failures, work, deadline)
+        future = self._submit(work, deadline)
         try:
             return future.result(timeout=timeout)
         except (FutureTimeout, TimeoutError):
@@ -339,6 +265,57 @@ class Executor:
             lambda deadline: _evaluate(store, text, options, result_format, graph_format, limits, deadline),
         )
 
+    def answer(
+        self,
+        engine: Engine,
+        text: str,
+        settings: Settings,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        has_dataset: bool | None = None,
+        result_format: str = "json",
+        graph_format: str = "turtle",
+        limits: Limits | None = None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Run a query as the service and `mgkg query` do; QueryFailed (400, 502, or 503 on timeout).
+
+        `bindings` are RDF terms substituted for variables (never spliced), on pyoxigraph also written as a
+        VALUES block (graph.sparql.text.with_values) so its planner sees them. The default graph is the union of
+        the named graphs when the settings say so and the text names no dataset (`has_dataset`, read from the
+        text when not given). `limits` default to the settings' timeout and row limit.
+        """
+        bound = dict(bindings or {})
+        if bound and isinstance(engine, ox.Store):  # a remote engine sends the bindings as VALUES itself
+            text = with_values(text, bound)
+        if has_dataset is None:
+            has_dataset = names_dataset(text)
+        return self.run(
+            engine,
+            text,
+            result_format=result_format,
+            graph_format=graph_format,
+            limits=limits or Limits(settings.query_timeout, settings.max_rows),
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            substitutions={variable: to_ox(term) for variable, term in bound.items()},
+            union_default=settings.union_default_graph and not has_dataset,
+            base_iri=base_iri,
+        )
+
     def shutdown(self) -> None:
         """Stop accepting work; running queries are abandoned."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Executor:
+        """The executor itself (shut down on leaving the block)."""
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """Shut the pool down."""
+        self.shutdown()

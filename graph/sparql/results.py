@@ -1,16 +1,16 @@
 """SELECT answers written by Oxigraph's own serializers, cut at the row limit.
 
 For an embedded store, a SELECT asked for in SPARQL JSON, XML or TSV runs with `LIMIT max_rows + 1` appended
-(graph.sparql.text.with_limit) and Oxigraph writes the body: no Python object per row or term, which at 10⁵
-rows is most of the time and memory of an answer. The rows are then counted in the body and, when the limit
-was reached, the extra row is cut off, so the answer is what the row-by-row path gives. Counting relies on
-what these formats escape. JSON: a `"` inside a string is `\\"`, so a raw `,{"` is either a solution starting
-(`,{"name":`) or a string ending in `,{` closed by its quote, which a `}` or `,` always follows (a variable
-name never starts with either). XML: a `<` in text is `&lt;`, so `<result>` only opens a solution. TSV: a
-newline in a literal is `\\n`, so each line is a row. A JSON answer that may hold an empty solution (`{}`,
-every variable unbound) cannot be counted that way and is left to the row-by-row path (None).
-Oxigraph writes the body in chunks of about 8 KB through `_Body.write`, which checks the deadline: a query
-past its timeout stops at its next chunk, as the row-by-row path stops at its next row.
+(graph.sparql.text.with_limit; as it is without a row limit) and Oxigraph writes the body: no Python object per
+row or term, which at 10⁵ rows is most of the time and memory of an answer. The rows are then counted in the body
+and, when the limit was reached, the extra row is cut off, so the answer is what the row-by-row path gives.
+Counting relies on what these formats escape. JSON: a `"` inside a string is `\\"`, so a raw `,{"` is either a
+solution starting (`,{"name":`) or a string ending in `,{` closed by its quote, which a `}` or `,` always follows
+(a variable name never starts with either). XML: a `<` in text is `&lt;`, so `<result>` only opens a solution.
+TSV: a newline in a literal is `\\n`, so each line is a row. A JSON answer that may hold an empty solution (`{}`,
+every variable unbound) cannot be counted that way and is left to the row-by-row path (None). Oxigraph writes the
+body in chunks of about 8 KB through `_Body.write`, which checks the deadline: a query past its timeout stops at
+its next chunk, as the row-by-row path stops at its next row.
 """
 
 from __future__ import annotations
@@ -77,16 +77,16 @@ class _Body(io.BytesIO):
 
 
 def native_answer(
-    solutions: ox.QuerySolutions, fmt: str, max_rows: int, check: Callable[[], None]
+    solutions: ox.QuerySolutions, fmt: str, max_rows: int | None, check: Callable[[], None]
 ) -> tuple[bytes, int, bool] | None:
-    """Body, rows and whether the limit cut it, for solutions of a query capped at `max_rows + 1`; None when
-    the rows cannot be counted (the caller answers row by row). `check` raises to stop it (the deadline)."""
+    """Body, rows and whether the limit cut it, for solutions of a query capped at `max_rows + 1` (None: no
+    limit); None when the rows cannot be counted (the caller answers row by row). `check` raises to stop it."""
     out = _Body(check)
     solutions.serialize(out, format=FORMATS[fmt])
     body = out.getvalue()
     count = count_rows(body, fmt)
     if count is None:
         return None
-    if count <= max_rows:
+    if max_rows is None or count <= max_rows:
         return body, count, False
     return drop_last_row(body, fmt), max_rows, True

@@ -129,6 +129,16 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     return f"{text[: at + 1]} {block}\n{text[at + 1 :]}"
 
 
+def with_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """`text` with the bound values also as a VALUES block first in its WHERE group (the text itself where no
+    group can take one). The bindings stay substitutions too; the block only lets Oxigraph's planner see the
+    constants: project-by-id at 1M triples takes ~1 ms instead of ~0.9 s (see benchmarks/results.md)."""
+    try:
+        return bind_values(text, bindings)
+    except QueryRefused:
+        return text
+
+
 def with_limit(text: str, limit: int) -> str | None:
     """`text` (a SELECT query) with `LIMIT limit` after its solution modifiers, before a trailing VALUES block;
     None when it is no SELECT or already has a top-level LIMIT."""

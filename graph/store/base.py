@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
+import pyoxigraph as ox
 from rdflib import Dataset, URIRef
-from rdflib.query import Result
-from rdflib.term import Node
 
 from graph.core.errors import Kind, MgkgError
 
@@ -23,11 +22,13 @@ class Store(Protocol):
     """What every mgkg store offers; the default graph of queries is the union of the named graphs.
 
     Implemented by EmbeddedStore (Oxigraph, `memory` / `oxigraph:PATH`) and graph.store.remote.RemoteStore
-    (any SPARQL 1.1 endpoint, `sparql:QUERY_URL[;UPDATE_URL]`, which keeps mgkg's named graphs only).
+    (any SPARQL 1.1 endpoint, `sparql:QUERY_URL[;UPDATE_URL]`, which keeps mgkg's named graphs only). Each also
+    has `raw`, the engine queries run on (pyoxigraph's Store, or a RemoteEngine with the same methods):
+    queries for people go through graph.sparql.execute.Executor on it, never through the store itself.
     """
 
-    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        """Run a SPARQL query; `bindings` are RDF terms substituted for variables (never spliced)."""
+    def select(self, text: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
+        """The rows of a SELECT query, as pyoxigraph terms (for counts and lookups the code itself makes)."""
         ...
 
     def update(self, text: str) -> None:

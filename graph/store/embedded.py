@@ -1,17 +1,13 @@
-"""The embedded store: Oxigraph on disk or in memory, also seen through rdflib's Dataset API (oxrdflib)."""
+"""The embedded store: Oxigraph on disk or in memory; `raw` is the pyoxigraph Store queries run on."""
 
 from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
-from oxrdflib import OxigraphStore
 from rdflib import Dataset, URIRef
-from rdflib.query import Result
-from rdflib.term import Node
 
 from graph.core.namespaces import DEFAULT_BASE, prefixes
 from graph.store.base import StoreError, dataset_from_nquads
@@ -21,7 +17,7 @@ COPY_CHUNK = 100_000
 
 
 class EmbeddedStore:
-    """Oxigraph, in memory (path None) or on disk, seen through rdflib's Dataset API (oxrdflib)."""
+    """Oxigraph, in memory (path None) or on disk; `raw` is its pyoxigraph Store (graph.sparql.execute runs on it)."""
 
     def __init__(self, path: Path | None = None, base: str = DEFAULT_BASE, read_only: bool = False) -> None:
         """Open (or create) the store at `path`; in memory when path is None."""
@@ -37,17 +33,19 @@ class EmbeddedStore:
                 self.raw = ox.Store(str(path))
         except OSError as error:
             raise StoreError(f"cannot open store {path}: {error}") from None
-        self.rdflib = Dataset(store=OxigraphStore(store=self.raw), default_union=True)
-        for prefix, iri in prefixes(base).items():
-            self.rdflib.bind(prefix, iri, override=True, replace=True)
+        self.prefixes = prefixes(base)
 
-    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        """Run a SPARQL query over the union of the named graphs, variables bound by substitution."""
-        return self.rdflib.query(text, initBindings=dict(bindings or {}))  # type: ignore[arg-type]
+    def select(self, text: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
+        """The rows of a SELECT query over the union of the named graphs (StoreError for any other form)."""
+        solutions = self.raw.query(text, use_default_graph_as_union=True)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise StoreError(f"store {self.path or 'memory'}: a SELECT query got no solutions back")
+        width = len(solutions.variables)
+        return [[solution[i] for i in range(width)] for solution in solutions]
 
     def update(self, text: str) -> None:
-        """Run a SPARQL update (one Oxigraph transaction)."""
-        self.rdflib.update(text)
+        """Run a SPARQL update (one Oxigraph transaction); the mgkg prefixes need no declaration."""
+        self.raw.update(text, prefixes=self.prefixes)
 
     def replace(self, dataset: Dataset) -> None:
         """Clear the store and bulk-load the quads of `dataset`."""
@@ -74,7 +72,7 @@ class EmbeddedStore:
 
     def dataset(self) -> Dataset:
         """An in-memory rdflib Dataset with every quad of the store."""
-        return dataset_from_nquads(self.raw.dump(format=ox.RdfFormat.N_QUADS), self.rdflib.namespaces())
+        return dataset_from_nquads(self.raw.dump(format=ox.RdfFormat.N_QUADS), self.prefixes.items())
 
     def __len__(self) -> int:
         """Number of quads in the store."""
@@ -84,5 +82,5 @@ class EmbeddedStore:
         """Flush and release the store."""
         if self.path is not None and not self.read_only:
             self.raw.flush()
-        del self.rdflib, self.raw
+        del self.raw
         gc.collect()  # the RocksDB lock goes with the last reference to the pyoxigraph store

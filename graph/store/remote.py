@@ -41,8 +41,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from oxrdflib._converter import from_ox
-from rdflib import Dataset, Graph, Literal, URIRef, Variable
-from rdflib.query import Result
+from rdflib import Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from graph.core.config import user_agent
@@ -176,27 +175,6 @@ class RemoteStore:
         self.post(self.update_url, [("update", text)], "*/*")
 
     # -- the Store interface -----------------------------------------------------------------------------
-    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        """Run a SPARQL query over the union of mgkg's graphs, variables bound by a VALUES block."""
-        prepared = with_prologue(bind_values(text, dict(bindings or {})), None, self.namespaces)
-        outcome = self.raw.query(prepared, use_default_graph_as_union=True)
-        if isinstance(outcome, ox.QueryBoolean):
-            result = Result("ASK")
-            result.askAnswer = bool(outcome)
-        elif isinstance(outcome, ox.QuerySolutions):
-            result = Result("SELECT")
-            result.vars = [Variable(v.value) for v in outcome.variables]
-            result.bindings = [
-                {v: from_ox(term) for v, term in zip(result.vars, solution, strict=True)}  # type: ignore[misc]
-                for solution in outcome
-            ]
-        else:
-            result = Result("CONSTRUCT")
-            result.graph = Graph()
-            for triple in outcome:
-                result.graph.add(from_ox(triple))  # type: ignore[arg-type]
-        return result
-
     def update(self, text: str) -> None:
         """Run a SPARQL update (remote stores hold named graphs only: name the graph in the update)."""
         self.write(text)

@@ -19,13 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from oxrdflib._converter import to_ox
 from werkzeug.datastructures import MultiDict
 
-from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries, with_values
-from graph.sparql.execute import Limits
+from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
@@ -161,17 +158,14 @@ def run(name: str) -> Response:
         if fmt is HTML:  # a first visit without values shows the form; later ones say what is wrong
             return _page(query, values, 400, error=str(error)) if values else _page(query, values, 200)
         raise Problem(str(error)) from None
-    engine = runtime().store.raw
-    if isinstance(engine, ox.Store):  # a remote engine sends the bindings as VALUES itself
-        text = with_values(text, bindings)
-    answer = runtime().executor.run(
-        engine,
+    answer = runtime().executor.answer(
+        runtime().store.raw,
         text,
+        settings,
+        bindings=bindings,
+        has_dataset=has_dataset,
         result_format="json" if fmt is HTML else fmt.name,
         graph_format=fmt.name if graph_form else GRAPH_FORMATS[0].name,
-        limits=Limits(settings.query_timeout, settings.max_rows),
-        substitutions={variable: to_ox(term) for variable, term in bindings.items()},
-        union_default=settings.union_default_graph and not has_dataset,
     )
     if fmt is HTML:
         response = _page(query, values, 200, result=html_results(answer))

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
-from graph.sparql.execute import Limits
 from graph.sparql.guard import secure
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods, require_utf8
@@ -114,15 +113,15 @@ def run_query(operation: Operation) -> Response:
     graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
     result_format = RESULT_FORMATS[0] if graph_form else choose(request, RESULT_FORMATS, wanted)
     graph_format = choose(request, GRAPH_FORMATS, wanted) if graph_form else GRAPH_FORMATS[0]
-    answer = runtime().executor.run(
+    answer = runtime().executor.answer(
         runtime().store.raw,
         text,
+        settings,
+        has_dataset=found.has_dataset,
         result_format=result_format.name,
         graph_format=graph_format.name,
-        limits=Limits(settings.query_timeout, settings.max_rows),
         default_graphs=default,
         named_graphs=named,
-        union_default=settings.union_default_graph and not found.has_dataset,
         base_iri=request.base_url,
     )
     fmt = graph_format if answer.kind == "graph" else result_format

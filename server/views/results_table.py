@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from graph.core.namespaces import prefixes
+from graph.core.namespaces import compact, prefixes
 from graph.sparql.execute import Answer
 from server.context import runtime
 
@@ -23,7 +23,7 @@ def _term(cell: Mapping[str, str] | None, names: Mapping[str, str]) -> dict[str,
         return {
             "kind": "iri",
             "value": value,
-            "label": _compact(value, names),
+            "label": compact(value, names),
             "href": value if value.startswith(LINKABLE) else "",
         }
     if kind == "bnode":
@@ -33,16 +33,8 @@ def _term(cell: Mapping[str, str] | None, names: Mapping[str, str]) -> dict[str,
         "kind": "literal",
         "value": value,
         "lang": cell.get("xml:lang", ""),
-        "datatype": _compact(datatype, names) if datatype else "",
+        "datatype": compact(datatype, names) if datatype else "",
     }
-
-
-def _compact(iri: str, names: Mapping[str, str]) -> str:
-    matches = [(prefix, ns) for prefix, ns in names.items() if iri.startswith(ns) and len(iri) > len(ns)]
-    if not matches:
-        return iri
-    prefix, namespace = max(matches, key=lambda match: len(match[1]))
-    return f"{prefix}:{iri[len(namespace) :]}"
 
 
 def html_results(answer: Answer) -> dict[str, Any]:
