@@ -32,6 +32,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from rdflib.term import Node
+from support.fixture_endpoint import closed_port_url
 from support.virtuoso import oxigraph_endpoint, virtuoso
 
 from graph.cli.commands import cli
@@ -234,9 +235,8 @@ def test_read_only_and_unreachable_stores_say_so_in_one_line(built: Dataset) -> 
         reader = open_store(f"sparql:{endpoint.url}", read_only=True)
         with pytest.raises(StoreError, match="read-only"):
             reader.replace(built)
-        url = endpoint.url
     with pytest.raises(StoreError, match=r"cannot be reached") as error:
-        len(open_store(f"sparql:{url}"))
+        len(open_store(f"sparql:{closed_port_url()}"))
     assert "\n" not in str(error.value)
     with pytest.raises(StoreError, match="expected an http"):
         open_store("sparql:ftp://example.org/sparql")
@@ -339,8 +339,7 @@ def test_writes_go_through_the_shacl_gate_on_a_remote_store(remote: tuple[str, R
 
 
 def test_an_unreachable_store_answers_502() -> None:
-    with oxigraph_endpoint() as endpoint:
-        url = endpoint.url
+    url = closed_port_url()
     gone = RemoteStore(url, timeout=5)
     client = create_app(load_settings({"store": f"sparql:{url}"}, {}), gone).test_client()
     response = client.get("/sparql", query_string={"query": "ASK {}"})
