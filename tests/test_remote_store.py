@@ -94,6 +94,21 @@ def remote(request: pytest.FixtureRequest, built: Dataset) -> tuple[str, RemoteS
     return request.param, store
 
 
+def emptied(url: str) -> RemoteStore:
+    """A store of the endpoint at `url` seeing only the write tests' graphs (OTHER_BASE), all of them dropped."""
+    other = RemoteStore(url, base=OTHER_BASE)
+    for name in other.graphs():
+        other.update(f"DROP SILENT GRAPH <{name}>")
+    return other
+
+
+@pytest.fixture
+def other_graphs(remote: tuple[str, RemoteStore]) -> Iterator[RemoteStore]:
+    """The write tests' own graphs on the remote endpoint, none at the start and none left at the end."""
+    yield emptied(remote[1].query_url)
+    emptied(remote[1].query_url)
+
+
 def same(term: Node | None) -> Any:
     """A result cell as the comparison sees it: literals of numbers and booleans by value, others as terms."""
     if isinstance(term, Literal) and term.datatype in BY_VALUE:
@@ -317,9 +332,11 @@ def test_the_descriptions_and_graph_reads_work_remotely(client: Any) -> None:
     assert graph.status_code == 200 and b"mgkg editorial statements" in graph.get_data()
 
 
-def test_writes_go_through_the_shacl_gate_on_a_remote_store(remote: tuple[str, RemoteStore]) -> None:
+def test_writes_go_through_the_shacl_gate_on_a_remote_store(
+    remote: tuple[str, RemoteStore], other_graphs: RemoteStore
+) -> None:
     _, loaded = remote
-    other = RemoteStore(loaded.query_url, loaded.update_url, base=OTHER_BASE)
+    other = other_graphs
     settings = load_settings({"store": f"sparql:{loaded.query_url}", "update_token": "t0ken", "base": OTHER_BASE}, {})
     client = create_app(settings, other).test_client()
     auth = {"Authorization": "Bearer t0ken"}
@@ -378,6 +395,7 @@ def test_build_writes_to_a_remote_store(built: Dataset) -> None:
 @pytest.mark.slow
 @pytest.mark.remote
 def test_load_into_virtuoso(virtuoso_url: str, tmp_path: Any) -> None:
+    emptied(virtuoso_url)  # whatever an earlier test left behind
     data = tmp_path / "extra.nt"
     data.write_text("".join(f'<{OTHER_BASE}id/thing/{i}> <http://www.w3.org/2000/01/rdf-schema#label> "thing {i}" .\n'
                             for i in range(2500)))
