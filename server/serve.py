@@ -182,7 +182,12 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
 
 
 def free_port() -> int:
-    """A loopback TCP port that nobody listened on a moment ago (for a server another process starts)."""
+    """A loopback TCP port that nobody listened on a moment ago (for a server another process starts).
+
+    Any process may take it before that server binds it (the kernel gives the same number to the next port-0
+    bind or outgoing connection): a server in this process listens on port 0 instead (`serving`), and the
+    tests reserve ports for other processes with tests/support/ports.py.
+    """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
