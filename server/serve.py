@@ -136,8 +136,25 @@ def url_of(port: int, settings: Settings) -> str:
     return f"http://{host}:{port}"
 
 
+WORKER_GRACE = 60.0
+"""Seconds a stopping server waits for the requests its worker threads are still answering."""
+
+
+class StopError(RuntimeError):
+    """A server's worker threads were still answering requests when it had to stop."""
+
+
 def _stop(server: Any, socket_map: dict[int, Any]) -> None:
-    server.task_dispatcher.shutdown()
+    """Stop the worker threads of a server whose loop has ended, then close its sockets and trigger pipe.
+
+    Workers first: each pulls the trigger when it finishes a request, so the pipe stays open until the last
+    one has ended (written after close, its fd number may already be another file's). Raises StopError,
+    leaving the sockets open, when a worker is still answering after WORKER_GRACE seconds.
+    """
+    server.task_dispatcher.shutdown(timeout=WORKER_GRACE)
+    busy = len(server.task_dispatcher.threads)
+    if busy:
+        raise StopError(f"{busy} worker thread(s) still answering after {WORKER_GRACE:.0f} s: sockets left open")
     wasyncore.close_all(socket_map, ignore_all=True)
 
 
@@ -158,11 +175,19 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _stop(server, socket_map)
+        try:
+            _stop(server, socket_map)
+        except StopError:
+            wasyncore.close_all(socket_map, ignore_all=True)  # the process exits next: no fd number is reused
 
 
 def free_port() -> int:
-    """A loopback TCP port that nobody listened on a moment ago (for a server another process starts)."""
+    """A loopback TCP port that nobody listened on a moment ago (for a server another process starts).
+
+    Any process may take it before that server binds it (the kernel gives the same number to the next port-0
+    bind or outgoing connection): a server in this process listens on port 0 instead (`serving`), and the
+    tests reserve ports for other processes with tests/support/ports.py.
+    """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -170,15 +195,31 @@ def free_port() -> int:
 
 @contextmanager
 def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
-    """Run `app` in a background thread while the block runs; yields the base URL (port 0: any free port)."""
+    """Run `app` in a background thread while the block runs; yields the base URL (port 0: any free port).
+
+    At the end requests in progress are answered, then the loop stops, then the sockets are closed, in that
+    order and each only when the threads using it are done (`_stop`).
+    """
     socket_map: dict[int, Any] = {}
     server = listen(app, settings, socket_map)
-    thread = threading.Thread(target=server.run, name="mgkg-server", daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        # waitress' own loop, ended by `stopping` rather than by emptying the map: the sockets stay open, and
+        # owned by this thread, until they are closed after the loop (closing them from another thread while
+        # the loop polls them, or through a trigger thunk, races the workers' own pulls of the trigger).
+        while socket_map and not stopping.is_set():
+            wasyncore.loop(server.adj.asyncore_loop_timeout, server.adj.asyncore_use_poll, socket_map, count=1)
+
+    thread = threading.Thread(target=run, name="mgkg-server", daemon=True)
     thread.start()
     try:
         yield url_of(server.effective_port, settings)
     finally:
-        # Closing the sockets from inside the loop's own thread lets asyncore's `while map` end cleanly.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
-        thread.join(timeout=10)
-        _stop(server, socket_map)
+        try:
+            server.task_dispatcher.shutdown(timeout=WORKER_GRACE)  # the loop still runs: answers get sent
+        finally:
+            stopping.set()
+            server.pull_trigger()  # wakes the loop now rather than at its next timeout; the pipe is still open
+            thread.join()
+            _stop(server, socket_map)

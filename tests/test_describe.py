@@ -12,13 +12,12 @@ from flask.testing import FlaskClient
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
 from rdflib.term import Node
+from support.clients import client_for
 
-from graph.core.config import Settings
 from graph.core.namespaces import MGKG
 from graph.export import export
 from graph.stats import compute_stats
 from graph.store import EmbeddedStore
-from server.app import create_app
 from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
 from server.views.describe import service_description
 
@@ -26,11 +25,6 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DATASET = URIRef("http://localhost/.well-known/void#mgkg")
 RDFLIB_NAMES = {"jsonld": "json-ld"}
-
-
-def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
-    """A test client of an app serving `store` with the given settings."""
-    return create_app(Settings(store="memory", **settings), store).test_client()  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,11 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset, URIRef
 from rdflib.namespace import RDFS
+from support.clients import client_for
 from werkzeug.test import TestResponse
 
-from graph.core.config import Settings
 from graph.named_queries import NamedQuery, Parameter, QueryFileError, load_queries
 from graph.store import EmbeddedStore, open_store
-from server.app import create_app
 from server.negotiation import RESULT_FORMATS, Format
 from server.views.openapi import SCHEMAS, build_openapi, parameter_schema
 
@@ -27,11 +26,6 @@ FACT = "fact-sources"
 EVIL = URIRef("https://w3id.org/mgkg/id/project/evil")
 SCRIPT = "<script>alert('x')</script>"
 METHODS = ("get", "put", "post", "delete", "head", "patch", "options")
-
-
-def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
-    """A test client of an app serving `store` with the given settings."""
-    return create_app(Settings(store="memory", **settings), store).test_client()  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

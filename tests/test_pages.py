@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from support.clients import client_for
 
-from graph.core.config import Settings
 from graph.core.namespaces import sparql_prologue
 from graph.named_queries import load_queries
 from graph.store import EmbeddedStore
 from server import app as app_module
-from server.app import create_app
 from server.views import named
 
 STATIC = Path(app_module.__file__).parent / "static"
@@ -62,11 +61,6 @@ class Page(HTMLParser):
         for _, name in self._open:
             if name:
                 self.by_id[name] += data
-
-
-def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
-    """A test client of an app serving `store` with the given settings."""
-    return create_app(Settings(store="memory", **settings), store).test_client()  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -15,23 +15,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import RDF, Graph, Namespace
 from rdflib.query import Result
+from support.clients import client_for
 
-from graph.core.config import ConfigError, Settings, load_settings
+from graph.core.config import ConfigError, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore
-from server.app import create_app
 
 PROJECTS = "SELECT ?p WHERE { ?p a <https://w3id.org/mgkg/ontology#Project> }"
 CONSTRUCT = "CONSTRUCT { ?p a ?t } WHERE { ?p a ?t FILTER(?t = <https://w3id.org/mgkg/ontology#Project>) }"
 FORM = "application/x-www-form-urlencoded"
 PROVENANCE = "https://w3id.org/mgkg/graph/provenance"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-
-
-def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
-    """A test client of an app serving `store` with the given settings."""
-    app: Flask = create_app(Settings(store="memory", **settings), store)  # type: ignore[arg-type]
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from click.testing import CliRunner
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
+from support.fixture_endpoint import closed_port_url
 from support.virtuoso import oxigraph_endpoint, virtuoso
 
 from graph.cli.commands import cli
@@ -91,6 +92,21 @@ def remote(request: pytest.FixtureRequest, built: Dataset) -> tuple[str, RemoteS
     assert isinstance(store, RemoteStore)
     store.replace(built)
     return request.param, store
+
+
+def emptied(url: str) -> RemoteStore:
+    """A store of the endpoint at `url` seeing only the write tests' graphs (OTHER_BASE), all of them dropped."""
+    other = RemoteStore(url, base=OTHER_BASE)
+    for name in other.graphs():
+        other.update(f"DROP SILENT GRAPH <{name}>")
+    return other
+
+
+@pytest.fixture
+def other_graphs(remote: tuple[str, RemoteStore]) -> Iterator[RemoteStore]:
+    """The write tests' own graphs on the remote endpoint, none at the start and none left at the end."""
+    yield emptied(remote[1].query_url)
+    emptied(remote[1].query_url)
 
 
 def same(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any:
@@ -239,9 +255,8 @@ def test_read_only_and_unreachable_stores_say_so_in_one_line(built: Dataset) -> 
         reader = open_store(f"sparql:{endpoint.url}", read_only=True)
         with pytest.raises(StoreError, match="read-only"):
             reader.replace(built)
-        url = endpoint.url
     with pytest.raises(StoreError, match=r"cannot be reached") as error:
-        len(open_store(f"sparql:{url}"))
+        len(open_store(f"sparql:{closed_port_url()}"))
     assert "\n" not in str(error.value)
     with pytest.raises(StoreError, match="expected an http"):
         open_store("sparql:ftp://example.org/sparql")
@@ -322,9 +337,11 @@ def test_the_descriptions_and_graph_reads_work_remotely(client: Any) -> None:
     assert graph.status_code == 200 and b"mgkg editorial statements" in graph.get_data()
 
 
-def test_writes_go_through_the_shacl_gate_on_a_remote_store(remote: tuple[str, RemoteStore]) -> None:
+def test_writes_go_through_the_shacl_gate_on_a_remote_store(
+    remote: tuple[str, RemoteStore], other_graphs: RemoteStore
+) -> None:
     _, loaded = remote
-    other = RemoteStore(loaded.query_url, loaded.update_url, base=OTHER_BASE)
+    other = other_graphs
     settings = load_settings({"store": f"sparql:{loaded.query_url}", "update_token": "t0ken", "base": OTHER_BASE}, {})
     client = create_app(settings, other).test_client()
     auth = {"Authorization": "Bearer t0ken"}
@@ -344,8 +361,7 @@ def test_writes_go_through_the_shacl_gate_on_a_remote_store(remote: tuple[str, R
 
 
 def test_an_unreachable_store_answers_502() -> None:
-    with oxigraph_endpoint() as endpoint:
-        url = endpoint.url
+    url = closed_port_url()
     gone = RemoteStore(url, timeout=5)
     client = create_app(load_settings({"store": f"sparql:{url}"}, {}), gone).test_client()
     response = client.get("/sparql", query_string={"query": "ASK {}"})
@@ -384,6 +400,7 @@ def test_build_writes_to_a_remote_store(built: Dataset) -> None:
 @pytest.mark.slow
 @pytest.mark.remote
 def test_load_into_virtuoso(virtuoso_url: str, tmp_path: Any) -> None:
+    emptied(virtuoso_url)  # whatever an earlier test left behind
     data = tmp_path / "extra.nt"
     data.write_text("".join(f'<{OTHER_BASE}id/thing/{i}> <http://www.w3.org/2000/01/rdf-schema#label> "thing {i}" .\n'
                             for i in range(2500)))

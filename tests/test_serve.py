@@ -23,10 +23,10 @@ import requests
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+from support.ports import reserved_ports
 
 from graph.build import write_store
 from graph.store import open_store
-from server.serve import free_port
 
 pytestmark = pytest.mark.slow
 MGKG = "https://w3id.org/mgkg/ontology#"
@@ -188,9 +188,9 @@ def test_every_request_is_logged_on_one_line(server: Server) -> None:
 def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(built: Dataset, tmp_path: Path) -> None:
     spec = f"oxigraph:{tmp_path / 'store'}"
     write_store(built, spec)
-    port = free_port()
-    environ = {"MGKG_PORT": str(port), "MGKG_MAX_ROWS": "1", "MGKG_UPDATE_TOKEN": "s3cret"}
-    running = start("--store", spec, "serve", env=environ)
+    with reserved_ports() as (port,):  # the server's own process binds it: port 0 would not test MGKG_PORT
+        environ = {"MGKG_PORT": str(port), "MGKG_MAX_ROWS": "1", "MGKG_UPDATE_TOKEN": "s3cret"}
+        running = start("--store", spec, "serve", env=environ)
     assert running.url == f"http://127.0.0.1:{port}"
     running.wait_for(r"^mgkg: store oxigraph:\S+, writes on")
     response = requests.get(running.url + "/sparql", params={"query": PROJECTS},

@@ -8,12 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from support.clients import client_for
 from werkzeug.test import TestResponse
 
-from graph.core.config import Settings
 from graph.export import export
 from graph.store import EmbeddedStore
-from server.app import create_app
 from server.negotiation import GRAPH_FORMATS, Format
 
 BAD_PROJECTS = """\
@@ -48,11 +47,6 @@ def sparql_shapes(select: str) -> str:
 <urn:test:Sparql> a sh:NodeShape ; sh:targetClass mgkg:SourceDocument ;
     sh:sparql [ sh:select \"\"\"{select}\"\"\" ] .
 """
-
-
-def client_for(store: EmbeddedStore, **settings: object) -> FlaskClient:
-    """A test client of an app serving `store` with the given settings."""
-    return create_app(Settings(store="memory", **settings), store).test_client()  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 
 from graph.core.config import Settings
-from server.serve import free_port, serving
+from server.serve import serving
+from support.ports import refusing_port
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 WIKIDATA_FIXTURE = FIXTURES / "wikidata.ttl"
@@ -140,5 +141,5 @@ def serve(*files: Path, path: str = "/sparql") -> Iterator[FixtureEndpoint]:
 
 
 def closed_port_url() -> str:
-    """A loopback URL on which nothing listens (the port was free a moment ago)."""
-    return f"http://127.0.0.1:{free_port()}/sparql"
+    """A loopback URL whose connections are refused (its port stays bound, not listening, by this process)."""
+    return f"http://127.0.0.1:{refusing_port()}/sparql"

@@ -1,10 +1,11 @@
 """Remote SPARQL stores for the tests: Virtuoso Open Source on loopback ports, and a small Oxigraph endpoint.
 
 `virtuoso(folder)` starts Debian's `virtuoso-t` (package virtuoso-opensource-7) with its own database and
-virtuoso.ini in `folder`, on two free loopback ports (SQL and HTTP), lets the anonymous SPARQL user update
-(`GRANT SPARQL_UPDATE TO "SPARQL"` through isql), waits until /sparql answers and stops the server at the
-end. `ResultSetMaxRows` is set low (1000, below the built graph's quads) so that paging is exercised for
-real. Where it cannot run the tests are skipped with the reason — or fail when MGKG_REQUIRE_VIRTUOSO=1.
+virtuoso.ini in `folder`, on two reserved loopback ports (SQL and HTTP: support.ports), lets the anonymous
+SPARQL user update (`GRANT SPARQL_UPDATE TO "SPARQL"` through isql), waits until it logged that it is online
+and /sparql answers, and stops the server at the end. `ResultSetMaxRows` is set low (1000, below the built
+graph's quads) so that paging is exercised for real. Where it cannot run the tests are skipped with the
+reason — or fail when MGKG_REQUIRE_VIRTUOSO=1.
 
 `oxigraph_endpoint()` serves a pyoxigraph store over the SPARQL 1.1 Protocol (query and update, GET and
 POST, default-graph-uri / named-graph-uri, XML results and N-Triples), optionally with Virtuoso's limits:
@@ -30,7 +31,8 @@ import pyoxigraph as ox
 import pytest
 
 from graph.core.config import Settings
-from server.serve import free_port, serving
+from server.serve import serving
+from support.ports import reserved_ports
 
 INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db
@@ -114,45 +116,55 @@ def _tail(log: Path) -> str:
     return " | ".join(lines[-3:]) or "(empty log)"
 
 
+def _online(log: Path, sql: int, pid: int) -> bool:
+    """Whether this Virtuoso (pid) wrote that it listens on its SQL port (it does so after its HTTP port)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return f"Server online at 127.0.0.1:{sql} (pid {pid})" in text
+
+
 @contextmanager
 def virtuoso(folder: Path, max_rows: int = 1000, startup: float = 180.0) -> Iterator[Virtuoso]:
-    """Run Virtuoso on free loopback ports with its database in `folder` while the block runs."""
+    """Run Virtuoso on two reserved loopback ports with its database in `folder` while the block runs.
+
+    Ready means this process logged that it is online and its /sparql answers: an answer alone may come from
+    another server on the port.
+    """
     server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
     if server is None or isql is None:
         unavailable("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource-7; `make virtuoso-deps`)")
     assert server is not None and isql is not None
-    sql, http = free_port(), free_port()
-    ini = folder / "virtuoso.ini"
-    ini.write_text(INI.format(dir=folder, sql=sql, http=http, max_rows=max_rows))
-    log = folder / "virtuoso.out"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [server, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{http}/sparql"
-    try:
-        deadline = time.monotonic() + startup
-        while not _answers(url):
-            if process.poll() is not None:
-                unavailable(f"virtuoso-t exited with code {process.returncode}: {_tail(log)}")
-            if time.monotonic() > deadline:
-                unavailable(f"Virtuoso did not answer within {startup:.0f} s: {_tail(log)}")
-            time.sleep(0.3)
-        grant = subprocess.run(
-            [isql, f"127.0.0.1:{sql}", "dba", "dba", 'EXEC=GRANT SPARQL_UPDATE TO "SPARQL";'],
-            capture_output=True, timeout=60, check=False,
-        )
-        if grant.returncode != 0:
-            unavailable(f"cannot grant SPARQL_UPDATE: {grant.stderr.decode(errors='replace').strip()}")
-        yield Virtuoso(url, log, process)
-    finally:
-        process.terminate()
+    with reserved_ports(2) as (sql, http):
+        ini = folder / "virtuoso.ini"
+        ini.write_text(INI.format(dir=folder, sql=sql, http=http, max_rows=max_rows))
+        log = folder / "virtuoso.out"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [server, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{http}/sparql"
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            deadline = time.monotonic() + startup
+            while not (_online(log, sql, process.pid) and _answers(url)):
+                if process.poll() is not None:
+                    unavailable(f"virtuoso-t exited with code {process.returncode}: {_tail(log)}")
+                if time.monotonic() > deadline:
+                    unavailable(f"Virtuoso did not answer within {startup:.0f} s: {_tail(log)}")
+                time.sleep(0.3)  # the pace of the polling, not a wait for readiness
+            grant = subprocess.run(
+                [isql, f"127.0.0.1:{sql}", "dba", "dba", 'EXEC=GRANT SPARQL_UPDATE TO "SPARQL";'],
+                capture_output=True, timeout=60, check=False,
+            )
+            if grant.returncode != 0:
+                unavailable(f"cannot grant SPARQL_UPDATE: {grant.stderr.decode(errors='replace').strip()}")
+            yield Virtuoso(url, log, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 @dataclass
