@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
-SOURCES := $(wildcard graph/sources/*.ttl ontology/*.ttl shapes/*.ttl)
+SOURCES := $(wildcard graph/sources/*.ttl graph/sources/generated/*.ttl ontology/*.ttl shapes/*.ttl)
 
 # Build when the store is missing or a source, the ontology or the shapes changed.
 $(DATA)/.built: $(SOURCES) $(STAMP)

@@ -52,9 +52,10 @@ class SourceFile:
 
 
 def source_files(base: str = DEFAULT_BASE, folder: Path | None = None) -> list[SourceFile]:
-    """The curated files in build order: the documents, then provenance and curation."""
+    """The source files in build order: the hand-curated ones (documents, provenance, curation), then the
+    generated ones (links, enrichment)."""
     folder = folder or resources.sources_dir()
-    files = sorted(folder.glob("*.ttl"))
+    files = sorted(folder.glob("*.ttl")) + sorted((folder / resources.GENERATED).glob("*.ttl"))
     return [
         SourceFile(path, make_graph_iri(SPECIAL_GRAPHS.get(path.name, path.stem), base)) for path in files
     ]

@@ -1,7 +1,7 @@
 """Enrichment against the local Wikidata-shaped endpoint: the chosen facts, their form, the snapshot, the command.
 
 Expected facts are worked out by hand from tests/fixtures/wikidata.ttl and the owl:sameAs links of
-graph/sources/links.ttl (12 linked items: 7 countries, Podgorica, 4 organisations).
+graph/sources/generated/links.ttl (12 linked items: 7 countries, Podgorica, 4 organisations).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_refreshed_graph_says_where_and_when_and_conforms(tmp_path: Path, wikida
     assert snapshot_status(graph) == status
     folder = tmp_path / "sources"
     shutil.copytree(sources_dir(), folder)
-    (folder / "enrichment.ttl").write_bytes(data)
+    (folder / "generated" / "enrichment.ttl").write_bytes(data)
     dataset, report = build_dataset(folder=folder)
     assert report.conforms, report.text()
     assert (WD.Q236, WDT.P36, WD.Q23564) in dataset.graph(URIRef("https://w3id.org/mgkg/graph/enrichment"))
@@ -167,7 +167,7 @@ def test_values_of_the_wrong_form_are_left_out(tmp_path: Path, sources: Dataset)
 
 
 def test_committed_snapshot_holds_no_facts() -> None:
-    path = sources_dir() / "enrichment.ttl"
+    path = sources_dir() / "generated" / "enrichment.ttl"
     assert path.read_bytes() == empty_snapshot()
     graph = parse_graph(path)
     assert {s for s in graph.subjects()} == {ENRICHMENT_GRAPH}

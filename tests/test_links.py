@@ -37,7 +37,7 @@ from graph.linking.links import (
 from graph.store import EmbeddedStore
 
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "external-ids.tsv"
-LINKS_FILE = sources_dir() / "links.ttl"
+LINKS_FILE = sources_dir() / "generated" / "links.ttl"
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -171,9 +171,9 @@ def test_turtle_export_includes_the_links_and_graph_selects(built: Dataset) -> N
 def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
     folder = tmp_path / "sources"
     shutil.copytree(sources_dir(), folder)
-    text = (folder / "links.ttl").read_text(encoding="utf-8")
+    text = (folder / "generated" / "links.ttl").read_text(encoding="utf-8")
     bad = text.replace("<http://www.wikidata.org/entity/Q236>", "<https://www.wikidata.org/wiki/Q236>")
-    (folder / "links.ttl").write_text(bad, encoding="utf-8")
+    (folder / "generated" / "links.ttl").write_text(bad, encoding="utf-8")
     with pytest.raises(NonConformingError) as error:
         build_dataset(folder=folder)
     assert any("links.ttl" in line and "wikidata.org/wiki/Q236" in line for line in error.value.located)
@@ -298,12 +298,12 @@ def test_link_from_reference_command_writes_the_same_file(tmp_path: Path, commit
     needs_reference()
     folder = tmp_path / "sources"
     shutil.copytree(sources_dir(), folder)
-    (folder / "links.ttl").unlink()
+    (folder / "generated" / "links.ttl").unlink()
     when = str(committed.value(LINKS_GRAPH, DCTERMS.modified))
     result = CliRunner().invoke(cli, ["link", "--sources", str(folder), "--from-reference", str(REFERENCE),
                                       "--date", when])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert (folder / "links.ttl").read_bytes() == LINKS_FILE.read_bytes()
+    assert (folder / "generated" / "links.ttl").read_bytes() == LINKS_FILE.read_bytes()
     assert "mgkg: note: external-ids.tsv:14: Albania: no mgkg entity has this English label; left out" in result.output
 
 

@@ -75,7 +75,7 @@ _when = click.option("--date", "when", help="Date to record, YYYY-MM-DD [today].
 @click.option("--reviewer", help="Who accepted the rows (recorded with each link); needed with --apply.")
 @click.option("--from-reference", "reference", type=click.Path(dir_okay=False),
               help="Regenerate the links file from a reference list (external-ids.tsv).")
-@click.option("--links", "links_file", type=click.Path(dir_okay=False), help="Links file [<sources>/links.ttl].")
+@click.option("--links", "links_file", type=click.Path(dir_okay=False), help="Links file [<sources>/generated/links.ttl].")
 @_sources
 @_when
 @_timeout
@@ -90,7 +90,7 @@ def link(endpoint: str | None, kinds: tuple[str, ...], limit: int | None, thresh
     if apply_file and not reviewer:
         fail("--apply needs --reviewer NAME (recorded with every link it adds)")
     folder = _folder(sources)
-    target = Path(links_file) if links_file else folder / "links.ttl"
+    target = Path(links_file) if links_file else resources.generated_file(folder, "links.ttl")
     today = _date(when)
     with _errors():
         if reference:
@@ -139,7 +139,7 @@ def _search(client: SparqlClient, folder: Path, kinds: tuple[str, ...], limit: i
 
 @click.command()
 @click.option("--endpoint", help="Refresh the snapshot from this SPARQL endpoint (e.g. Wikidata's).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Enrichment file [<sources>/enrichment.ttl].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Enrichment file [<sources>/generated/enrichment.ttl].")
 @click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True, help="Items per query.")
 @_sources
 @_when
@@ -148,7 +148,7 @@ def enrich(endpoint: str | None, output: str | None, batch_size: int, sources: s
            timeout: float) -> None:  # fmt: skip
     """Show the enrichment snapshot, or refresh it from --endpoint (labels, codes, places, capitals, population)."""
     folder = _folder(sources)
-    target = Path(output) if output else folder / "enrichment.ttl"
+    target = Path(output) if output else resources.generated_file(folder, "enrichment.ttl")
     with _errors():
         if endpoint is None:
             status = snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot"

@@ -16,9 +16,18 @@ def resource_dir(kind: str) -> Path:
     raise FileNotFoundError(f"mgkg resource folder {kind!r} not found (broken installation?)")
 
 
+GENERATED = "generated"
+"""Subfolder of a sources folder holding the files commands write (links, enrichment), not edited by hand."""
+
+
 def sources_dir() -> Path:
-    """Folder of the curated source files (one Turtle file per document)."""
+    """Folder of the curated source files (one Turtle file per document); generated/ holds the written ones."""
     return _PACKAGE / "sources"
+
+
+def generated_file(sources: Path, name: str) -> Path:
+    """The file `name` (links.ttl, enrichment.ttl) that a command writes, in the generated/ part of `sources`."""
+    return sources / GENERATED / name
 
 
 def ontology_files() -> list[Path]:

@@ -5,7 +5,7 @@ capitals of countries (with their labels); population of places with its date â€
 Wikidata items themselves, in Wikidata's own terms (rdfs:label, wdt:P297/P298/P299, wdt:P625, wdt:P36,
 p:P1082 â†’ ps:P1082 and pq:P585 of the best-ranked statement), so that nothing is put in the mouth of our
 entities: owl:sameAs joins the two. They live in the named graph graph/enrichment, built from
-graph/sources/enrichment.ttl, whose description says where and when they were fetched. A value that is
+graph/sources/generated/enrichment.ttl, whose description says where and when they were fetched. A value that is
 not of the expected form is left out, never repaired.
 """
 
