@@ -34,6 +34,7 @@ from graph.linking.links import (
     recorded_links,
     unrecorded_links,
 )
+from graph.linking.linksets import linksets
 from graph.store import EmbeddedStore
 
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "external-ids.tsv"
@@ -180,12 +181,12 @@ def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
 
 
 def test_linksets_count_links_per_target_and_predicate(store: EmbeddedStore) -> None:
-    found = {(s.target, s.predicate.n3(), s.count) for s in links_module.linksets(store)}
+    found = {(s.target, s.predicate.n3(), s.count) for s in linksets(store)}
     assert found == {
         ("wikidata", OWL.sameAs.n3(), 12), ("geonames", OWL.sameAs.n3(), 2), ("dbpedia", OWL.sameAs.n3(), 1),
         ("eu-country", SKOS.exactMatch.n3(), 7),
     }  # fmt: skip
-    assert {s.uri_space for s in links_module.linksets(store)} >= {"http://www.wikidata.org/entity/"}
+    assert {s.uri_space for s in linksets(store)} >= {"http://www.wikidata.org/entity/"}
 
 
 # ---------------------------------------------------------------- rows left out, with a note

@@ -33,6 +33,7 @@ WD = Namespace("http://www.wikidata.org/entity/")
 ORGS = Namespace("https://w3id.org/mgkg/id/organization/")
 PLACE = Namespace("https://w3id.org/mgkg/id/place/")
 MGKG = Namespace("https://w3id.org/mgkg/ontology#")
+LINKS = sources_dir() / "generated" / "links.ttl"
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "external-ids.tsv"
 MINISTRY, EUROPE, SCHENGEN = ORGS["montenegro-ministry-of-interior"], PLACE.europe, PLACE["schengen-area"]
 
@@ -167,7 +168,7 @@ def test_review_file_has_one_row_a_candidate(decided: list[Candidate]) -> None:
 def test_apply_adds_the_accepted_rows_with_provenance(tmp_path: Path, decided: list[Candidate],
                                                       sources: Dataset) -> None:  # fmt: skip
     path = review(tmp_path, decided, {"Q99000003": "accepted", "Q99000001": ""})
-    links = parse_graph(sources_dir() / "generated" / "links.ttl")
+    links = parse_graph(LINKS)
     data, added, notes = apply_review(path, sources, links, "A Reviewer", date(2026, 1, 2))
     assert [(a.subject, a.predicate, a.object) for a in added] == [(EUROPE, OWL.sameAs, WD.Q99000003)] and notes == []
     (tmp_path / "links.ttl").write_bytes(data)
@@ -213,7 +214,7 @@ def test_apply_refuses_bad_decisions(tmp_path: Path, decided: list[Candidate], s
                                      accept: dict[str, str], message: str) -> None:  # fmt: skip
     path = review(tmp_path, decided, accept)
     with pytest.raises(LinkError) as error:
-        apply_review(path, sources, parse_graph(sources_dir() / "generated" / "links.ttl"), "A Reviewer", date(2026, 1, 2))
+        apply_review(path, sources, parse_graph(LINKS), "A Reviewer", date(2026, 1, 2))
     assert message in str(error.value) and str(path) in str(error.value)
 
 
@@ -240,13 +241,13 @@ def test_apply_refuses_malformed_rows(tmp_path: Path, sources: Dataset, row: str
     path = tmp_path / "review.tsv"
     path.write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
     with pytest.raises(LinkError) as error:
-        apply_review(path, sources, parse_graph(sources_dir() / "generated" / "links.ttl"), "A Reviewer", date(2026, 1, 2))
+        apply_review(path, sources, parse_graph(LINKS), "A Reviewer", date(2026, 1, 2))
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
 def test_apply_refuses_a_bad_file_a_bad_reviewer_and_a_hand_edited_links_file(tmp_path: Path,
                                                                               sources: Dataset) -> None:  # fmt: skip
-    links = parse_graph(sources_dir() / "generated" / "links.ttl")
+    links = parse_graph(LINKS)
     with pytest.raises(LinkError, match="cannot read"):
         apply_review(tmp_path / "none.tsv", sources, links, "A Reviewer", date(2026, 1, 2))
     (tmp_path / "bad.tsv").write_text("entity\tcandidate\n", encoding="utf-8")
@@ -254,7 +255,7 @@ def test_apply_refuses_a_bad_file_a_bad_reviewer_and_a_hand_edited_links_file(tm
         apply_review(tmp_path / "bad.tsv", sources, links, "A Reviewer", date(2026, 1, 2))
     with pytest.raises(LinkError, match="--reviewer"):
         apply_review(tmp_path / "bad.tsv", sources, links, "  ", date(2026, 1, 2))
-    edited = parse_graph(sources_dir() / "generated" / "links.ttl")
+    edited = parse_graph(LINKS)
     edited.add((PLACE.europe, OWL.sameAs, WD.Q46))
     with pytest.raises(LinkError, match="has no record"):
         apply_review(tmp_path / "bad.tsv", sources, edited, "A Reviewer", date(2026, 1, 2))

@@ -75,7 +75,8 @@ _when = click.option("--date", "when", help="Date to record, YYYY-MM-DD [today].
 @click.option("--reviewer", help="Who accepted the rows (recorded with each link); needed with --apply.")
 @click.option("--from-reference", "reference", type=click.Path(dir_okay=False),
               help="Regenerate the links file from a reference list (external-ids.tsv).")
-@click.option("--links", "links_file", type=click.Path(dir_okay=False), help="Links file [<sources>/generated/links.ttl].")
+@click.option("--links", "links_file", type=click.Path(dir_okay=False),
+              help="Links file [<sources>/generated/links.ttl].")
 @_sources
 @_when
 @_timeout
@@ -139,7 +140,8 @@ def _search(client: SparqlClient, folder: Path, kinds: tuple[str, ...], limit: i
 
 @click.command()
 @click.option("--endpoint", help="Refresh the snapshot from this SPARQL endpoint (e.g. Wikidata's).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Enrichment file [<sources>/generated/enrichment.ttl].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Enrichment file [<sources>/generated/enrichment.ttl].")
 @click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True, help="Items per query.")
 @_sources
 @_when

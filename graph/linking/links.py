@@ -29,7 +29,6 @@ from graph.core.errors import MgkgError
 from graph.core.files import DataFileError, read_tsv, write_atomic
 from graph.core.namespaces import DEFAULT_BASE, MGKG, graph_iri, prefixes
 from graph.export import export
-from graph.store import EmbeddedStore, RemoteStore
 
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
@@ -377,37 +376,3 @@ def links_from_reference(
     curated, notes = curated_links(read_reference(reference), dataset)
     merged, more = merge_reviewed(curated, existing)
     return serialize(links_graph(merged, modified), LINKS_GRAPH, HEADER), notes + more
-
-
-@dataclass(frozen=True)
-class Linkset:
-    """A VoID linkset: the links of one predicate from mgkg to one target dataset, and how many there are."""
-
-    target: str
-    predicate: URIRef
-    count: int
-
-    @property
-    def uri_space(self) -> str:
-        """The IRI space of the target dataset's entities."""
-        return TARGETS[self.target].uri_space
-
-
-_LINKS_QUERY = """
-SELECT DISTINCT ?s ?p ?o WHERE {
-  ?s ?p ?o .
-  FILTER(?p IN (<http://www.w3.org/2002/07/owl#sameAs>, <http://www.w3.org/2004/02/skos/core#exactMatch>,
-                <http://www.w3.org/2004/02/skos/core#closeMatch>) && isIRI(?o))
-}
-"""
-
-
-def linksets(store: EmbeddedStore | RemoteStore) -> list[Linkset]:
-    """One Linkset per (target dataset, predicate) with the number of distinct links, sorted."""
-    counts: dict[tuple[str, URIRef], int] = {}
-    for _, predicate, obj in store.select(_LINKS_QUERY):
-        for target in TARGETS.values():
-            if predicate is not None and obj is not None and obj.value.startswith(target.uri_space):
-                key = (target.name, URIRef(predicate.value))
-                counts[key] = counts.get(key, 0) + 1
-    return [Linkset(name, predicate, count) for (name, predicate), count in sorted(counts.items())]

@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
-from graph.linking.links import TARGETS, Linkset, linksets
+from graph.linking.links import TARGETS
+from graph.linking.linksets import Linkset, linksets
 from graph.sparql.execute import RDF_FORMATS
 from graph.stats import Stats, compute_stats
 from server.context import runtime
