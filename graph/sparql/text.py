@@ -19,17 +19,24 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from graph.core.errors import MgkgError
+from graph.core.formats import RDF, RESULTS, FormatError, by_media_type, by_name
 from graph.sparql.tokens import outline
 
-RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
-GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
-RDF_TYPES = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG,
-}
-"""Media type of a CONSTRUCT / DESCRIBE answer → pyoxigraph format."""
+
+def _accept(*weighted: tuple[str, float]) -> str:
+    """An Accept header of media types with their q-values (q=1 left out)."""
+    return ", ".join(media if q == 1 else f"{media};q={q:g}" for media, q in weighted)
+
+
+_NT = by_name("nt")
+RESULTS_ACCEPT = _accept((by_name("xml", RESULTS).media_type, 1), (by_name("json", RESULTS).media_type, 0.9))
+GRAPH_ACCEPT = _accept(
+    (_NT.media_type, 1),
+    (_NT.media_aliases[0], 0.9),
+    (by_name("turtle").media_type, 0.8),
+    (by_name("xml").media_type, 0.5),
+)
+"""What a remote store is asked for: SPARQL XML or JSON results, N-Triples (also as text/plain), Turtle or RDF/XML."""
 
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -202,5 +209,8 @@ def parse_answer(body: bytes, media_type: str, graph: bool) -> Outcome:
     """A query's answer: triples (`graph`: CONSTRUCT / DESCRIBE, by media type) or results (SELECT / ASK)."""
     if not graph:
         return parse_results(body, media_type)
-    fmt = RDF_TYPES.get(media_type, ox.RdfFormat.TURTLE)
+    try:
+        fmt = by_media_type(media_type, RDF).rdf
+    except FormatError:
+        fmt = by_name("turtle").rdf
     return [quad.triple for quad in ox.parse(body, format=fmt, without_named_graphs=True)]
