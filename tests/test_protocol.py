@@ -156,6 +156,31 @@ def test_format_parameter_wins_over_accept(client: FlaskClient) -> None:
     assert response.headers["Content-Type"] == "application/ld+json"
 
 
+@pytest.mark.parametrize(
+    ("query", "accept", "parameter", "content_type"),
+    [
+        (PROJECTS, "application/json", None, "application/sparql-results+json"),
+        (CONSTRUCT, "application/json", None, "application/ld+json"),
+        (CONSTRUCT, "text/plain", None, "application/n-triples; charset=utf-8"),
+        (PROJECTS, "text/xml", None, "application/sparql-results+xml"),
+        (CONSTRUCT, "application/xml", None, "application/rdf+xml"),
+        (CONSTRUCT, "application/json, text/plain", None, "application/ld+json"),  # tie: application/json first
+        (PROJECTS, "", "text", "text/tab-separated-values; charset=utf-8"),
+        (PROJECTS, "", "srx", "application/sparql-results+xml"),
+        (CONSTRUCT, "", "ttl", "text/turtle; charset=utf-8"),
+        (CONSTRUCT, "", "application/json", "application/ld+json"),
+        (CONSTRUCT, "", "srx", "application/rdf+xml"),
+    ],
+)
+def test_broader_types_and_aliases_pick_a_format(
+    client: FlaskClient, query: str, accept: str, parameter: str | None, content_type: str
+) -> None:
+    url = "/sparql?" + (f"format={quote(parameter)}&" if parameter else "") + "query=" + quote(query)
+    response = client.get(url, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+
+
 def test_406_when_nothing_offered_is_acceptable(client: FlaskClient) -> None:
     status, headers, body = get(client, PROJECTS, Accept="image/png")
     assert status == 406

@@ -19,7 +19,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from graph.core.errors import MgkgError
-from graph.core.formats import RDF, RESULTS, FormatError, by_media_type, by_name
+from graph.core.formats import RDF, RESULTS, FormatError, by_media_type, by_name, lookup
 from graph.sparql.tokens import outline
 
 
@@ -28,8 +28,8 @@ def _accept(*weighted: tuple[str, float]) -> str:
     return ", ".join(media if q == 1 else f"{media};q={q:g}" for media, q in weighted)
 
 
-_NT = by_name("nt")
-RESULTS_ACCEPT = _accept((by_name("xml", RESULTS).media_type, 1), (by_name("json", RESULTS).media_type, 0.9))
+_NT, _SRJ, _SRX = by_name("nt"), by_name("json", RESULTS), by_name("xml", RESULTS)
+RESULTS_ACCEPT = _accept((_SRX.media_type, 1), (_SRJ.media_type, 0.9))
 GRAPH_ACCEPT = _accept(
     (_NT.media_type, 1),
     (_NT.media_aliases[0], 0.9),
@@ -192,7 +192,7 @@ def _blank(label: str) -> str:
 
 def parse_results(body: bytes, media_type: str) -> ox.QuerySolutions | ox.QueryBoolean:
     """SPARQL XML or JSON results as pyoxigraph solutions or boolean, blank node labels made valid."""
-    if "json" in media_type:
+    if lookup(media_type, RESULTS) is _SRJ:  # SPARQL JSON, or JSON
         data = json.loads(body)
         for row in data.get("results", {}).get("bindings", []):
             for cell in row.values():
@@ -200,9 +200,9 @@ def parse_results(body: bytes, media_type: str) -> ox.QuerySolutions | ox.QueryB
                     cell["value"] = _blank(cell["value"])
                 elif cell.get("type") == "typed-literal":  # pre-standard form some endpoints still send
                     cell["type"] = "literal"
-        return ox.parse_query_results(json.dumps(data), ox.QueryResultsFormat.JSON)
+        return ox.parse_query_results(json.dumps(data), _SRJ.results)
     text = re.sub(r"<bnode>([^<]*)</bnode>", lambda m: f"<bnode>{_blank(m.group(1))}</bnode>", body.decode())
-    return ox.parse_query_results(text, ox.QueryResultsFormat.XML)
+    return ox.parse_query_results(text, _SRX.results)
 
 
 def parse_answer(body: bytes, media_type: str, graph: bool) -> Outcome:
