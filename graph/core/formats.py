@@ -189,10 +189,10 @@ def _closest(key: str, formats: Sequence[Format]) -> Format | None:
 
 
 def lookup(key: str, formats: Sequence[Format]) -> Format | None:
-    """The format of `formats` that `key` names, the most exact match first (its name, then its media type, then
-    an extension, alias or other media type, then a broader name: `json` for JSON-LD), the first of equals; else
-    the one called as the format of another family that `key` is a name or alias of (`srx` names SPARQL XML,
-    `xml`: RDF/XML among RDF formats). None if none."""
+    """The format of `formats` that `key` (a name, media type, alias …) names most exactly; None if none."""
+    # Most exact first: its name, its media type, an extension, alias or other media type, a broader name (`json`
+    # for JSON-LD); the first of equals. Else the one called as the format of another family `key` is a name or
+    # alias of: `srx` names SPARQL XML, `xml`, which is RDF/XML among RDF formats.
     key = key.strip().lower()
     found = _closest(key, formats)
     if found is None:
@@ -207,8 +207,7 @@ def media_types(formats: Sequence[Format]) -> list[str]:
 
 
 def negotiable_types(formats: Sequence[Format]) -> list[str]:
-    """The media types an Accept header may name to get one of `formats`: their own, in the order of `formats`,
-    then the broader ones (application/json, application/xml, text/xml, text/plain) any of them stands for."""
+    """The media types an Accept header may name for `formats`: their own, then the broader ones they stand for."""
     broader = [media for media in _BROADER if any(media in f.generic for f in formats)]
     return list(dict.fromkeys([*(f.media_type for f in formats), *broader]))
 

@@ -2,7 +2,7 @@
 
 Graphs are named indirectly (`/rdf-graphs?graph=IRI` or `/rdf-graphs?default`, exactly one) or directly (the
 request URL `/rdf-graphs/<path>` is the graph IRI). GET/HEAD answer the graph in any RDF format of
-server.negotiation (404 when there is no such graph); `?default` is the union of all graphs when
+graph.core.formats (404 when there is no such graph); `?default` is the union of all graphs when
 `settings.union_default_graph` is on — then it is read-only (405) — and the store's default graph otherwise.
 Graphs are downloaded whole: `settings.max_rows` does not apply here.
 PUT replaces a graph, POST merges into it (a POST to /rdf-graphs itself creates a new graph and answers 201

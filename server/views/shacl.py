@@ -11,7 +11,7 @@ POSTED shapes instead, the ontology mixed in too. `?target=NODE` (an IRI or a pr
 results about that focus node (the whole graph is validated, then the report is narrowed).
 
 The answer is always 200 with the validation report — Turtle by default, any RDF format of
-server.negotiation, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
+graph.core.formats, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
 
 Posted shapes may hold SPARQL (sh:select, sh:ask, sh:construct), which pyshacl runs with rdflib, and rdflib
 fetches SERVICE and FROM IRIs from the network: every such text must pass graph.sparql.guard's allowlist (no
