@@ -21,9 +21,10 @@ from types import TracebackType
 from typing import Any
 
 from benchmarks.workload import LOOKUP, Case, chunked, peak_rss_mb
+from graph.core.formats import RESULTS, by_name
 from server.serve import free_port
 
-JSON = "application/sparql-results+json"
+JSON = by_name("json", RESULTS).media_type
 SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-rows", "1000000000")
 """The bench's server: every row of every answer (as the other systems return), no query cut off."""
 

@@ -1,77 +1,27 @@
-"""Content negotiation: pick a result or RDF format from a `format` parameter or the Accept header (q-values).
+"""Content negotiation: pick one of the offered graph.core.formats Formats from a `format` parameter or the
+Accept header (q-values).
 
-A format nobody accepts raises NotAcceptable (406, server.http answers it).
+A `format` parameter is looked up among the offered formats by graph.core.formats.lookup (name, media type,
+alias, then a broader name: `json` for JSON-LD when only RDF is offered). The Accept header is matched against
+every media type of the offered formats, the broader ones too (application/json → SPARQL JSON or JSON-LD,
+text/plain → N-Triples, application/xml → XML), the first offered winning a tie. A format nobody accepts raises
+NotAcceptable (406, server.http answers it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "application/trig")
-"""Media types answered with `; charset=utf-8`."""
-
-
-@dataclass(frozen=True)
-class Format:
-    """One serialization: short name (also its pyoxigraph / graph.export name) and media type."""
-
-    name: str
-    media_type: str
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value (with charset=utf-8 for textual types)."""
-        if self.media_type.startswith(TEXT_TYPES):
-            return f"{self.media_type}; charset=utf-8"
-        return self.media_type
-
-
-RESULT_FORMATS = [
-    Format("json", "application/sparql-results+json"),
-    Format("xml", "application/sparql-results+xml"),
-    Format("csv", "text/csv"),
-    Format("tsv", "text/tab-separated-values"),
-]
-"""Formats of SELECT and ASK results, the default first."""
-
-GRAPH_FORMATS = [
-    Format("turtle", "text/turtle"),
-    Format("nt", "application/n-triples"),
-    Format("jsonld", "application/ld+json"),
-    Format("xml", "application/rdf+xml"),
-    Format("trig", "application/trig"),
-    Format("nquads", "application/n-quads"),
-]
-"""Formats of CONSTRUCT/DESCRIBE results and of graphs, the default first."""
-
-ALIASES = {
-    "ttl": "turtle", "text/turtle": "turtle", "n-triples": "nt", "ntriples": "nt", "json-ld": "jsonld",
-    "rdf": "xml", "rdfxml": "xml", "rdf/xml": "xml", "n-quads": "nquads", "nq": "nquads", "srj": "json",
-    "srx": "xml", "text": "tsv",
-}
-"""Other names a `format` parameter may use."""
-
-EXTRA_TYPES = {
-    "application/json": ("json", "jsonld"),
-    "application/xml": ("xml",),
-    "text/xml": ("xml",),
-    "text/plain": ("nt",),
-}
-"""Generic media types a client may send, and the formats (first offered wins) they stand for."""
+from graph.core.formats import Format, lookup, negotiable_types
 
 
 class NotAcceptable(Exception):
     """No offered format is acceptable; the message lists what is offered."""
-
-
-def _by_name(offered: Sequence[Format], names: tuple[str, ...]) -> Format | None:
-    return next((f for name in names for f in offered if f.name == name), None)
 
 
 def accepted(request: Request) -> MIMEAccept:
@@ -85,7 +35,7 @@ def _accepted(header: str) -> MIMEAccept:
     return MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in parsed])
 
 
-def choose(request: Request, offered: list[Format], parameter: str | None = None) -> Format:
+def choose(request: Request, offered: Sequence[Format], parameter: str | None = None) -> Format:
     """The format named by `parameter` (short name or media type), else the best Accept match, else default."""
     return offered[_choose(request.headers.get("Accept", ""), tuple(offered), parameter)]
 
@@ -99,11 +49,7 @@ def _choose(header: str, offered: tuple[Format, ...], parameter: str | None) -> 
 
 def _best(header: str, offered: tuple[Format, ...], parameter: str | None) -> Format:
     if parameter:
-        wanted = ALIASES.get(parameter.lower(), parameter.lower())
-        found = _by_name(offered, (wanted, *EXTRA_TYPES.get(wanted, ())))
-        found = found or next((f for f in offered if f.media_type == wanted), None)
-        if found is None and wanted == "json":
-            found = _by_name(offered, ("jsonld",))
+        found = lookup(parameter, offered)
         if found is None:
             raise NotAcceptable(
                 f"format {parameter!r} is not offered here: use one of {', '.join(f.name for f in offered)}"
@@ -112,12 +58,9 @@ def _best(header: str, offered: tuple[Format, ...], parameter: str | None) -> Fo
     accept = _accepted(header)
     if not accept:
         return offered[0]
-    candidates = [fmt.media_type for fmt in offered]
-    candidates += [media for media, names in EXTRA_TYPES.items() if _by_name(offered, names)]
-    best = accept.best_match(candidates)
+    best = accept.best_match(negotiable_types(offered))
     if best is None:
         raise NotAcceptable(
             f"none of the accepted types is offered: use one of {', '.join(f.media_type for f in offered)}"
         )
-    by_type = next((f for f in offered if f.media_type == best), None)
-    return by_type or _by_name(offered, EXTRA_TYPES[best]) or offered[0]
+    return lookup(best, offered) or offered[0]

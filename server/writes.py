@@ -33,6 +33,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Response, request
 
+from graph.core.formats import JSON, TEXT, by_name
 from graph.shacl.incremental import changed_quads
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
@@ -40,14 +41,10 @@ from graph.sparql.execute import Deadline, Engine, QueryFailed
 from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
 from server.http import Problem
-from server.negotiation import Format, NotAcceptable, choose
+from server.negotiation import NotAcceptable, choose
 from server.write_changes import operations, stated_changes
 
-REPORT_FORMATS = [
-    Format("turtle", "text/turtle"),
-    Format("json", "application/json"),
-    Format("text", "text/plain"),
-]
+REPORT_FORMATS = (by_name("turtle"), JSON, TEXT)
 """Formats of the SHACL report answered with 422, the default first."""
 
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")

@@ -14,11 +14,11 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from rdflib.term import Node
 from support.clients import client_for
 
+from graph.core import formats as registry
 from graph.core.namespaces import MGKG
 from graph.export import export
 from graph.stats import compute_stats
 from graph.store import EmbeddedStore
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
 from server.views.describe import service_description
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -68,7 +68,7 @@ def test_service_description_describes_the_endpoint_and_its_dataset(client: Flas
     assert set(graph.objects(service, SD.supportedLanguage)) == {SD.SPARQL11Query}
     assert (service, SD.feature, SD.UnionDefaultGraph) in graph
     formats = {str(f).rsplit("/", 1)[1] for f in graph.objects(service, SD.resultFormat)}
-    assert len(formats) == len(RESULT_FORMATS) + len(GRAPH_FORMATS)
+    assert len(formats) == len(registry.RESULTS) + len(registry.RDF)
     assert {"SPARQL_Results_JSON", "SPARQL_Results_CSV", "Turtle", "N-Quads", "JSON-LD"} <= formats
     stats = compute_stats(store)
     dataset = graph.value(service, SD.defaultDataset)
@@ -98,8 +98,8 @@ def test_without_the_union_the_default_graph_is_the_stores_own(store: EmbeddedSt
     assert number(graph, graph.value(dataset, SD.defaultGraph), VOID.triples) == 0
 
 
-@pytest.mark.parametrize("fmt", GRAPH_FORMATS, ids=lambda f: f.name)
-def test_service_description_in_every_rdf_format(client: FlaskClient, fmt: Format) -> None:
+@pytest.mark.parametrize("fmt", registry.RDF, ids=lambda f: f.name)
+def test_service_description_in_every_rdf_format(client: FlaskClient, fmt: registry.Format) -> None:
     for response in (
         client.get("/service-description", headers={"Accept": fmt.media_type}),
         client.get(f"/sparql?format={fmt.name}"),
@@ -186,8 +186,8 @@ def test_void_subsets_per_named_graph_with_their_source_document(void: Graph, st
     assert void.value(URIRef("https://w3id.org/mgkg/graph/curation"), DCTERMS.source) is None
 
 
-@pytest.mark.parametrize("fmt", GRAPH_FORMATS, ids=lambda f: f.name)
-def test_void_in_every_rdf_format(client: FlaskClient, fmt: Format) -> None:
+@pytest.mark.parametrize("fmt", registry.RDF, ids=lambda f: f.name)
+def test_void_in_every_rdf_format(client: FlaskClient, fmt: registry.Format) -> None:
     response = client.get("/.well-known/void", headers={"Accept": fmt.media_type})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == fmt.content_type

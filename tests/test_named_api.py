@@ -17,9 +17,9 @@ from rdflib.namespace import RDFS
 from support.clients import client_for
 from werkzeug.test import TestResponse
 
+from graph.core.formats import RESULTS, Format
 from graph.named_queries import NamedQuery, Parameter, QueryFileError, load_queries
 from graph.store import EmbeddedStore, open_store
-from server.negotiation import RESULT_FORMATS, Format
 from server.views.openapi import SCHEMAS, build_openapi, parameter_schema
 
 FACT = "fact-sources"
@@ -133,7 +133,7 @@ def test_run_with_a_parameter(client: FlaskClient) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-@pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.name)
+@pytest.mark.parametrize("fmt", RESULTS, ids=lambda f: f.name)
 def test_every_result_format(client: FlaskClient, fmt: Format) -> None:
     for response in (
         client.get("/queries/project-by-id?id=TC.0287", headers={"Accept": fmt.media_type}),

@@ -9,6 +9,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from graph.core.formats import RESULTS, by_name
 from graph.sparql import results as native_results
 from graph.sparql.execute import Executor, Limits, serialize_solutions
 from graph.sparql.text import with_limit
@@ -45,7 +46,7 @@ QUERY = f"SELECT ?s ?label ?missing WHERE {{ ?s <{EX}label> ?label }} ORDER BY S
 
 def rows_of(body: bytes, fmt: str) -> list[tuple[Any, ...]]:
     """The rows of a results body, as tuples of pyoxigraph terms (None for unbound)."""
-    parsed = ox.parse_query_results(body, format=native_results.FORMATS[fmt])
+    parsed = ox.parse_query_results(body, format=by_name(fmt, RESULTS).results)
     assert isinstance(parsed, ox.QuerySolutions)
     names = [v.value for v in parsed.variables]
     return [tuple(solution[name] for name in names) for solution in parsed]
@@ -77,7 +78,7 @@ def test_count_and_cut_on_bodies_oxigraph_writes(store: ox.Store, fmt: str) -> N
     def body_of(text: str) -> bytes:
         result = store.query(text)
         assert isinstance(result, ox.QuerySolutions)
-        return result.serialize(format=native_results.FORMATS[fmt]) or b""
+        return result.serialize(format=by_name(fmt, RESULTS).results) or b""
 
     body, rows = body_of(QUERY), len(TRICKY) + 1
     if fmt == "json":  # a literal ",{}" reads like an empty solution: not countable, left to the row-by-row path

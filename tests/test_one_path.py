@@ -19,12 +19,12 @@ from rdflib import Dataset, URIRef
 
 from graph.build import write_store
 from graph.cli.commands import cli
+from graph.core import formats
 from graph.core.config import Settings
 from graph.named_queries import NamedQuery, load_queries
 from graph.sparql.execute import Executor
 from graph.store import open_store
 from server.app import create_app
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 
 ROWS = 10000
 """The row limit of both sides (the settings' default)."""
@@ -33,8 +33,8 @@ SAMPLES = {"subject": "orgs:iom-montenegro", "id": "TC.0287", "year": "2009"}
 """A value for each required parameter of the shipped queries."""
 
 QUERIES = {name: query for name, query in load_queries().items() if "SERVICE" not in query.text}
-RESULTS = [f.name for f in RESULT_FORMATS]
-GRAPHS = [f.name for f in GRAPH_FORMATS]
+RESULTS = [f.name for f in formats.RESULTS]
+GRAPHS = [f.name for f in formats.RDF]
 
 PREFIXES = "PREFIX mgkg: <https://w3id.org/mgkg/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 TEXTS = {

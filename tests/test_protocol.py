@@ -7,6 +7,7 @@ import io
 import json
 import threading
 import time
+from dataclasses import replace
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -153,6 +154,31 @@ def test_format_parameter_wins_over_accept(client: FlaskClient) -> None:
     assert response.headers["Content-Type"].startswith("text/tab-separated-values")
     response = client.post("/sparql", data={"query": CONSTRUCT, "format": "json"}, content_type=FORM)
     assert response.headers["Content-Type"] == "application/ld+json"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "parameter", "content_type"),
+    [
+        (PROJECTS, "application/json", None, "application/sparql-results+json"),
+        (CONSTRUCT, "application/json", None, "application/ld+json"),
+        (CONSTRUCT, "text/plain", None, "application/n-triples; charset=utf-8"),
+        (PROJECTS, "text/xml", None, "application/sparql-results+xml"),
+        (CONSTRUCT, "application/xml", None, "application/rdf+xml"),
+        (CONSTRUCT, "application/json, text/plain", None, "application/ld+json"),  # tie: application/json first
+        (PROJECTS, "", "text", "text/tab-separated-values; charset=utf-8"),
+        (PROJECTS, "", "srx", "application/sparql-results+xml"),
+        (CONSTRUCT, "", "ttl", "text/turtle; charset=utf-8"),
+        (CONSTRUCT, "", "application/json", "application/ld+json"),
+        (CONSTRUCT, "", "srx", "application/rdf+xml"),
+    ],
+)
+def test_broader_types_and_aliases_pick_a_format(
+    client: FlaskClient, query: str, accept: str, parameter: str | None, content_type: str
+) -> None:
+    url = "/sparql?" + (f"format={quote(parameter)}&" if parameter else "") + "query=" + quote(query)
+    response = client.get(url, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
 
 
 def test_406_when_nothing_offered_is_acceptable(client: FlaskClient) -> None:
@@ -408,11 +434,13 @@ def test_json_results_are_oxigraph_s_own_for_every_kind_of_term() -> None:
 def test_negotiation_returns_the_callers_own_format_object() -> None:
     """Regression: the negotiation cache once handed back an equal Format from another caller's list, and
     `fmt is HTML` in /queries then answered JSON to a browser after /dumps/ had been asked the same way."""
-    from server.negotiation import Format, choose
+    from graph.core.formats import INDEX
+    from server.negotiation import choose
 
     accept = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-    first = [Format("json", "application/json"), Format("html", "text/html")]
-    second = [Format("json", "application/json"), Format("html", "text/html")]
+    first = [replace(fmt) for fmt in INDEX]
+    second = [replace(fmt) for fmt in INDEX]
+    assert first == second and first[1] is not second[1]
     app = Flask(__name__)
     with app.test_request_context("/", headers=accept):
         from flask import request

@@ -11,9 +11,9 @@ from rdflib.namespace import SH
 from support.clients import client_for
 from werkzeug.test import TestResponse
 
+from graph.core import formats
 from graph.export import export
 from graph.store import EmbeddedStore
-from server.negotiation import GRAPH_FORMATS, Format
 
 BAD_PROJECTS = """\
 @prefix mgkg: <https://w3id.org/mgkg/ontology#> .
@@ -118,8 +118,8 @@ def test_every_graph_body_format_is_read(client: FlaskClient, content_type: str,
     assert focus_nodes(report_graph(response.data)) >= {ONE, TWO}
 
 
-@pytest.mark.parametrize("fmt", GRAPH_FORMATS, ids=lambda f: f.name)
-def test_the_report_comes_in_every_rdf_format(client: FlaskClient, fmt: Format) -> None:
+@pytest.mark.parametrize("fmt", formats.RDF, ids=lambda f: f.name)
+def test_the_report_comes_in_every_rdf_format(client: FlaskClient, fmt: formats.Format) -> None:
     response = post(client, BAD_PROJECTS, Accept=fmt.media_type)
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == fmt.media_type

@@ -10,14 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from graph.core.errors import MgkgError
+from graph.core.formats import RDF, RESULTS, lookup
 from graph.core.namespaces import compact, prefixes
 from graph.sparql.execute import Answer
-from graph.sparql.serialize import RDF_FORMATS, read_results
+from graph.sparql.serialize import read_results
 
-RESULT_FORMATS = ("json", "xml", "csv", "tsv")
+RESULT_FORMATS = tuple(f.name for f in RESULTS)
 """Formats of SELECT and ASK answers (the names the HTTP service's `format` parameter takes)."""
 
-FORMATS = ["table", *RESULT_FORMATS, *(name for name in RDF_FORMATS if name not in RESULT_FORMATS)]
+FORMATS = ["table", *RESULT_FORMATS, *(f.name for f in RDF if f.name not in RESULT_FORMATS)]
 """Every --format: table, the results formats, then the graph formats (`xml` is RDF/XML for a graph)."""
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -37,9 +38,8 @@ def read_query_file(path: Path) -> str:
 
 def formats_for(fmt: str) -> tuple[str, str]:
     """The results format and the graph format to ask the executor for, for `--format fmt`."""
-    result = fmt if fmt in RESULT_FORMATS else "json"
-    graph = fmt if fmt in RDF_FORMATS else "jsonld" if fmt == "json" else "turtle"
-    return result, graph
+    result = fmt if fmt in RESULT_FORMATS else RESULTS[0].name
+    return result, (lookup(fmt, RDF) or RDF[0]).name
 
 
 def _cell(term: object) -> str:

@@ -55,11 +55,10 @@ def header(fmt: str, base: str, note: str) -> bytes:
 
 def pretty(lines: list[str], fmt: str, base: str) -> bytes:
     """Turtle (fmt ttl) or TriG (trig) for N-Triples / N-Quads lines, without the prefix lines pyoxigraph adds."""
-    source, target = (
-        (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE) if fmt == "ttl" else (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
-    )
-    data = ox.serialize(ox.parse("".join(lines).encode(), format=source), format=target, prefixes=prefixes(base))
-    data = data or b""
+    target = by_name(fmt, FORMATS)
+    source = by_name("nquads" if target.keeps_graphs else "nt", FORMATS)
+    parsed = ox.parse("".join(lines).encode(), format=source.rdf)
+    data = ox.serialize(parsed, format=target.rdf, prefixes=prefixes(base)) or b""
     position = 0
     while data.startswith(b"@prefix ", position):
         position = data.index(b"\n", position) + 1

@@ -1,13 +1,16 @@
-"""The one format registry: every RDF and SPARQL-results format mgkg reads or writes, built on pyoxigraph's enums.
+"""The one format registry: every RDF, SPARQL-results and page format mgkg reads, writes or negotiates.
 
 pyoxigraph's `RdfFormat` and `QueryResultsFormat` already carry the media type, the file extension and the
 W3C format IRI; this module adds only what they lack: the short name users type (`--format turtle`,
-`?format=nt`), other names they may use, rdflib's parser name and whether the format is text. Every
-media-type, extension and format-name lookup in mgkg goes through here.
+`?format=nt`), other names and media types they may use, the broader types a client may send for a format
+(application/json for JSON-LD or SPARQL JSON), rdflib's parser name and whether the format is text. The pages
+mgkg writes itself (JSON, HTML, plain text) are formats here too, so negotiation chooses among one kind of
+object. Every media-type, extension and format-name lookup in mgkg goes through here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -15,23 +18,38 @@ import pyoxigraph as ox
 
 from graph.core.errors import MgkgError
 
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
+"""The namespace of the W3C format IRIs (sd:resultFormat)."""
+
 
 class FormatError(MgkgError, ValueError):
     """An unknown format name, media type or file extension; the message lists the known ones."""
 
 
 @dataclass(frozen=True)
-class Format:
-    """One serialization: the name users type, its pyoxigraph enum, other accepted names, rdflib's name."""
+class Page:
+    """What pyoxigraph's enums carry, for a format mgkg writes itself (JSON, HTML, text): it has no W3C IRI."""
 
     name: str
-    oxigraph: ox.RdfFormat | ox.QueryResultsFormat
+    media_type: str
+    file_extension: str
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialization: the name users type, its pyoxigraph enum (or Page), other names, rdflib's name, other
+    media types meaning exactly it, and broader names or types a client may use for it when it is offered."""
+
+    name: str
+    oxigraph: ox.RdfFormat | ox.QueryResultsFormat | Page
     aliases: tuple[str, ...] = ()
     rdflib: str | None = None
+    media_aliases: tuple[str, ...] = ()
+    generic: tuple[str, ...] = ()
 
     @property
     def is_rdf(self) -> bool:
-        """True for an RDF format, False for a SELECT/ASK results format."""
+        """True for an RDF format, False for a SELECT/ASK results format or a page."""
         return isinstance(self.oxigraph, ox.RdfFormat)
 
     @property
@@ -40,14 +58,22 @@ class Format:
         return self.oxigraph.media_type.split(";")[0].strip()
 
     @property
+    def media_types(self) -> tuple[str, ...]:
+        """Every media type meaning exactly this format: its own first, then the others (text/plain for N-Triples)."""
+        return (self.media_type, *self.media_aliases)
+
+    @property
     def extension(self) -> str:
         """The usual file extension, without the dot."""
         return self.oxigraph.file_extension
 
     @property
     def iri(self) -> str:
-        """The format's IRI (http://www.w3.org/ns/formats/…)."""
-        return self.oxigraph.iri
+        """The format's IRI under http://www.w3.org/ns/formats/ (FormatError for a page format)."""
+        if isinstance(self.oxigraph, Page):
+            raise FormatError(f"{self.name} is a page format: it has no W3C format IRI")
+        # pyoxigraph 0.5 names JSON-LD https://www.w3.org/ns/formats/data/JSON-LD; the W3C list has …/formats/JSON-LD
+        return W3C_FORMATS + self.oxigraph.iri.rsplit("/", 1)[-1]
 
     @property
     def label(self) -> str:
@@ -63,29 +89,43 @@ class Format:
 
     @property
     def keeps_graphs(self) -> bool:
-        """Whether an RDF format keeps named graphs (TriG, N-Quads, JSON-LD); False for results."""
+        """Whether an RDF format keeps named graphs (TriG, N-Quads, JSON-LD); False for results and pages."""
         return isinstance(self.oxigraph, ox.RdfFormat) and self.oxigraph.supports_datasets
 
     @property
     def rdf(self) -> ox.RdfFormat:
-        """The pyoxigraph RDF format (FormatError for a results format)."""
+        """The pyoxigraph RDF format (FormatError for any other format)."""
         if not isinstance(self.oxigraph, ox.RdfFormat):
-            raise FormatError(f"{self.name} is a query-results format, not an RDF format")
+            raise FormatError(f"{self.name} is a {self.family} format, not an RDF format")
         return self.oxigraph
 
     @property
     def results(self) -> ox.QueryResultsFormat:
-        """The pyoxigraph query-results format (FormatError for an RDF format)."""
+        """The pyoxigraph query-results format (FormatError for any other format)."""
         if not isinstance(self.oxigraph, ox.QueryResultsFormat):
-            raise FormatError(f"{self.name} is an RDF format, not a query-results format")
+            raise FormatError(f"{self.name} is {'an' if self.is_rdf else 'a'} {self.family} format, "
+                              "not a query-results format")
         return self.oxigraph
 
+    @property
+    def family(self) -> str:
+        """What kind of format it is: `RDF`, `query-results` or `page`."""
+        if isinstance(self.oxigraph, ox.RdfFormat):
+            return "RDF"
+        return "query-results" if isinstance(self.oxigraph, ox.QueryResultsFormat) else "page"
+
+
+_JSON = "application/json"
+_XML = ("application/xml", "text/xml")
+_PLAIN = "text/plain"
+_BROADER = (_JSON, *_XML, _PLAIN)
+"""The broader media types a client may send, in the order an Accept header tie between them is decided."""
 
 RDF = (
-    Format("turtle", ox.RdfFormat.TURTLE, ("ttl", "text/turtle", "application/x-turtle"), "turtle"),
-    Format("nt", ox.RdfFormat.N_TRIPLES, ("n-triples", "ntriples", "text/plain"), "nt"),
-    Format("jsonld", ox.RdfFormat.JSON_LD, ("json-ld",), "json-ld"),
-    Format("xml", ox.RdfFormat.RDF_XML, ("rdf", "rdfxml", "rdf/xml", "owl"), "xml"),
+    Format("turtle", ox.RdfFormat.TURTLE, ("ttl",), "turtle", ("application/x-turtle",)),
+    Format("nt", ox.RdfFormat.N_TRIPLES, ("n-triples", "ntriples"), "nt", (_PLAIN,), (_PLAIN,)),
+    Format("jsonld", ox.RdfFormat.JSON_LD, ("json-ld",), "json-ld", generic=("json", _JSON)),
+    Format("xml", ox.RdfFormat.RDF_XML, ("rdf", "rdfxml", "rdf/xml", "owl"), "xml", generic=_XML),
     Format("trig", ox.RdfFormat.TRIG, (), "trig"),
     Format("nquads", ox.RdfFormat.N_QUADS, ("n-quads", "nq"), "nquads"),
 )
@@ -98,38 +138,99 @@ RDF_READ = (*RDF, N3)
 """RDF formats mgkg parses."""
 
 RESULTS = (
-    Format("json", ox.QueryResultsFormat.JSON, ("srj",)),
-    Format("xml", ox.QueryResultsFormat.XML, ("srx",)),
+    Format("json", ox.QueryResultsFormat.JSON, ("srj",), generic=(_JSON,)),
+    Format("xml", ox.QueryResultsFormat.XML, ("srx",), generic=_XML),
     Format("csv", ox.QueryResultsFormat.CSV),
     Format("tsv", ox.QueryResultsFormat.TSV, ("text",)),
 )
 """SELECT/ASK answer formats, the default (JSON) first."""
 
+JSON = Format("json", Page("JSON", _JSON, "json"))
+"""A JSON document of mgkg's own (the dumps and queries indexes, a SHACL report, an error)."""
 
-def _names(formats: tuple[Format, ...]) -> str:
+HTML = Format("html", Page("HTML", "text/html", "html"))
+"""An HTML page (the dumps and queries indexes, a named query's form and results)."""
+
+TEXT = Format("text", Page("plain text", _PLAIN, "txt"))
+"""Plain text (a SHACL report, an error line)."""
+
+PAGES = (JSON, HTML, TEXT)
+"""The formats of mgkg's own documents."""
+
+ALL = (*RDF_READ, *RESULTS, *PAGES)
+"""Every format of the registry."""
+
+INDEX = (JSON, HTML)
+"""The formats of an index (/dumps/, /queries): JSON by default, HTML for a browser."""
+
+
+def _names(formats: Sequence[Format]) -> str:
     return ", ".join(f.name for f in formats)
 
 
-def by_name(name: str, formats: tuple[Format, ...] = RDF) -> Format:
-    """The format of `formats` called `name` (or one of its aliases, or its media type); FormatError otherwise."""
-    key = name.strip().lower()
-    for fmt in formats:
-        if key in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases):
-            return fmt
-    raise FormatError(f"unknown format {name!r} (use {_names(formats)})")
+_UNMATCHED = 4
 
 
-def by_media_type(media_type: str, formats: tuple[Format, ...] = RDF_READ) -> Format:
+def _closeness(key: str, fmt: Format) -> int:
+    """How exactly `key` names `fmt`: 0 its name, 1 its media type, 2 an extension, alias or other media type,
+    3 a broader name or type, _UNMATCHED not at all."""
+    if key == fmt.name:
+        return 0
+    if key == fmt.media_type:
+        return 1
+    if key == fmt.extension or key in fmt.aliases or key in fmt.media_aliases:
+        return 2
+    return 3 if key in fmt.generic else _UNMATCHED
+
+
+def _closest(key: str, formats: Sequence[Format]) -> Format | None:
+    found = min(formats, key=lambda fmt: _closeness(key, fmt), default=None)
+    return found if found is not None and _closeness(key, found) < _UNMATCHED else None
+
+
+def lookup(key: str, formats: Sequence[Format]) -> Format | None:
+    """The format of `formats` that `key` (a name, media type, alias …) names most exactly; None if none."""
+    # Most exact first: its name, its media type, an extension, alias or other media type, a broader name (`json`
+    # for JSON-LD); the first of equals. Else the one called as the format of another family `key` is a name or
+    # alias of: `srx` names SPARQL XML, `xml`, which is RDF/XML among RDF formats.
+    key = key.strip().lower()
+    found = _closest(key, formats)
+    if found is None:
+        named = next((fmt for fmt in ALL if key == fmt.name or key in fmt.aliases), None)
+        found = _closest(named.name, formats) if named is not None else None
+    return found
+
+
+def media_types(formats: Sequence[Format]) -> list[str]:
+    """Every media type meaning exactly one of `formats` (a body's Content-Type), in the order of `formats`."""
+    return [media for fmt in formats for media in fmt.media_types]
+
+
+def negotiable_types(formats: Sequence[Format]) -> list[str]:
+    """The media types an Accept header may name for `formats`: their own, then the broader ones they stand for."""
+    broader = [media for media in _BROADER if any(media in f.generic for f in formats)]
+    return list(dict.fromkeys([*(f.media_type for f in formats), *broader]))
+
+
+def by_name(name: str, formats: Sequence[Format] = RDF) -> Format:
+    """The format of `formats` `name` names (its name, media type, an alias …: `lookup`); FormatError otherwise."""
+    found = lookup(name, formats)
+    if found is None:
+        raise FormatError(f"unknown format {name!r} (use {_names(formats)})")
+    return found
+
+
+def by_media_type(media_type: str, formats: Sequence[Format] = RDF_READ) -> Format:
     """The format of `formats` for a media type (parameters such as charset ignored); FormatError otherwise."""
     key = media_type.split(";")[0].strip().lower()
     for fmt in formats:
-        if key == fmt.media_type or key in fmt.aliases:
+        if key in fmt.media_types:
             return fmt
     known = ", ".join(f.media_type for f in formats)
     raise FormatError(f"unsupported media type {key or '(none)'!r} (use {known})")
 
 
-def by_extension(path: str | PurePath, formats: tuple[Format, ...] = RDF_READ) -> Format:
+def by_extension(path: str | PurePath, formats: Sequence[Format] = RDF_READ) -> Format:
     """The format of `formats` a file name's extension names (`.ttl`, `.nq` …); FormatError otherwise."""
     suffix = PurePath(path).suffix.lstrip(".").lower()
     for fmt in formats:

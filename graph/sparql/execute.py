@@ -27,9 +27,9 @@ from oxrdflib._converter import to_ox
 from rdflib.term import Node
 
 from graph.core.config import Settings
+from graph.core.formats import by_name
 from graph.core.namespaces import prefixes
 from graph.sparql import results as native_results
-from graph.sparql.serialize import RDF_FORMATS as RDF_FORMATS
 from graph.sparql.serialize import serialize_boolean
 from graph.sparql.serialize import serialize_solutions as serialize_solutions
 from graph.sparql.text import QueryRefused, shape, with_limit, with_values
@@ -130,7 +130,7 @@ def _evaluate(
             body = serialize_solutions(names, rows, result_format)  # type: ignore[arg-type]
             return Answer(body, "solutions", len(rows), cut)
         triples, cut = _limited(result, limits, deadline)
-        data = ox.serialize(triples, format=RDF_FORMATS[graph_format], prefixes=prefixes())  # type: ignore[arg-type]
+        data = ox.serialize(triples, format=by_name(graph_format).rdf, prefixes=prefixes())  # type: ignore[arg-type]
         return Answer(data or b"", "graph", len(triples), cut)
     except TimeoutError:
         raise QueryFailed(f"query timed out after {limits.timeout:g} s", 503) from None

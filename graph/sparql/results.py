@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from graph.core.formats import RESULTS, by_name
+
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
-"""Results formats Oxigraph writes here (CSV is left to the row-by-row path: its fields may hold newlines)."""
+FORMATS = ("json", "xml", "tsv")
+"""Names of the results formats (graph.core.formats) Oxigraph writes here (CSV is left to the row-by-row path:
+its fields may hold newlines)."""
 
 _JSON_FIRST = b'"bindings":[{'
 _JSON_NEXT = b',{"'
@@ -82,7 +85,7 @@ def native_answer(
     """Body, rows and whether the limit cut it, for solutions of a query capped at `max_rows + 1` (None: no
     limit); None when the rows cannot be counted (the caller answers row by row). `check` raises to stop it."""
     out = _Body(check)
-    solutions.serialize(out, format=FORMATS[fmt])
+    solutions.serialize(out, format=by_name(fmt, RESULTS).results)
     body = out.getvalue()
     count = count_rows(body, fmt)
     if count is None:

@@ -15,11 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
-}
-"""Negotiated graph format name → pyoxigraph format."""
+from graph.core.formats import RESULTS, by_name
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _quoted = json.encoder.encode_basestring
@@ -126,10 +122,6 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
     return f"_askResult\n{word}\n".encode() if fmt == "csv" else f"?_askResult\n{word}\n".encode()
 
 
-READABLE = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
-"""Results formats read back by read_results."""
-
-
 def read_results(body: bytes, fmt: str = "json") -> ox.QuerySolutions | ox.QueryBoolean:
     """A SELECT or ASK answer body (JSON, XML or TSV) as pyoxigraph solutions or boolean."""
-    return ox.parse_query_results(body, format=READABLE[fmt])
+    return ox.parse_query_results(body, format=by_name(fmt, RESULTS).results)

@@ -19,17 +19,24 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from graph.core.errors import MgkgError
+from graph.core.formats import RDF, RESULTS, FormatError, by_media_type, by_name, lookup
 from graph.sparql.tokens import outline
 
-RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
-GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
-RDF_TYPES = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG,
-}
-"""Media type of a CONSTRUCT / DESCRIBE answer → pyoxigraph format."""
+
+def _accept(*weighted: tuple[str, float]) -> str:
+    """An Accept header of media types with their q-values (q=1 left out)."""
+    return ", ".join(media if q == 1 else f"{media};q={q:g}" for media, q in weighted)
+
+
+_NT, _SRJ, _SRX = by_name("nt"), by_name("json", RESULTS), by_name("xml", RESULTS)
+RESULTS_ACCEPT = _accept((_SRX.media_type, 1), (_SRJ.media_type, 0.9))
+GRAPH_ACCEPT = _accept(
+    (_NT.media_type, 1),
+    (_NT.media_aliases[0], 0.9),
+    (by_name("turtle").media_type, 0.8),
+    (by_name("xml").media_type, 0.5),
+)
+"""What a remote store is asked for: SPARQL XML or JSON results, N-Triples (also as text/plain), Turtle or RDF/XML."""
 
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -185,7 +192,7 @@ def _blank(label: str) -> str:
 
 def parse_results(body: bytes, media_type: str) -> ox.QuerySolutions | ox.QueryBoolean:
     """SPARQL XML or JSON results as pyoxigraph solutions or boolean, blank node labels made valid."""
-    if "json" in media_type:
+    if lookup(media_type, RESULTS) is _SRJ:  # SPARQL JSON, or JSON
         data = json.loads(body)
         for row in data.get("results", {}).get("bindings", []):
             for cell in row.values():
@@ -193,14 +200,17 @@ def parse_results(body: bytes, media_type: str) -> ox.QuerySolutions | ox.QueryB
                     cell["value"] = _blank(cell["value"])
                 elif cell.get("type") == "typed-literal":  # pre-standard form some endpoints still send
                     cell["type"] = "literal"
-        return ox.parse_query_results(json.dumps(data), ox.QueryResultsFormat.JSON)
+        return ox.parse_query_results(json.dumps(data), _SRJ.results)
     text = re.sub(r"<bnode>([^<]*)</bnode>", lambda m: f"<bnode>{_blank(m.group(1))}</bnode>", body.decode())
-    return ox.parse_query_results(text, ox.QueryResultsFormat.XML)
+    return ox.parse_query_results(text, _SRX.results)
 
 
 def parse_answer(body: bytes, media_type: str, graph: bool) -> Outcome:
     """A query's answer: triples (`graph`: CONSTRUCT / DESCRIBE, by media type) or results (SELECT / ASK)."""
     if not graph:
         return parse_results(body, media_type)
-    fmt = RDF_TYPES.get(media_type, ox.RdfFormat.TURTLE)
+    try:
+        fmt = by_media_type(media_type, RDF).rdf
+    except FormatError:
+        fmt = by_name("turtle").rdf
     return [quad.triple for quad in ox.parse(body, format=fmt, without_named_graphs=True)]

@@ -20,14 +20,14 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
+from graph.core.formats import RDF, RESULTS, by_name
 from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
 from graph.linking.links import TARGETS
 from graph.linking.linksets import Linkset, linksets
-from graph.sparql.execute import RDF_FORMATS
 from graph.stats import Stats, compute_stats
 from server.context import runtime
 from server.http import ANY_METHOD, methods
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
+from server.negotiation import choose
 from server.views.dumps import DUMPS
 
 bp = Blueprint("describe", __name__)
@@ -35,14 +35,6 @@ bp = Blueprint("describe", __name__)
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = STANDARD["void"]
 XSD_INTEGER = ox.NamedNode(STANDARD["xsd"] + "integer")
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-W3C_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
-    "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD", "application/rdf+xml": "RDF_XML",
-    "application/trig": "TriG", "application/n-quads": "N-Quads",
-}  # fmt: skip
-"""Media type → local name of its IRI under FORMATS_NS (for sd:resultFormat)."""
 
 _PREFIXES = {**prefixes(), "sd": SD}
 _OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
@@ -129,14 +121,10 @@ class Triples:
         self.add(subject, predicate, ox.Literal(str(value), datatype=XSD_INTEGER))
 
     def serialize(self, fmt: str) -> bytes:
-        """The triples in the negotiated format `fmt` (a server.negotiation GRAPH_FORMATS name), used prefixes only."""
+        """The triples in the negotiated RDF format `fmt` (a graph.core.formats name), used prefixes only."""
         iris = {term.value for t in self.items for term in t if isinstance(term, ox.NamedNode)}
         used = {p: ns for p, ns in _PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
-        return ox.serialize(self.items, format=RDF_FORMATS[fmt], prefixes=used) or b""
-
-
-def _graph_format(name: str) -> Format:
-    return next(f for f in GRAPH_FORMATS if f.name == name)
+        return ox.serialize(self.items, format=by_name(fmt).rdf, prefixes=used) or b""
 
 
 def _url(path: str) -> ox.NamedNode:
@@ -144,7 +132,7 @@ def _url(path: str) -> ox.NamedNode:
 
 
 def service_description(fmt_name: str) -> tuple[bytes, str]:
-    """The SPARQL Service Description of /sparql in the GRAPH_FORMATS format `fmt_name`: body and Content-Type."""
+    """The SPARQL Service Description of /sparql in the RDF format `fmt_name`: body and Content-Type."""
     settings, known = runtime().settings, facts()
     out = Triples()
     service = ox.BlankNode()
@@ -153,8 +141,8 @@ def service_description(fmt_name: str) -> tuple[bytes, str]:
     out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
     if settings.update_token:
         out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Update"))
-    for fmt in [*RESULT_FORMATS, *GRAPH_FORMATS]:
-        out.add(service, SD + "resultFormat", ox.NamedNode(FORMATS_NS + W3C_FORMATS[fmt.media_type]))
+    for fmt in (*RESULTS, *RDF):
+        out.add(service, SD + "resultFormat", ox.NamedNode(fmt.iri))
     if settings.union_default_graph:
         out.add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
     dataset, default = ox.BlankNode(), ox.BlankNode()
@@ -171,11 +159,11 @@ def service_description(fmt_name: str) -> tuple[bytes, str]:
         out.add(named, SD + "graph", graph)
         out.add(graph, STANDARD["rdf"] + "type", ox.NamedNode(SD + "Graph"))
         out.count(graph, VOID + "triples", triples)
-    return out.serialize(fmt_name), _graph_format(fmt_name).content_type
+    return out.serialize(fmt_name), by_name(fmt_name).content_type
 
 
 def void_description(fmt_name: str) -> bytes:
-    """The VoID description of the dataset in the GRAPH_FORMATS format `fmt_name`."""
+    """The VoID description of the dataset in the RDF format `fmt_name`."""
     known, base = facts(), runtime().settings.base
     out = Triples()
     dataset = _url(".well-known/void#mgkg")
@@ -234,7 +222,7 @@ def _rdf_response(body: bytes, content_type: str) -> Response:
 @methods("GET, HEAD")
 def service() -> Response:
     """The SPARQL Service Description (the same as GET /sparql without a query)."""
-    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    fmt = choose(request, RDF, request.args.get("format"))
     return _rdf_response(*service_description(fmt.name))
 
 
@@ -242,5 +230,5 @@ def service() -> Response:
 @methods("GET, HEAD")
 def void() -> Response:
     """The VoID description of the dataset (Turtle by default)."""
-    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    fmt = choose(request, RDF, request.args.get("format"))
     return _rdf_response(void_description(fmt.name), fmt.content_type)

@@ -14,11 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from graph.core.formats import by_name
+from graph.core.formats import HTML, INDEX, by_name
 from graph.export import export
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
-from server.negotiation import Format, choose
+from server.negotiation import choose
 
 bp = Blueprint("dumps", __name__)
 
@@ -28,10 +28,6 @@ DUMPS = {
     "mgkg.nt.gz": ("nt", "N-Triples: the union of all named graphs"),
 }
 """Dump file name → (graph.export format, description)."""
-
-INDEX_FORMATS = [Format("json", "application/json"), Format("html", "text/html")]
-"""Formats of the /dumps/ index, the default first."""
-
 
 def dump(name: str) -> bytes:
     """The gzipped dump `name` (deterministic: graph.export and a zero gzip timestamp), cached."""
@@ -62,9 +58,9 @@ def dump_index() -> list[dict[str, Any]]:
 @methods("GET, HEAD")
 def dumps() -> Response | str:
     """The list of dumps: JSON by default, an HTML page when the client prefers text/html."""
-    fmt = choose(request, INDEX_FORMATS, request.args.get("format"))
+    fmt = choose(request, INDEX, request.args.get("format"))
     entries = dump_index()
-    if fmt.name == "html":
+    if fmt is HTML:
         return render_template("dumps.html", dumps=entries, void=request.url_root + ".well-known/void")
     response = jsonify({"dumps": entries, "void": request.url_root + ".well-known/void"})
     response.vary.add("Accept")

@@ -2,7 +2,7 @@
 
 Graphs are named indirectly (`/rdf-graphs?graph=IRI` or `/rdf-graphs?default`, exactly one) or directly (the
 request URL `/rdf-graphs/<path>` is the graph IRI). GET/HEAD answer the graph in any RDF format of
-server.negotiation (404 when there is no such graph); `?default` is the union of all graphs when
+graph.core.formats (404 when there is no such graph); `?default` is the union of all graphs when
 `settings.union_default_graph` is on — then it is read-only (405) — and the store's default graph otherwise.
 Graphs are downloaded whole: `settings.max_rows` does not apply here.
 PUT replaces a graph, POST merges into it (a POST to /rdf-graphs itself creates a new graph and answers 201
@@ -20,28 +20,29 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
+from graph.core.formats import RDF, RDF_READ, Format, FormatError, by_media_type, by_name, media_types
 from graph.core.namespaces import prefixes
 from graph.core.text import one_line_error
-from graph.sparql.execute import RDF_FORMATS
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods, require_utf8
-from server.negotiation import GRAPH_FORMATS, choose
+from server.negotiation import choose
 from server.writes import authorize, check_iri, transaction
 
 bp = Blueprint("graph_store", __name__)
 
 METHODS = "GET, HEAD, PUT, POST, DELETE"
 READ_ONLY = "GET, HEAD, OPTIONS"
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/n3": ox.RdfFormat.N3,
-}
-"""Request body media types → parser."""
+BODY_FORMATS = tuple(by_name(name, RDF_READ) for name in ("turtle", "nt", "xml", "jsonld", "n3"))
+"""Formats of a graph in a request body (by any of their media types: graph.core.formats)."""
+
+
+def body_format(mimetype: str, formats: tuple[Format, ...] = BODY_FORMATS) -> Format:
+    """The format of `formats` a request body's media type names; Problem(415) listing their media types."""
+    try:
+        return by_media_type(mimetype, formats)
+    except FormatError:
+        offered = ", ".join(sorted(media_types(formats)))
+        raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415) from None
 
 
 @dataclass(frozen=True)
@@ -85,18 +86,15 @@ def _read(target: Target) -> Response:
         triples = [quad.triple for quad in store.quads_for_pattern(None, None, None, target.name)]
     else:
         raise Problem(f"no graph <{target.iri}> in this store", 404)
-    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
-    body = ox.serialize(triples, format=RDF_FORMATS[fmt.name], prefixes=prefixes()) or b""
+    fmt = choose(request, RDF, request.args.get("format"))
+    body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes()) or b""
     response = Response(body, 200, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
 
 
 def _parse(data: bytes, mimetype: str, charset: str | None, base_iri: str) -> list[ox.Triple]:
-    fmt = BODY_FORMATS.get(mimetype)
-    if fmt is None:
-        offered = ", ".join(sorted(BODY_FORMATS))
-        raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415)
+    fmt = body_format(mimetype).rdf
     require_utf8(charset)
     try:
         return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)]

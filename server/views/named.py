@@ -22,19 +22,18 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from graph.core.formats import HTML, INDEX, JSON, RDF, RESULTS
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, choose
+from server.negotiation import choose
 from server.views.openapi import build_openapi
 from server.views.results_table import html_results
 
 bp = Blueprint("named", __name__)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON = Format("json", "application/json")
-HTML = Format("html", "text/html")
 RESERVED = "format"
 """A request parameter that is not a query parameter: the wanted result format."""
 
@@ -78,7 +77,7 @@ def describe(query: NamedQuery) -> dict[str, Any]:
 @methods("GET, HEAD")
 def index() -> Response | str:
     """Every named query with its parameters: JSON by default, HTML when the client prefers it."""
-    fmt = choose(request, [JSON, HTML], request.args.get("format"))
+    fmt = choose(request, INDEX, request.args.get("format"))
     listed = [describe(q) for q in catalogue().values()]
     if fmt is HTML:
         return render_template("queries.html", active="queries", queries=listed)
@@ -110,7 +109,7 @@ def read_values() -> tuple[dict[str, str], str | None]:
             form: MultiDict[str, str] = request.form
             for name, given in form.lists():
                 _add(values, name, given)
-        elif request.mimetype == "application/json":
+        elif request.mimetype == JSON.media_type:
             for name, value in _json_values().items():
                 if value is None:
                     continue
@@ -119,7 +118,7 @@ def read_values() -> tuple[dict[str, str], str | None]:
                 _add(values, name, [str(value)])
         elif request.get_data():
             kind = request.mimetype or "no Content-Type"
-            raise Problem(f"cannot read a body with {kind}: send a form or application/json", 415)
+            raise Problem(f"cannot read a body with {kind}: send a form or {JSON.media_type}", 415)
     return values, values.pop(RESERVED, None)
 
 
@@ -135,11 +134,11 @@ def _secured(query: NamedQuery) -> tuple[str, str | None, bool]:
 
 def _page(query: NamedQuery, values: Mapping[str, str], status: int, **extra: Any) -> Response:
     url = url_for("named.run", name=query.name)
-    links = {f.name: f"{url}?{urlencode({**values, RESERVED: f.name})}" for f in RESULT_FORMATS}
+    links = {f.name: f"{url}?{urlencode({**values, RESERVED: f.name})}" for f in RESULTS}
     body = render_template(
         "queries.html", active="queries", query=describe(query), values=values, downloads=links, **extra
     )
-    return Response(body, status, content_type="text/html; charset=utf-8")
+    return Response(body, status, content_type=HTML.content_type)
 
 
 @bp.route("/queries/<name>", methods=ANY_METHOD)
@@ -150,7 +149,7 @@ def run(name: str) -> Response:
     values, wanted = read_values()
     text, form, has_dataset = _secured(query)
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
-    fmt = choose(request, GRAPH_FORMATS, wanted) if graph_form else choose(request, [*RESULT_FORMATS, HTML], wanted)
+    fmt = choose(request, RDF, wanted) if graph_form else choose(request, (*RESULTS, HTML), wanted)
     settings = runtime().settings
     try:
         bindings = query.bind(values, settings.base)
@@ -165,7 +164,7 @@ def run(name: str) -> Response:
         bindings=bindings,
         has_dataset=has_dataset,
         result_format="json" if fmt is HTML else fmt.name,
-        graph_format=fmt.name if graph_form else GRAPH_FORMATS[0].name,
+        graph_format=fmt.name if graph_form else RDF[0].name,
     )
     if fmt is HTML:
         response = _page(query, values, 200, result=html_results(answer))
@@ -182,4 +181,4 @@ def run(name: str) -> Response:
 def openapi() -> Response:
     """The OpenAPI 3.1 document of the service, with one path per named query."""
     document = build_openapi(catalogue(), request.url_root, runtime().settings.update_token != "")
-    return Response(json.dumps(document, indent=2), 200, mimetype="application/json")
+    return Response(json.dumps(document, indent=2), 200, mimetype=JSON.media_type)

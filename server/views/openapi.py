@@ -14,9 +14,10 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from graph.core.formats import HTML, INDEX, JSON, RDF, RESULTS, media_types
+from graph.core.formats import TEXT as PLAIN
 from graph.named_queries import NamedQuery, Parameter
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from server.views.dumps import DUMPS, INDEX_FORMATS
+from server.views.dumps import DUMPS
 from server.views.graph_store import BODY_FORMATS
 from server.views.shacl import QUAD_FORMATS, REPORT_FORMATS
 
@@ -34,8 +35,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
 TEXT = {"type": "string"}
 IRI = {"type": "string", "format": "iri"}
 IRIS = {"type": "array", "items": IRI}
-RESULT_TYPES = [f.media_type for f in RESULT_FORMATS]
-GRAPH_TYPES = [f.media_type for f in GRAPH_FORMATS]
+RESULT_TYPES = [f.media_type for f in RESULTS]
+GRAPH_TYPES = [f.media_type for f in RDF]
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -106,10 +107,10 @@ def named_query_path(query: NamedQuery) -> dict[str, Any]:
     if not body["required"]:
         del body["required"]
     responses = {
-        "200": ok("The results (an HTML table for text/html).", [*RESULT_TYPES, "text/html"]),
+        "200": ok("The results (an HTML table for text/html).", [*RESULT_TYPES, HTML.media_type]),
         **problems(400, 403, 406, 415, 503),
     }
-    names = [f.name for f in RESULT_FORMATS] + ["html"]
+    names = [f.name for f in (*RESULTS, HTML)]
     return {
         "summary": query.title,
         "description": query.description,
@@ -123,7 +124,7 @@ def named_query_path(query: NamedQuery) -> dict[str, Any]:
             "operationId": f"post_{query.name.replace('-', '_')}",
             "tags": ["named queries"],
             "parameters": [format_parameter(names)],
-            "requestBody": {"content": content(["application/x-www-form-urlencoded", "application/json"], body)},
+            "requestBody": {"content": content(["application/x-www-form-urlencoded", JSON.media_type], body)},
             "responses": responses,
         },
     }
@@ -150,7 +151,7 @@ def _sparql() -> dict[str, Any]:
             "parameters": [
                 query_parameter("query", "The SPARQL query."),
                 *dataset,
-                format_parameter(f.name for f in [*RESULT_FORMATS, *GRAPH_FORMATS]),
+                format_parameter(f.name for f in (*RESULTS, *RDF)),
             ],
             "responses": {"200": answers, **problems(400, 406, 503)},
         },
@@ -191,13 +192,13 @@ def _graph_store() -> dict[str, Any]:
             **problems(400, 401, 403, 404, 405, 413, 415, 422, 503),
         },
     }
-    body = {"required": True, "content": content([*BODY_FORMATS, "multipart/form-data"])}
+    body = {"required": True, "content": content([*media_types(BODY_FORMATS), "multipart/form-data"])}
     return {
         "parameters": graph,
         "get": {
             "operationId": "graph_get",
             "tags": ["Graph Store"],
-            "parameters": [format_parameter(f.name for f in GRAPH_FORMATS)],
+            "parameters": [format_parameter(f.name for f in RDF)],
             "responses": {"200": ok("The graph.", GRAPH_TYPES), **problems(400, 404, 406)},
         },
         "put": {"operationId": "graph_put", "summary": "Replace the graph", "requestBody": body, **write},
@@ -225,7 +226,7 @@ def _shacl() -> dict[str, Any]:
                 query_parameter("target", "Report only on this focus node (an IRI or a prefixed name)."),
                 format_parameter(f.name for f in REPORT_FORMATS),
             ],
-            "requestBody": {"required": True, "content": content([*BODY_FORMATS, *QUAD_FORMATS])},
+            "requestBody": {"required": True, "content": content(media_types((*BODY_FORMATS, *QUAD_FORMATS)))},
             "responses": {
                 "200": ok("The validation report.", [f.media_type for f in REPORT_FORMATS], headers=conforms),
                 **problems(400, 404, 406, 415, 503),
@@ -241,7 +242,7 @@ def _get(operation_id: str, summary: str, responses: dict[str, Any], **extra: An
 def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_enabled: bool) -> dict[str, Any]:
     """The OpenAPI document of the service at `server_url` (writes_enabled only changes the description)."""
     writes = "enabled: they need the bearer token" if writes_enabled else "disabled on this server"
-    index_types = [f.media_type for f in INDEX_FORMATS]
+    index_types = [f.media_type for f in INDEX]
     graph_answer = {"200": ok("RDF in the negotiated format.", GRAPH_TYPES), **problems(406)}
     paths: dict[str, Any] = {
         "/sparql": _sparql(),
@@ -265,7 +266,7 @@ def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_ena
         "/queries": _get(
             "queries", "The named queries", {"200": ok("The named queries.", index_types), **problems(406)}
         ),
-        "/openapi.json": _get("openapi", "This document", {"200": ok("OpenAPI 3.1.", ["application/json"])}),
+        "/openapi.json": _get("openapi", "This document", {"200": ok("OpenAPI 3.1.", [JSON.media_type])}),
     }
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)
@@ -284,8 +285,8 @@ def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_ena
                 "Problem": {
                     "description": "The request was refused: one line of text, or JSON when preferred.",
                     "content": {
-                        "text/plain": {"schema": TEXT},
-                        "application/json": {
+                        PLAIN.media_type: {"schema": TEXT},
+                        JSON.media_type: {
                             "schema": {
                                 "type": "object",
                                 "properties": {"error": TEXT, "status": {"type": "integer"}},

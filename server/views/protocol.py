@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
+from graph.core.formats import RDF, RESULTS
 from graph.sparql.guard import secure
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods, require_utf8
-from server.negotiation import GRAPH_FORMATS, RESULT_FORMATS, choose
+from server.negotiation import choose
 from server.views import describe
 from server.writes import add_using, authorize, check_iri, transaction
 
@@ -111,8 +112,8 @@ def run_query(operation: Operation) -> Response:
     )
     wanted = params.get("format")
     graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
-    result_format = RESULT_FORMATS[0] if graph_form else choose(request, RESULT_FORMATS, wanted)
-    graph_format = choose(request, GRAPH_FORMATS, wanted) if graph_form else GRAPH_FORMATS[0]
+    result_format = RESULTS[0] if graph_form else choose(request, RESULTS, wanted)
+    graph_format = choose(request, RDF, wanted) if graph_form else RDF[0]
     answer = runtime().executor.answer(
         runtime().store.raw,
         text,
@@ -147,7 +148,7 @@ def run_update(operation: Operation) -> Response:
 
 def service_description() -> Response:
     """The SPARQL service description (server.views.describe)."""
-    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+    fmt = choose(request, RDF, request.args.get("format"))
     body, media_type = describe.service_description(fmt.name)
     response = Response(body, 200, content_type=media_type)
     response.vary.add("Accept")

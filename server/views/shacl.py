@@ -11,7 +11,7 @@ POSTED shapes instead, the ontology mixed in too. `?target=NODE` (an IRI or a pr
 results about that focus node (the whole graph is validated, then the report is narrowed).
 
 The answer is always 200 with the validation report — Turtle by default, any RDF format of
-server.negotiation, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
+graph.core.formats, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
 
 Posted shapes may hold SPARQL (sh:select, sh:ask, sh:construct), which pyshacl runs with rdflib, and rdflib
 fetches SERVICE and FROM IRIs from the network: every such text must pass graph.sparql.guard's allowlist (no
@@ -30,27 +30,23 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from graph.core.formats import JSON, RDF, TEXT, Format, by_name
 from graph.core.text import one_line_error
 from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
-from graph.sparql.execute import RDF_FORMATS
 from graph.sparql.guard import check, inspect
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods, require_utf8
-from server.negotiation import GRAPH_FORMATS, Format, choose
-from server.views.graph_store import BODY_FORMATS
+from server.negotiation import choose
+from server.views.graph_store import BODY_FORMATS, body_format
 from server.writes import check_iri
 
 bp = Blueprint("shacl", __name__)
 
-QUAD_FORMATS = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS}
+QUAD_FORMATS = (by_name("trig"), by_name("nquads"))
 """Bodies read as a dataset (named graphs kept)."""
 
-REPORT_FORMATS = [
-    *GRAPH_FORMATS,
-    Format("json", "application/json"),
-    Format("text", "text/plain"),
-]
+REPORT_FORMATS = (*RDF, JSON, TEXT)
 """Formats of the validation report: every RDF format (Turtle first), JSON and plain text."""
 
 SPARQL_PREDICATES = (SH.select, SH.ask, SH.construct)
@@ -69,19 +65,16 @@ def _expose(response: Response) -> Response:
 def parse_body() -> tuple[Dataset, bool]:
     """The request body as a Dataset, and whether it is a dataset (quad format or named graphs present)."""
     mimetype = request.mimetype
-    fmt = BODY_FORMATS.get(mimetype) or QUAD_FORMATS.get(mimetype)
-    if fmt is None:
-        offered = ", ".join(sorted({*BODY_FORMATS, *QUAD_FORMATS}))
-        raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415)
+    fmt = body_format(mimetype, (*BODY_FORMATS, *QUAD_FORMATS))
     require_utf8(request.mimetype_params.get("charset"))
     try:
-        quads = list(ox.parse(request.get_data(), format=fmt, base_iri=request.base_url))
+        quads = list(ox.parse(request.get_data(), format=fmt.rdf, base_iri=request.base_url))
     except SyntaxError as error:
         raise Problem(f"cannot parse the {mimetype} body: {one_line_error(error)}") from None
     dataset = Dataset()
     dataset.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", format="nquads")
     named = any(not isinstance(quad.graph_name, ox.DefaultGraph) for quad in quads)
-    return dataset, named or mimetype in QUAD_FORMATS
+    return dataset, named or fmt in QUAD_FORMATS
 
 
 def union(dataset: Dataset) -> Graph:
@@ -207,14 +200,11 @@ def report_bytes(report: ValidationReport, fmt: str) -> bytes:
     data = report.graph.serialize(format="nt", encoding="utf-8")
     triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
     used = {prefix: str(namespace) for prefix, namespace in report.graph.namespaces() if prefix}
-    return ox.serialize(triples, format=RDF_FORMATS[fmt], prefixes=used) or b""
+    return ox.serialize(triples, format=by_name(fmt).rdf, prefixes=used) or b""
 
 
 def _wanted_format() -> Format:
-    parameter = request.args.get("format")
-    if parameter in ("text", "txt", "text/plain"):  # negotiation's aliases would read these as TSV / N-Triples
-        return REPORT_FORMATS[-1]
-    return choose(request, REPORT_FORMATS, parameter)
+    return choose(request, REPORT_FORMATS, request.args.get("format"))
 
 
 @bp.route("/shacl", methods=ANY_METHOD)
