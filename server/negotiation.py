@@ -13,6 +13,8 @@ from flask import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from graph.core.errors import MgkgError
+
 TEXT_TYPES = ("text/", "application/n-triples", "application/n-quads", "application/trig")
 """Media types answered with `; charset=utf-8`."""
 
@@ -66,8 +68,8 @@ EXTRA_TYPES = {
 """Generic media types a client may send, and the formats (first offered wins) they stand for."""
 
 
-class NotAcceptable(Exception):
-    """No offered format is acceptable; the message lists what is offered."""
+class NotAcceptable(MgkgError, ValueError):
+    """No offered format is acceptable (BAD_INPUT; HTTP answers 406); the message lists what is offered."""
 
 
 def _by_name(offered: Sequence[Format], names: tuple[str, ...]) -> Format | None:
