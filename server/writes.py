@@ -33,7 +33,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Response, request
 
-from graph.core.errors import Kind
+from graph.core.errors import Kind, MgkgError
 from graph.shacl.incremental import changed_quads
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
@@ -101,7 +101,7 @@ def _run(store: RawEngine, text: str, base_iri: str | None) -> None:
         store.update(text, base_iri=base_iri)
     except SyntaxError as error:
         raise QueryFailed(f"update syntax error: {error}") from None
-    except (OSError, ValueError, RuntimeError) as error:
+    except (MgkgError, OSError, ValueError, RuntimeError) as error:
         raise failure("update failed", error) from None
 
 

@@ -140,7 +140,7 @@ def _evaluate(
         result = store.query(text, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
         raise QueryFailed(f"query syntax error: {error}") from None
-    except (OSError, ValueError, RuntimeError) as error:  # a store's own MgkgError is one of these
+    except (MgkgError, OSError, ValueError, RuntimeError) as error:  # MgkgError: the store's own, by its kind
         raise failure("query failed", error) from None
     try:
         if isinstance(result, ox.QueryBoolean):
