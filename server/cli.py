@@ -12,7 +12,7 @@ from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
 from graph.store import open_built
 from server.app import create_app
-from server.serve import ServeError, log_requests_to_stderr, serve_forever
+from server.serve import log_requests_to_stderr, serve_forever
 from server.stores import check as check_store
 from server.stores import open_for_serving
 from server.workers import check as check_workers
@@ -50,25 +50,17 @@ def serve(
     )
     if settings.workers < 1:
         fail(f"workers must be at least 1, not {settings.workers}")
-    try:
-        check_store(settings)
-    except ServeError as error:
-        fail(str(error))
+    check_store(settings)
     if settings.workers > 1:
         _serve_processes(settings)
         return
     store = open_for_serving(settings, lambda line: click.echo(line, err=True))
     log_requests_to_stderr()
 
-    problem = None
     try:
         serve_forever(create_app(settings, store), settings, lambda url: _announce(settings, url))
-    except ServeError as error:
-        problem = str(error)
     finally:
         store.close()
-    if problem:
-        fail(problem)
     click.echo("mgkg: stopped", err=True)
 
 
@@ -82,13 +74,10 @@ def _announce(settings: Settings, url: str) -> None:
 
 def _serve_processes(settings: Settings) -> None:
     """`mgkg serve --workers N` (server/workers.py): the store must exist; workers open it themselves."""
-    try:
-        check_workers(settings, settings.workers)  # before opening: a memory store is refused, not created
-        open_built(settings).close()  # StoreError "no graph at …: run `mgkg build` first" when missing
-        log_requests_to_stderr()
-        serve_workers(settings, settings.workers, lambda url: _announce(settings, url))
-    except ServeError as error:
-        fail(str(error))
+    check_workers(settings, settings.workers)  # before opening: a memory store is refused, not created
+    open_built(settings).close()  # StoreError "no graph at …: run `mgkg build` first" when missing
+    log_requests_to_stderr()
+    serve_workers(settings, settings.workers, lambda url: _announce(settings, url))
     click.echo("mgkg: stopped", err=True)
 
 

@@ -2,9 +2,10 @@
 
 Every error answer has one shape: `problem_response` renders a status and a one-line message as text/plain —
 or as JSON `{"error": …, "status": …}` when the client prefers application/json — never as a traceback.
-`install(app, cors=…)` registers, once per app, the handlers that give that shape to everything a view may
-raise (Problem, the guard's Refused, the executor's QueryFailed, negotiation's NotAcceptable, werkzeug's HTTP
-errors) and the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`.
+`install(app, cors=…)` registers, once per app, the two handlers that give that shape to everything a view may
+raise — `error_response` for any MgkgError (its status from STATUS, the one table from kind to status; a
+Problem carries its own where the kind alone does not decide it), `http_error` for werkzeug's HTTP errors — and
+the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from graph.core.errors import Kind, MgkgError
 from graph.core.text import one_line
-from graph.sparql.execute import QueryFailed
-from graph.sparql.guard import Refused
 from server.context import runtime
 from server.negotiation import NotAcceptable, accepted
 
@@ -36,13 +36,40 @@ ALLOWED_HEADERS = "Authorization, Content-Type, Accept"
 """Request headers a browser client of the API may send."""
 
 
-class Problem(Exception):
-    """A request the service refuses: HTTP status, one-line message and extra response headers."""
+STATUS: dict[Kind, int] = {
+    Kind.BAD_INPUT: 400,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.NONCONFORMING: 422,
+    Kind.REFUSED: 403,
+    Kind.TIMEOUT: 503,
+    Kind.UNAVAILABLE: 502,
+}
+"""The HTTP status of each kind of MgkgError: the one place the server turns kinds into statuses."""
 
-    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None) -> None:
-        """Keep the message, status and headers."""
-        super().__init__(message)
-        self.status = status
+_KIND_OF = {status: kind for kind, status in STATUS.items()}
+
+NOT_ACCEPTABLE = 406
+"""The status of negotiation's NotAcceptable (a BAD_INPUT that HTTP distinguishes)."""
+
+
+class Problem(MgkgError):
+    """A request the service refuses: one-line message, HTTP status and extra response headers.
+
+    The status is the kind's (STATUS) unless given, for answers the kind alone does not decide (401, 405, 413,
+    415, 500); without a kind, the kind is the one of the status (Problem(message, 404) is NOT_FOUND), else the
+    class's.
+    """
+
+    def __init__(
+        self, message: str, status: int | None = None, headers: Mapping[str, str] | None = None,
+        *, kind: Kind | None = None,
+    ) -> None:
+        """Keep the message, kind, status and headers."""
+        if kind is None and status is not None:
+            kind = _KIND_OF.get(status)
+        super().__init__(message, kind=kind)
+        self.status = STATUS[self.kind] if status is None else status
         self.headers = dict(headers or {})
 
     def response(self) -> Response:
@@ -139,12 +166,24 @@ def http_error(error: HTTPException) -> Response:
     return problem_response(http_message(error), error.code or 500, allow)
 
 
+def status_of(error: MgkgError) -> int:
+    """The HTTP status answering `error`: a Problem's own, 406 for NotAcceptable, else its kind's (STATUS)."""
+    if isinstance(error, Problem):
+        return error.status
+    return NOT_ACCEPTABLE if isinstance(error, NotAcceptable) else STATUS[error.kind]
+
+
+def error_response(error: MgkgError) -> Response:
+    """The answer to any MgkgError a view raises: a Problem's own response (a Nonconforming one carries its
+    report), else one line with the status of its kind."""
+    if isinstance(error, Problem):
+        return error.response()
+    return problem_response(str(error), status_of(error))
+
+
 def install(app: Flask, cors: Collection[str]) -> None:
     """Register the app's error handlers, and CORS headers on every response of the blueprints named in `cors`."""
-    app.register_error_handler(Problem, lambda error: error.response())
-    app.register_error_handler(Refused, lambda error: problem_response(str(error), 400))
-    app.register_error_handler(QueryFailed, lambda error: problem_response(str(error), error.status))
-    app.register_error_handler(NotAcceptable, lambda error: problem_response(str(error), 406))
+    app.register_error_handler(MgkgError, error_response)
     app.register_error_handler(HTTPException, http_error)
 
     @app.after_request

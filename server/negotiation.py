@@ -17,11 +17,12 @@ from flask import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from graph.core.errors import MgkgError
 from graph.core.formats import Format, lookup, negotiable_types
 
 
-class NotAcceptable(Exception):
-    """No offered format is acceptable; the message lists what is offered."""
+class NotAcceptable(MgkgError, ValueError):
+    """No offered format is acceptable (BAD_INPUT; HTTP answers 406); the message lists what is offered."""
 
 
 def accepted(request: Request) -> MIMEAccept:

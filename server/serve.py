@@ -24,13 +24,16 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from graph.core.config import Settings
+from graph.core.errors import Kind, MgkgError
 
 REQUEST_LOG = logging.getLogger("mgkg.requests")
 """One INFO record per request: client, method, path, status, bytes sent, duration in ms."""
 
 
-class ServeError(OSError):
-    """The server cannot start (address in use, unknown host, no permission); the message is one line."""
+class ServeError(MgkgError, OSError):
+    """The server cannot start (address in use, unknown host, no permission): UNAVAILABLE, a one-line message."""
+
+    kind = Kind.UNAVAILABLE
 
 
 class _Counted:
@@ -140,8 +143,10 @@ WORKER_GRACE = 60.0
 """Seconds a stopping server waits for the requests its worker threads are still answering."""
 
 
-class StopError(RuntimeError):
-    """A server's worker threads were still answering requests when it had to stop."""
+class StopError(MgkgError, RuntimeError):
+    """A server's worker threads were still answering requests when it had to stop (TIMEOUT)."""
+
+    kind = Kind.TIMEOUT
 
 
 def _stop(server: Any, socket_map: dict[int, Any]) -> None:

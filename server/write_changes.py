@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from graph.sparql.execute import Engine
 from graph.sparql.tokens import tokenize
+from graph.store import RawEngine
 
 _ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:[^\\]*>")
 """An IRI token that is absolute and has no escapes (so it names the graph as written)."""
@@ -44,7 +44,7 @@ def operations(text: str) -> Iterator[Operation]:
     yield current
 
 
-def stated_changes(live: Engine, text: str, base_iri: str | None) -> list[ox.Quad] | None:
+def stated_changes(live: RawEngine, text: str, base_iri: str | None) -> list[ox.Quad] | None:
     """The quads the update may add or remove, when its operations say them; None when only running it tells."""
     prologue: list[str] = []
     found: list[ox.Quad] = []
@@ -84,7 +84,7 @@ def _data_block(prologue: str, data: str, base_iri: str | None) -> list[ox.Quad]
     return quads
 
 
-def _emptied(live: Engine, target: list[str]) -> list[ox.Quad] | None:
+def _emptied(live: RawEngine, target: list[str]) -> list[ox.Quad] | None:
     """The quads of the graph a DROP / CLEAR empties (None for ALL, NAMED or a graph not written as an IRI)."""
     if target == ["DEFAULT"]:
         return list(live.quads_for_pattern(None, None, None, ox.DefaultGraph()))

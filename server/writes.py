@@ -33,12 +33,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Response, request
 
+from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT, by_name
 from graph.shacl.incremental import changed_quads
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
-from graph.sparql.execute import Deadline, Engine, QueryFailed
+from graph.sparql.execute import Deadline, QueryFailed, failure
 from graph.sparql.tokens import tokenize
+from graph.store import RawEngine
 from server.context import Runtime, runtime
 from server.http import Problem
 from server.negotiation import NotAcceptable, choose
@@ -51,11 +53,13 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")
 
 
 class Nonconforming(Problem):
-    """The write would leave a graph that does not conform to the shapes (422 with the report)."""
+    """The write would leave a graph that does not conform to the shapes (NONCONFORMING: 422 with the report)."""
+
+    kind = Kind.NONCONFORMING
 
     def __init__(self, report: ValidationReport) -> None:
         """Keep the report; the message counts the violations."""
-        super().__init__(f"the update was not applied: {len(report.violations)} SHACL violation(s)", 422)
+        super().__init__(f"the update was not applied: {len(report.violations)} SHACL violation(s)")
         self.report = report
 
     def response(self) -> Response:
@@ -71,14 +75,15 @@ def authorize() -> None:
     """Raise Problem unless writes are enabled and the request carries the right bearer token."""
     token = runtime().settings.update_token
     if not token:
-        raise Problem("updates are disabled on this server (no update token is configured)", 403)
+        raise Problem("updates are disabled on this server (no update token is configured)", kind=Kind.REFUSED)
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise Problem(
-            "updates need an Authorization: Bearer <token> header", 401, {"WWW-Authenticate": 'Bearer realm="mgkg"'}
+            "updates need an Authorization: Bearer <token> header", 401, {"WWW-Authenticate": 'Bearer realm="mgkg"'},
+            kind=Kind.REFUSED,
         )
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise Problem("the bearer token is not valid for updates", 403)
+        raise Problem("the bearer token is not valid for updates", kind=Kind.REFUSED)
 
 
 def check_iri(name: str, iri: str) -> str:
@@ -88,13 +93,13 @@ def check_iri(name: str, iri: str) -> str:
     return iri
 
 
-def _run(store: Engine, text: str, base_iri: str | None) -> None:
+def _run(store: RawEngine, text: str, base_iri: str | None) -> None:
     try:
         store.update(text, base_iri=base_iri)
     except SyntaxError as error:
         raise QueryFailed(f"update syntax error: {error}") from None
-    except (OSError, ValueError, RuntimeError) as error:
-        raise QueryFailed(f"update failed: {error}") from None
+    except (MgkgError, OSError, ValueError, RuntimeError) as error:
+        raise failure("update failed", error) from None
 
 
 @dataclass
@@ -104,7 +109,7 @@ class Transaction:
     rt: Runtime
 
     @property
-    def store(self) -> Engine:
+    def store(self) -> RawEngine:
         """The live pyoxigraph store, or a remote store's view of it (read it freely; write only through `apply`)."""
         return self.rt.store.raw
 

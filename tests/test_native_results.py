@@ -9,6 +9,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from graph.core.errors import Kind
 from graph.core.formats import RESULTS, by_name
 from graph.sparql import results as native_results
 from graph.sparql.execute import Executor, Limits, serialize_solutions
@@ -126,7 +127,7 @@ def test_errors_are_those_of_the_text_as_sent(store: ox.Store, executor: Executo
 
     with pytest.raises(QueryFailed, match=r"syntax error: .*1:\d+") as caught:
         executor.run(store, "SELECT ?s WHERE { ?s ?p }", limits=Limits(30, 5), union_default=False)
-    assert caught.value.status == 400
+    assert caught.value.kind is Kind.BAD_INPUT
     assert "LIMIT" not in str(caught.value)
 
 
@@ -214,8 +215,8 @@ def test_failures_while_oxigraph_writes_are_the_row_by_row_ones(
     for fmt in ("json", "csv"):  # Oxigraph writes JSON; CSV goes row by row
         with pytest.raises(QueryFailed) as caught:
             executor.run(store, text, result_format=fmt, limits=Limits(30, 5), union_default=False, **options)
-        said.append((caught.value.status, str(caught.value)))
-    assert said[0] == said[1] and said[0][0] == 400 and said[0][1].startswith(message)
+        said.append((caught.value.kind, str(caught.value)))
+    assert said[0] == said[1] and said[0][0] is Kind.BAD_INPUT and said[0][1].startswith(message)
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -1,4 +1,7 @@
-"""The `mgkg` command: build, validate, export, query, stats (one-line errors, exit 2; violations, exit 1)."""
+"""The `mgkg` command: build, validate, export, query, stats (one-line errors, exit 2; violations, exit 1).
+
+Commands raise; `Main.invoke` turns every MgkgError any of them raises into one line (graph.cli.support.translate).
+"""
 
 from __future__ import annotations
 
@@ -11,34 +14,32 @@ from typing import Any
 import click
 from rdflib import Dataset
 
-from graph.build import BuildError, NonConformingError, build_dataset, write_store
+from graph.build import NonConformingError, build_dataset, write_store
 from graph.cli import output
 from graph.cli.link import enrich, link
 from graph.cli.load import load
-from graph.cli.support import fail, open_built, progress, settings_of
+from graph.cli.support import fail, open_built, progress, settings_of, translate
 from graph.cli.synth import synth
-from graph.core.config import ConfigError, load_settings
-from graph.core.files import DataFileError, read_data_files, write_atomic
-from graph.export import FORMATS, ExportError, export
-from graph.named_queries import ParameterError, QueryFileError, load_queries, run_query
+from graph.core.config import load_settings
+from graph.core.errors import MgkgError
+from graph.core.files import read_data_files, write_atomic
+from graph.export import FORMATS, export
+from graph.named_queries import load_queries, run_query
 from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
 from graph.sparql.execute import Executor, Limits, QueryFailed
 from graph.stats import compute_stats
-from graph.store import EmbeddedStore, StoreError
+from graph.store import EmbeddedStore
 
-ERRORS = (
-    BuildError, ConfigError, ExportError, StoreError, ParameterError, QueryFileError, DataFileError,
-    output.QueryError,
-)
+
 class Main(click.Group):
-    """Turns the known errors of every command into one line and exit code 2."""
+    """Turns every MgkgError of every command (and of the group's own options) into one line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command, translating known errors."""
+        """Run the command; an MgkgError becomes `mgkg: error: <one line>` (anything else is a bug: a traceback)."""
         try:
             return super().invoke(ctx)
-        except ERRORS as error:
-            fail(str(error))
+        except MgkgError as error:
+            translate(error)
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,10 +56,7 @@ def cli(ctx: click.Context, config: str | None, base: str | None, data_dir: str 
     environ = dict(os.environ)
     if config:
         environ["MGKG_CONFIG"] = config
-    try:
-        ctx.obj = load_settings({"base": base, "data_dir": data_dir, "store": store}, environ)
-    except ConfigError as error:
-        fail(str(error))
+    ctx.obj = load_settings({"base": base, "data_dir": data_dir, "store": store}, environ)
 
 
 @cli.command()
@@ -192,8 +190,8 @@ def query(
             else:
                 answer = executor.answer(store.raw, text, settings, result_format=result_format,
                                          graph_format=graph_format, limits=limits)
-    except QueryFailed as error:
-        fail(f"{origin}: {(str(error).strip().splitlines() or ['query failed'])[0]}")
+    except QueryFailed as error:  # said where: the name, file or -e
+        raise QueryFailed(f"{origin}: {error.one_line()}", kind=error.kind) from None
     finally:
         store.close()
     click.echo(output.render(answer, fmt), nl=False)

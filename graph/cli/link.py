@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -12,24 +10,15 @@ import click
 from graph.build import load_dataset
 from graph.cli.support import fail
 from graph.core import resources
-from graph.core.files import DataFileError, parse_graph
-from graph.linking.client import WIKIDATA_ENDPOINT, EndpointError, SparqlClient
+from graph.core.files import parse_graph
+from graph.linking.client import WIKIDATA_ENDPOINT, SparqlClient
 from graph.linking.enrich import linked_items, refresh, snapshot_status
-from graph.linking.links import LinkError, links_from_reference, write_file
+from graph.linking.links import links_from_reference, write_file
 from graph.linking.reconcile import KINDS, MARGIN, THRESHOLD, apply_review, reconcile, review_text, unlinked_entities
 
 
 def _note(message: str) -> None:
     click.echo(f"mgkg: note: {message}", err=True)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn the errors of links, endpoints and source files into one line and exit code 2."""
-    try:
-        yield
-    except (LinkError, EndpointError, DataFileError) as error:
-        fail(str(error))
 
 
 def _date(value: str | None) -> date:
@@ -46,13 +35,6 @@ def _folder(sources: str | None) -> Path:
     if not folder.is_dir():
         fail(f"--sources {sources}: no such folder")
     return folder
-
-
-def _client(endpoint: str | None, timeout: float) -> SparqlClient:
-    try:
-        return SparqlClient(endpoint or WIKIDATA_ENDPOINT, timeout=timeout)
-    except EndpointError as error:
-        fail(str(error))
 
 
 _timeout = click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
@@ -93,14 +75,13 @@ def link(endpoint: str | None, kinds: tuple[str, ...], limit: int | None, thresh
     folder = _folder(sources)
     target = Path(links_file) if links_file else resources.generated_file(folder, "links.ttl")
     today = _date(when)
-    with _errors():
-        if reference:
-            _regenerate(Path(reference), folder, target, today)
-        elif apply_file:
-            _apply(Path(apply_file), folder, target, str(reviewer), today)
-        else:
-            client = _client(endpoint, timeout)
-            _search(client, folder, kinds, limit, threshold, batch_size, Path(review_file))
+    if reference:
+        _regenerate(Path(reference), folder, target, today)
+    elif apply_file:
+        _apply(Path(apply_file), folder, target, str(reviewer), today)
+    else:
+        client = SparqlClient(endpoint or WIKIDATA_ENDPOINT, timeout=timeout)
+        _search(client, folder, kinds, limit, threshold, batch_size, Path(review_file))
 
 
 def _regenerate(reference: Path, folder: Path, target: Path, today: date) -> None:
@@ -151,17 +132,16 @@ def enrich(endpoint: str | None, output: str | None, batch_size: int, sources: s
     """Show the enrichment snapshot, or refresh it from --endpoint (labels, codes, places, capitals, population)."""
     folder = _folder(sources)
     target = Path(output) if output else resources.generated_file(folder, "enrichment.ttl")
-    with _errors():
-        if endpoint is None:
-            status = snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot"
-            click.echo(status)
-            return
-        today = _date(when)
-        client = _client(endpoint, timeout)
-        dataset = load_dataset(folder=folder)
-        data, facts = refresh(dataset, client, today, batch_size)
-        for note in facts.notes:
-            _note(note)
-        write_file(target, data)
+    if endpoint is None:
+        status = snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot"
+        click.echo(status)
+        return
+    today = _date(when)
+    client = SparqlClient(endpoint, timeout=timeout)
+    dataset = load_dataset(folder=folder)
+    data, facts = refresh(dataset, client, today, batch_size)
+    for note in facts.notes:
+        _note(note)
+    write_file(target, data)
     click.echo(f"wrote {len(facts.graph)} facts about {len(linked_items(dataset))} linked items to {target}; "
                "run `mgkg build` to load them")

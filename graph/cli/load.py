@@ -165,23 +165,20 @@ def load(ctx: click.Context, files: Sequence[str], graph: str | None) -> None:
     settings = settings_of(ctx)
     if not files:
         fail("load needs at least one FILE (.nt .nq .ttl .trig .jsonld .rdf, optionally .gz)")
+    sources = [source(Path(name), graph, settings.base) for name in files]
+    store = open_store(settings.store_spec, settings.base)
     try:
-        sources = [source(Path(name), graph, settings.base) for name in files]
-        store = open_store(settings.store_spec, settings.base)
-        try:
-            with _bar("check", sources) as progress:  # nothing is written before every file parses
-                for item in sources:
-                    for quad in quads(item, progress(item)):
-                        if isinstance(store, RemoteStore):
-                            store.check(quad)
-            started, tally = time.perf_counter(), Tally()
-            with _bar("load", sources) as progress:
-                for item in sources:
-                    into(store, tally.through(quads(item, progress(item))))
-        finally:
-            store.close()
-    except LoadError as error:
-        fail(str(error))
+        with _bar("check", sources) as progress:  # nothing is written before every file parses
+            for item in sources:
+                for quad in quads(item, progress(item)):
+                    if isinstance(store, RemoteStore):
+                        store.check(quad)
+        started, tally = time.perf_counter(), Tally()
+        with _bar("load", sources) as progress:
+            for item in sources:
+                into(store, tally.through(quads(item, progress(item))))
+    finally:
+        store.close()
     click.echo(
         f"loaded {tally.quads:,} triples from {len(sources)} file(s) into {settings.store_spec} "
         + throughput(tally.quads, started)

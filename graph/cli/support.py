@@ -1,4 +1,5 @@
-"""What every mgkg command shares: one-line failure, a progress spinner, throughput, the settings."""
+"""What every mgkg command shares: one-line failure (and the one translation of an MgkgError into it), a progress
+spinner, throughput, the settings."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 from rich.console import Console
 
 from graph.core.config import Settings, load_settings
+from graph.core.errors import Kind, MgkgError
 from graph.store import open_built as open_built  # graph.cli.commands' import; graph.store owns it
 
 stderr = Console(stderr=True, highlight=False)
@@ -21,6 +23,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print one error line to stderr and exit with `code`."""
     click.echo(f"mgkg: error: {message}", err=True)
     sys.exit(code)
+
+
+def exit_code(error: MgkgError) -> int:
+    """The exit status for `error`: 1 when data does not conform (as `mgkg build` and `validate` exit), else 2."""
+    return 1 if error.kind is Kind.NONCONFORMING else 2
+
+
+def translate(error: MgkgError) -> NoReturn:
+    """What every command does with an MgkgError it does not handle itself: `mgkg: error: <one line>`, exit_code."""
+    fail(error.one_line(), exit_code(error))
 
 
 @contextmanager

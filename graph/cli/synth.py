@@ -145,13 +145,10 @@ def synth(ctx: click.Context, projects: str | None, seed: str, out: str | None) 
         fail("synth needs --projects N and -o FILE (.nt, .nq, .ttl or .trig)")
     count, seed_value = _integer("--projects", projects), _integer("--seed", seed)
     started = time.perf_counter()
-    try:
-        output_format(Path(out))
-        synthesizer = Synthesizer(count, seed_value, settings_of(ctx).base)
-        with _progress(count) as advance:
-            counts = write(synthesizer, Path(out), advance)
-    except SynthError as error:
-        fail(str(error))
+    output_format(Path(out))
+    synthesizer = Synthesizer(count, seed_value, settings_of(ctx).base)
+    with _progress(count) as advance:
+        counts = write(synthesizer, Path(out), advance)
     click.echo(
         f"wrote {counts.triples:,} triples ({counts.quads:,} quads) for {counts.projects:,} projects "
         + throughput(counts.triples, started)

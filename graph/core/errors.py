@@ -23,7 +23,8 @@ class Kind(StrEnum):
     NONCONFORMING = "nonconforming"
     """The data would not conform to the SHACL shapes."""
     REFUSED = "refused"
-    """A safety rule forbids it (allowlist, read-only store, missing token)."""
+    """A safety rule of this installation forbids it, however it is asked (writes off, a missing or wrong token,
+    a read-only store, a named query outside the allowlist); a text its sender may rewrite is BAD_INPUT."""
     TIMEOUT = "timeout"
     """It took longer than its limit and was stopped."""
     UNAVAILABLE = "unavailable"

@@ -5,9 +5,12 @@ settings (timeout, row limit, union default graph) and binds parameters; Executo
 Queries run on pyoxigraph directly (`store.raw`) with the union of the named graphs as default graph; on a
 remote store (`sparql:` spec) the same calls go to its RemoteEngine, which forwards the text, the dataset and
 the bindings (as VALUES) to the endpoint and reads the answer back into pyoxigraph terms, so the serializers
-(graph.sparql.serialize, graph.sparql.results) serve both. A remote store that cannot be reached answers 502.
+(graph.sparql.serialize, graph.sparql.results) serve both. The executor knows either only as an Engine (a
+Protocol: what it calls), so this layer imports no store. Failures are QueryFailed errors with a kind
+(graph.core.errors): BAD_INPUT for a query that is malformed or fails, UNAVAILABLE for a store that cannot be
+reached (the store's own MgkgError kind, passed on), TIMEOUT when the time is up.
 A worker thread evaluates and serializes; the caller waits at most `timeout` seconds and then gets a
-QueryFailed(503) while the worker stops at its next solution (Oxigraph cannot interrupt an aggregate that
+QueryFailed (TIMEOUT) while the worker stops at its next solution (Oxigraph cannot interrupt an aggregate that
 is still computing; such a query finishes in the background and its result is dropped).
 """
 
@@ -20,32 +23,58 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 from oxrdflib._converter import to_ox
 from rdflib.term import Node
 
 from graph.core.config import Settings
+from graph.core.errors import Kind, MgkgError
 from graph.core.formats import by_name
 from graph.core.namespaces import prefixes
 from graph.sparql import results as native_results
 from graph.sparql.serialize import serialize_boolean
 from graph.sparql.serialize import serialize_solutions as serialize_solutions
 from graph.sparql.text import QueryRefused, shape, with_limit, with_values
-from graph.store import StoreError
-from graph.store.remote import RemoteEngine
 
 T = TypeVar("T")
 
 
-class QueryFailed(Exception):
-    """The query is malformed or fails; `status` is the HTTP status to answer with."""
+class QueryFailed(MgkgError):
+    """The query is malformed or fails (BAD_INPUT), its store cannot be reached (UNAVAILABLE) or it timed out
+    (TIMEOUT)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        """Keep the message and status."""
-        super().__init__(message)
-        self.status = status
+
+class Engine(Protocol):
+    """What queries run on: `store.raw` of an EmbeddedStore (pyoxigraph's Store) or of a RemoteStore
+    (graph.store.remote.RemoteEngine): the one method the executor calls."""
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: dict[str, str] | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]:
+        """Run a query as pyoxigraph's Store.query does."""
+        ...
+
+
+def failure(doing: str, error: Exception) -> QueryFailed:
+    """The QueryFailed for `error` raised while `doing` ("query failed", …): an MgkgError that says something
+    mgkg relies on cannot be reached (a store's) keeps its message and kind; anything else is BAD_INPUT."""
+    if isinstance(error, MgkgError) and error.kind is Kind.UNAVAILABLE:
+        return QueryFailed(str(error), kind=error.kind)
+    return QueryFailed(f"{doing}: {error}")
+
+
+def _timed_out(what: str, seconds: float) -> QueryFailed:
+    return QueryFailed(f"{what} timed out after {seconds:g} s", kind=Kind.TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -60,7 +89,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-query limits: seconds until 503, maximum rows (or triples) returned (None: no row limit)."""
+    """Per-query limits: seconds until it times out, maximum rows (or triples) returned (None: no row limit)."""
 
     timeout: float
     max_rows: int | None
@@ -94,10 +123,6 @@ def _limited(items: Iterable[object], limits: Limits, deadline: Deadline) -> tup
     return rows, False
 
 
-Engine = ox.Store | RemoteEngine
-"""What queries run on: `store.raw` of an EmbeddedStore (pyoxigraph) or of a RemoteStore."""
-
-
 def _evaluate(
     store: Engine,
     text: str,
@@ -115,10 +140,8 @@ def _evaluate(
         result = store.query(text, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
         raise QueryFailed(f"query syntax error: {error}") from None
-    except StoreError as error:
-        raise QueryFailed(str(error), 502) from None
-    except (OSError, ValueError, RuntimeError) as error:
-        raise QueryFailed(f"query failed: {error}") from None
+    except (MgkgError, OSError, ValueError, RuntimeError) as error:  # MgkgError: the store's own, by its kind
+        raise failure("query failed", error) from None
     try:
         if isinstance(result, ox.QueryBoolean):
             return Answer(serialize_boolean(bool(result), result_format), "boolean", 1, False)
@@ -133,9 +156,9 @@ def _evaluate(
         data = ox.serialize(triples, format=by_name(graph_format).rdf, prefixes=prefixes())  # type: ignore[arg-type]
         return Answer(data or b"", "graph", len(triples), cut)
     except TimeoutError:
-        raise QueryFailed(f"query timed out after {limits.timeout:g} s", 503) from None
+        raise _timed_out("query", limits.timeout) from None
     except (OSError, ValueError, RuntimeError) as error:
-        raise QueryFailed(f"query evaluation failed: {error}") from None
+        raise failure("query evaluation failed", error) from None
 
 
 def _select(text: str) -> str | None:
@@ -168,15 +191,15 @@ def _native(
     except SyntaxError:
         return None
     except (OSError, ValueError, RuntimeError) as error:
-        raise QueryFailed(f"query failed: {error}") from None
+        raise failure("query failed", error) from None
     if not isinstance(result, ox.QuerySolutions):
         return None
     try:
         native = native_results.native_answer(result, result_format, limits.max_rows, deadline.check)
     except TimeoutError:
-        raise QueryFailed(f"query timed out after {limits.timeout:g} s", 503) from None
+        raise _timed_out("query", limits.timeout) from None
     except (OSError, ValueError, RuntimeError) as error:
-        raise QueryFailed(f"query evaluation failed: {error}") from None
+        raise failure("query evaluation failed", error) from None
     if native is None:
         return None
     body, count, cut = native
@@ -216,14 +239,14 @@ class Executor:
         return future
 
     def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
-        """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed(503)."""
+        """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed (TIMEOUT)."""
         deadline = Deadline(timeout)
         future = self._submit(work, deadline)
         try:
             return future.result(timeout=timeout)
         except (FutureTimeout, TimeoutError):
             deadline.cancel()
-            raise QueryFailed(f"{what} timed out after {timeout:g} s", 503) from None
+            raise _timed_out(what, timeout) from None
 
     def run(
         self,
@@ -240,7 +263,7 @@ class Executor:
         union_default: bool = True,
         base_iri: str | None = None,
     ) -> Answer:
-        """Evaluate and serialize; raise QueryFailed (400, or 503 on timeout).
+        """Evaluate and serialize; raise QueryFailed (BAD_INPUT, UNAVAILABLE, or TIMEOUT).
 
         Dataset: when `default_graphs` or `named_graphs` is given (the protocol's default-graph-uri /
         named-graph-uri) they make the whole dataset and override FROM / FROM NAMED; otherwise the query's own
@@ -280,7 +303,7 @@ class Executor:
         named_graphs: Sequence[str] = (),
         base_iri: str | None = None,
     ) -> Answer:
-        """Run a query as the service and `mgkg query` do; QueryFailed (400, 502, or 503 on timeout).
+        """Run a query as the service and `mgkg query` do; QueryFailed (BAD_INPUT, UNAVAILABLE, or TIMEOUT).
 
         `bindings` are RDF terms substituted for variables (never spliced), on pyoxigraph also written as a
         VALUES block (graph.sparql.text.with_values) so its planner sees them. The default graph is the union of

@@ -4,7 +4,7 @@ No request may make the server reach the network except for IRIs under a prefix 
 (empty by default). pyoxigraph *does* use HTTP: `SERVICE <iri>` POSTs the sub-query (application/sparql-query)
 to <iri> and `LOAD <iri>` GETs <iri> (tests/test_guard.py shows both with a local endpoint). It never
 dereferences FROM / FROM NAMED / USING / USING NAMED IRIs, which only select graphs of the store. Policy,
-enforced before anything is evaluated (`Refused`: the server answers 400): SERVICE and LOAD targets must be
+enforced before anything is evaluated (`Refused`, BAD_INPUT: the endpoint answers 400): SERVICE and LOAD targets must be
 allowlisted (a variable SERVICE endpoint is always refused); FROM / USING IRIs and the default-graph-uri,
 named-graph-uri, using-graph-uri and using-named-graph-uri parameters must be allowlisted or name a graph
 already in the store.
@@ -36,6 +36,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 
+from graph.core.errors import MgkgError
 from graph.core.text import one_line_error
 from graph.sparql.tokens import Token, cached_for_short_texts, tokenize
 
@@ -44,8 +45,12 @@ _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _PARSE_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
 
 
-class Refused(ValueError):
-    """A text the allowlist refuses, or one that cannot be checked: a one-line reason."""
+class Refused(MgkgError, ValueError):
+    """A text the allowlist refuses, or one that cannot be checked: a one-line reason.
+
+    BAD_INPUT: whoever sent the text must change it. Where the text is mgkg's own (a named query), the server
+    reports the refusal as REFUSED (server.views.named).
+    """
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from graph.core.config import Settings
 from graph.core.errors import Kind
 from graph.core.namespaces import DEFAULT_BASE
@@ -12,8 +14,11 @@ from graph.store.base import Store, StoreError, dataset_from_nquads
 from graph.store.embedded import EmbeddedStore
 from graph.store.remote import RemoteEngine, RemoteStore, parse_spec
 
-__all__ = ["EmbeddedStore", "RemoteEngine", "RemoteStore", "Store", "StoreError", "dataset_from_nquads", "open_built",
-           "open_store"]
+__all__ = ["EmbeddedStore", "RawEngine", "RemoteEngine", "RemoteStore", "Store", "StoreError", "dataset_from_nquads",
+           "open_built", "open_store"]
+
+RawEngine = ox.Store | RemoteEngine
+"""What a store's `raw` is: pyoxigraph's Store (EmbeddedStore) or a RemoteEngine with its methods (RemoteStore)."""
 
 
 def open_built(settings: Settings) -> EmbeddedStore | RemoteStore:

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from graph.core.errors import Kind
 from graph.core.formats import HTML, INDEX, JSON, RDF, RESULTS
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
@@ -45,7 +46,7 @@ def catalogue() -> dict[str, NamedQuery]:
         try:
             rt.queries = load_queries()
         except QueryFileError as error:
-            raise Problem(f"the named queries cannot be loaded: {error}", 500) from None
+            raise Problem(f"the named queries cannot be loaded: {error}", 500, kind=Kind.UNAVAILABLE) from None
     return rt.queries
 
 
@@ -123,12 +124,12 @@ def read_values() -> tuple[dict[str, str], str | None]:
 
 
 def _secured(query: NamedQuery) -> tuple[str, str | None, bool]:
-    """The text to run, its form (SELECT, ASK, …) and whether it names its own dataset; 403 if refused."""
+    """The text to run, its form (SELECT, ASK, …) and whether it names its own dataset; REFUSED (403) if refused."""
     try:
         allowlist, has_graph = runtime().settings.allowlist, runtime().has_graph
         text, found = secure(query.text, is_update=False, base=None, allowlist=allowlist, has_graph=has_graph)
     except Refused as error:
-        raise Problem(f"named query {query.name!r} cannot run on this server: {error}", 403) from None
+        raise Problem(f"named query {query.name!r} cannot run on this server: {error}", kind=Kind.REFUSED) from None
     return text, found.form, found.has_dataset
 
 
