@@ -222,6 +222,11 @@ def _rdf_response(body: bytes, content_type: str) -> Response:
 @methods("GET, HEAD")
 def service() -> Response:
     """The SPARQL Service Description (the same as GET /sparql without a query)."""
+    return service_response()
+
+
+def service_response() -> Response:
+    """The service description in the format the request negotiates (also GET /sparql without a query)."""
     fmt = choose(request, RDF, request.args.get("format"))
     return _rdf_response(*service_description(fmt.name))
 

@@ -146,20 +146,11 @@ def run_update(operation: Operation) -> Response:
     return Response(status=204)
 
 
-def service_description() -> Response:
-    """The SPARQL service description (server.views.describe)."""
-    fmt = choose(request, RDF, request.args.get("format"))
-    body, media_type = describe.service_description(fmt.name)
-    response = Response(body, 200, content_type=media_type)
-    response.vary.add("Accept")
-    return response
-
-
 @bp.route("/sparql", methods=ANY_METHOD)
 @methods("GET, HEAD, POST")
 def sparql() -> Response:
     """GET/POST a query, POST an update, GET without either for the service description, OPTIONS for CORS."""
     operation = read_operation()
     if operation is None:
-        return service_description()
+        return describe.service_response()
     return run_query(operation) if operation.kind == "query" else run_update(operation)
