@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from graph.core.errors import Kind, MgkgError
+from graph.core.formats import JSON, TEXT
 from graph.core.text import one_line
 from server.context import runtime
 from server.negotiation import NotAcceptable, accepted
@@ -80,16 +81,16 @@ class Problem(MgkgError):
 def wants_json() -> bool:
     """Whether the client of the current request prefers application/json to text/plain."""
     accept = accepted(request)
-    return bool(accept) and accept.best_match(["text/plain", "application/json"]) == "application/json"
+    return bool(accept) and accept.best_match([TEXT.media_type, JSON.media_type]) == JSON.media_type
 
 
 def problem_response(message: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
     """One clear line of text/plain, or `{"error", "status"}` JSON when the client prefers JSON."""
     line = one_line(message)
     if wants_json():
-        response = Response(json.dumps({"error": line, "status": status}), status, mimetype="application/json")
+        response = Response(json.dumps({"error": line, "status": status}), status, mimetype=JSON.media_type)
     else:
-        response = Response(line + "\n", status, content_type="text/plain; charset=utf-8")
+        response = Response(line + "\n", status, content_type=TEXT.content_type)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
