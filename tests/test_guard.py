@@ -11,14 +11,13 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
+from support.clients import client_for
 
-from graph.core.config import Settings
 from graph.sparql import guard
 from graph.sparql import tokens as sparql_tokens
 from graph.sparql.guard import NOWHERE, Refused, inspect
 from graph.sparql.tokens import SHORT_TEXT, outline, tokenize
 from graph.store import EmbeddedStore
-from server.app import create_app
 
 TOKEN = "guard-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -72,9 +71,9 @@ def remote() -> Iterator[Remote]:
     server.close()
 
 
-def client_for(store: EmbeddedStore, allowlist: tuple[str, ...] = ()) -> FlaskClient:
+def writer(store: EmbeddedStore, allowlist: tuple[str, ...] = ()) -> FlaskClient:
     """A client with updates enabled and the given allowlist."""
-    return create_app(Settings(store="memory", update_token=TOKEN, allowlist=allowlist), store).test_client()
+    return client_for(store, update_token=TOKEN, allowlist=allowlist)
 
 
 def ask(client: FlaskClient, query: str, *params: str) -> tuple[int, str]:
@@ -108,7 +107,7 @@ def test_pyoxigraph_itself_fetches_service_and_load_but_not_from(remote: Remote)
 
 
 def test_service_outside_the_allowlist_is_refused_before_any_request(store: EmbeddedStore, remote: Remote) -> None:
-    status, text = ask(client_for(store), f"SELECT * WHERE {{ SERVICE <{remote.url}sparql> {{ ?s ?p ?o }} }}")
+    status, text = ask(writer(store), f"SELECT * WHERE {{ SERVICE <{remote.url}sparql> {{ ?s ?p ?o }} }}")
     assert status == 400
     assert text == (
         f"SERVICE <{remote.url}sparql> refused: the server reaches only allowlisted IRIs (the allowlist is empty)\n"
@@ -118,19 +117,19 @@ def test_service_outside_the_allowlist_is_refused_before_any_request(store: Embe
 
 def test_service_to_an_allowlisted_endpoint_is_called(store: EmbeddedStore, remote: Remote) -> None:
     query = f"PREFIX r: <{remote.url}> SELECT ?x WHERE {{ SERVICE r:sparql {{ ?x ?p ?o }} }}"
-    status, text = ask(client_for(store, (remote.url,)), query)
+    status, text = ask(writer(store, (remote.url,)), query)
     assert status == 200 and json.loads(text)["results"]["bindings"][0]["x"]["value"] == "remote"
     assert remote.hits == [("POST", "/sparql")]
 
 
 def test_service_with_a_variable_endpoint_is_refused(store: EmbeddedStore, remote: Remote) -> None:
-    status, text = ask(client_for(store, (remote.url,)), "SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }")
+    status, text = ask(writer(store, (remote.url,)), "SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }")
     assert status == 400 and "fixed, allowlisted IRI" in text
 
 
 def test_service_silent_outside_the_allowlist_fails_silently(store: EmbeddedStore, remote: Remote) -> None:
     query = f"SELECT ?x WHERE {{ BIND(1 AS ?x) SERVICE SILENT <{remote.url}sparql> {{ ?s ?p ?o }} }}"
-    status, text = ask(client_for(store), query)
+    status, text = ask(writer(store), query)
     assert status == 200 and len(json.loads(text)["results"]["bindings"]) == 1
     assert remote.hits == []
 
@@ -152,7 +151,7 @@ def test_service_in_strings_comments_iris_and_names_is_not_refused(client: Flask
 @pytest.fixture(scope="module")
 def client(store: EmbeddedStore) -> FlaskClient:
     """A client with an empty allowlist on the session store (queries only)."""
-    return client_for(store)
+    return writer(store)
 
 
 @pytest.mark.parametrize(
@@ -177,19 +176,19 @@ def test_hidden_or_unverifiable_service_is_refused(client: FlaskClient, query: s
 
 
 def test_load_outside_the_allowlist_is_refused(fresh: EmbeddedStore, remote: Remote) -> None:
-    status, text = update(client_for(fresh), f"LOAD <{remote.url}data.nt> INTO GRAPH <http://example.org/g>")
+    status, text = update(writer(fresh), f"LOAD <{remote.url}data.nt> INTO GRAPH <http://example.org/g>")
     assert status == 400 and text.startswith(f"LOAD <{remote.url}data.nt> refused")
     assert remote.hits == []
 
 
 def test_load_silent_outside_the_allowlist_does_nothing(fresh: EmbeddedStore, remote: Remote) -> None:
     before = len(fresh)
-    status, _ = update(client_for(fresh), f"LOAD SILENT <{remote.url}data.nt> INTO GRAPH <http://example.org/g>")
+    status, _ = update(writer(fresh), f"LOAD SILENT <{remote.url}data.nt> INTO GRAPH <http://example.org/g>")
     assert status == 204 and len(fresh) == before and remote.hits == []
 
 
 def test_load_from_an_allowlisted_iri_is_fetched_and_gated(fresh: EmbeddedStore, remote: Remote) -> None:
-    status, _ = update(client_for(fresh, (remote.url,)), f"LOAD <{remote.url}data.nt> INTO GRAPH <http://example.org/g>")
+    status, _ = update(writer(fresh, (remote.url,)), f"LOAD <{remote.url}data.nt> INTO GRAPH <http://example.org/g>")
     assert status == 204
     assert fresh.raw.contains_named_graph(ox.NamedNode("http://example.org/g"))
     assert remote.hits == [("GET", "/data.nt"), ("GET", "/data.nt")]  # once on the scratch copy, once for real
@@ -209,7 +208,7 @@ def test_from_a_store_graph_is_fine_an_unknown_iri_is_not(client: FlaskClient) -
 
 
 def test_from_an_allowlisted_prefix_is_fine(store: EmbeddedStore) -> None:
-    allowed = client_for(store, ("http://example.org/",))
+    allowed = writer(store, ("http://example.org/",))
     assert ask(allowed, "ASK FROM <http://example.org/elsewhere> { ?s ?p ?o }")[0] == 200
 
 
@@ -221,7 +220,7 @@ def test_dataset_parameters_are_checked_like_from(client: FlaskClient) -> None:
 
 
 def test_using_is_checked_in_updates(fresh: EmbeddedStore) -> None:
-    client = client_for(fresh)
+    client = writer(fresh)
     text = "INSERT { GRAPH <http://example.org/g> { ?s <http://example.org/p> 1 } } USING <IRI> WHERE { ?s a ?t }"
     status, message = update(client, text.replace("IRI", "http://example.org/elsewhere"))
     assert status == 400 and message.startswith("USING <http://example.org/elsewhere> refused")
