@@ -15,7 +15,8 @@ from graph.cli import synth as synth_cli
 from graph.cli.commands import cli
 from graph.core.namespaces import MGKG, STANDARD
 from graph.shacl.validate import load_ontology, validate_dataset
-from graph.synth.generate import Synthesizer, literal
+from graph.synth.generate import Synthesizer
+from graph.synth.terms import literal
 
 DONE = re.compile(
     r"^wrote ([\d,]+) triples \(([\d,]+) quads\) for ([\d,]+) projects in [0-9.]+ s \([\d,]+ triples/s\)$"

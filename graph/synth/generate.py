@@ -19,6 +19,7 @@ from graph.core import resources
 from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, MGKG, STANDARD, VOCABULARIES, graph_iri, normalize_base, prefixes
 from graph.synth.pool import INSTITUTIONS, Country, build_pool
+from graph.synth.terms import date_term, literal, typed
 
 REFERENCE_DAY = date(2026, 1, 1)
 """'Today' for project statuses (fixed, so that a seed always gives the same graph)."""
@@ -26,8 +27,6 @@ REFERENCE_DAY = date(2026, 1, 1)
 Statement = tuple[str, str, bool]
 """One quad: "<s> <p> o" in N-Triples syntax, the graph term, and whether the triple is new to the output."""
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-_XSD = STANDARD["xsd"]
 _NEEDED = {
     "status": ("pipeline", "implementation", "finalisation", "completed", "closed", "cancelled", "suspended"),
     "role": ("funding", "implementing", "beneficiary", "partner", "accountable", "extending"),
@@ -43,25 +42,6 @@ _RATES = {"JPY": 150, "KRW": 1300, "SEK": 10, "NOK": 10, "DKK": 7, "CZK": 23, "H
 
 class SynthError(MgkgError, ValueError):
     """Bad synth input (size, base, format, vocabulary) or an unwritable file; the message is one line."""
-
-
-def literal(text: str, lang: str = "", datatype: str = "") -> str:
-    """An N-Triples literal: `text` escaped, with a language tag or a datatype IRI (none for xsd:string)."""
-    body = '"' + text.translate(_ESCAPES) + '"'
-    if lang:
-        return f"{body}@{lang}"
-    return f"{body}^^<{datatype}>" if datatype and datatype != _XSD + "string" else body
-
-
-def typed(text: str, xsd_type: str) -> str:
-    """A literal of the XSD datatype `xsd_type` (a local name such as 'gYear')."""
-    return literal(text, datatype=_XSD + xsd_type)
-
-
-def date_term(day: date, precision: int) -> str:
-    """The day as xsd:date (precision 0), xsd:gYearMonth (1) or xsd:gYear (2)."""
-    text = (day.isoformat(), f"{day.year:04d}-{day.month:02d}", f"{day.year:04d}")[precision]
-    return typed(text, ("date", "gYearMonth", "gYear")[precision])
 
 
 def load_concepts() -> dict[str, dict[str, tuple[str, str]]]:
