@@ -200,6 +200,15 @@ def test_void_refuses_unacceptable_formats(client: FlaskClient) -> None:
     assert client.get("/.well-known/void", headers={"Accept": "text/csv"}).status_code == 406
 
 
+@pytest.mark.parametrize("url", ["/.well-known/void", "/service-description", "/sparql"])
+def test_descriptions_counting_longer_than_the_query_timeout_answer_503(store: EmbeddedStore, url: str) -> None:
+    """The counts run under the executor's time limit: a store too big to count in time answers 503, one line."""
+    response = client_for(store, query_timeout=1e-9).get(url)
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.data == b"describing the dataset timed out after 1e-09 s\n"
+
+
 def test_descriptions_follow_changes_of_the_store(fresh: EmbeddedStore) -> None:
     client = client_for(fresh)
     before = number(parse(client.get("/.well-known/void").data), DATASET, VOID.triples)

@@ -9,23 +9,26 @@
   VoID names the dumps of server.views.dumps as void:dataDump.
 
 The counts are computed on first use and cached per app (server.context.Runtime.cached): every write
-through the app recomputes them, and so does a change of the quad count made by anything else.
+through the app recomputes them, and so does a change of the quad count made by anything else. They run on the
+store's own SELECT (`store.select`) in an executor worker under `settings.query_timeout`, like any query: a store
+too big to count in time answers 503 rather than holding the request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
+from graph.core.errors import MgkgError
 from graph.core.formats import RDF, RESULTS, by_name
 from graph.core.namespaces import MGKG, STANDARD, VOCABULARIES, graph_iri, prefixes
 from graph.linking.links import TARGETS
 from graph.linking.linksets import Linkset, linksets
+from graph.sparql.execute import Deadline, QueryFailed
 from graph.stats import Stats, compute_stats
-from server.context import runtime
+from server.context import Runtime, runtime
 from server.http import ANY_METHOD, methods
 from server.negotiation import choose
 from server.views.dumps import DUMPS
@@ -67,33 +70,38 @@ class Facts:
     linksets: list[Linkset]
 
 
-def _rows(text: str) -> list[list[Any]]:
-    solutions = runtime().store.raw.query(text, use_default_graph_as_union=True)
-    assert isinstance(solutions, ox.QuerySolutions)
-    return [[solution[i] for i in range(len(solutions.variables))] for solution in solutions]
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
+    assert term is not None  # every variable the description queries select is bound
+    return term.value
 
 
-def _count(text: str) -> int:
-    return int(_rows(text)[0][0].value)
+def compute_facts(rt: Runtime, deadline: Deadline) -> Facts:
+    """Count everything the service description and VoID state (uncached); TimeoutError when `deadline` is up
+    before one of the counts."""
+    store, settings = rt.store, rt.settings
 
+    def rows(text: str) -> list[list[str]]:
+        deadline.check()
+        return [[_value(term) for term in row] for row in store.select(text)]
 
-def compute_facts() -> Facts:
-    """Count everything the service description and VoID state (uncached)."""
-    store = runtime().store
+    deadline.check()
     stats = compute_stats(store)
-    union = runtime().settings.union_default_graph
+    union = settings.union_default_graph
     default = stats.triples if union else len(list(store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())))
     sources: dict[str, list[str]] = {}
-    for graph, document in sorted(_rows(_SOURCES), key=lambda row: (row[0].value, row[1].value)):
-        if graph.value in stats.graphs:
-            sources.setdefault(graph.value, []).append(document.value)
-    terms = [row[0].value for row in _rows(_TERMS)]
+    for graph, document in sorted(rows(_SOURCES)):
+        if graph in stats.graphs:
+            sources.setdefault(graph, []).append(document)
+    terms = [row[0] for row in rows(_TERMS)]
+    entities, objects = int(rows(_ENTITIES % graph_iri("ontology", settings.base))[0][0]), int(rows(_OBJECTS)[0][0])
+    classes = {cls: int(count) for cls, count in sorted(rows(_CLASSES))}
+    deadline.check()
     return Facts(
         stats=stats,
         default_triples=default,
-        entities=_count(_ENTITIES % graph_iri("ontology", runtime().settings.base)),
-        objects=_count(_OBJECTS),
-        classes={row[0].value: int(row[1].value) for row in sorted(_rows(_CLASSES), key=lambda r: r[0].value)},
+        entities=entities,
+        objects=objects,
+        classes=classes,
         sources=sources,
         vocabularies=OWN_VOCABULARIES + [ns for ns in STANDARD.values() if any(t.startswith(ns) for t in terms)],
         linksets=linksets(store),
@@ -101,8 +109,17 @@ def compute_facts() -> Facts:
 
 
 def facts() -> Facts:
-    """The store's Facts, cached (server.context.Runtime.cached)."""
-    return runtime().cached("facts", compute_facts)
+    """The store's Facts, cached (server.context.Runtime.cached), counted under the executor's time limit
+    (`settings.query_timeout`: QueryFailed TIMEOUT, a 503, for a store too big to count in time)."""
+    rt = runtime()
+
+    def counted(deadline: Deadline) -> Facts:
+        try:
+            return compute_facts(rt, deadline)
+        except MgkgError as error:  # as a QueryFailed, which the executor strips of the worker's frames
+            raise QueryFailed(str(error), kind=error.kind) from None
+
+    return rt.cached("facts", lambda: rt.executor.call(rt.settings.query_timeout, counted, "describing the dataset"))
 
 
 class Triples:
