@@ -5,7 +5,8 @@ or as JSON `{"error": …, "status": …}` when the client prefers application/j
 `install(app, cors=…)` registers, once per app, the two handlers that give that shape to everything a view may
 raise — `error_response` for any MgkgError (its status from STATUS, the one table from kind to status; a
 Problem carries its own where the kind alone does not decide it), `http_error` for werkzeug's HTTP errors — and
-the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`.
+the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`. A query's answer
+(/sparql, /queries/NAME) carries X-MGKG-Rows, X-MGKG-Truncated and Vary: Accept (`answer_response`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from graph.core.errors import Kind, MgkgError
-from graph.core.formats import JSON, TEXT
+from graph.core.formats import JSON, TEXT, Format
 from graph.core.text import one_line
+from graph.sparql.execute import Answer
 from server.context import runtime
 from server.negotiation import NotAcceptable, accepted
 
@@ -94,6 +96,19 @@ def problem_response(message: str, status: int, headers: Mapping[str, str] | Non
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def answer_headers(response: Response, answer: Answer) -> Response:
+    """`response` with the headers of a query's answer: X-MGKG-Rows, X-MGKG-Truncated and Vary: Accept."""
+    response.headers["X-MGKG-Rows"] = str(answer.count)
+    response.headers["X-MGKG-Truncated"] = "true" if answer.truncated else "false"
+    response.vary.add("Accept")
+    return response
+
+
+def answer_response(answer: Answer, fmt: Format) -> Response:
+    """The 200 answer of a query: its bytes in the negotiated format `fmt`, with the answer's headers."""
+    return answer_headers(Response(answer.body, 200, content_type=fmt.content_type), answer)
 
 
 def require_utf8(charset: str | None) -> None:

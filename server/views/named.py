@@ -27,7 +27,7 @@ from graph.core.formats import HTML, INDEX, JSON, RDF, RESULTS
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
 from server.context import runtime
-from server.http import ANY_METHOD, Problem, methods
+from server.http import ANY_METHOD, Problem, answer_headers, answer_response, methods
 from server.negotiation import choose
 from server.views.openapi import build_openapi
 from server.views.results_table import html_results
@@ -168,13 +168,8 @@ def run(name: str) -> Response:
         graph_format=fmt.name if graph_form else RDF[0].name,
     )
     if fmt is HTML:
-        response = _page(query, values, 200, result=html_results(answer))
-    else:
-        response = Response(answer.body, 200, content_type=fmt.content_type)
-    response.headers["X-MGKG-Rows"] = str(answer.count)
-    response.headers["X-MGKG-Truncated"] = "true" if answer.truncated else "false"
-    response.vary.add("Accept")
-    return response
+        return answer_headers(_page(query, values, 200, result=html_results(answer)), answer)
+    return answer_response(answer, fmt)
 
 
 @bp.route("/openapi.json", methods=ANY_METHOD)

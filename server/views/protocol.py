@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 from graph.core.formats import RDF, RESULTS
 from graph.sparql.guard import secure
 from server.context import runtime
-from server.http import ANY_METHOD, Problem, methods, require_utf8
+from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
 from server.negotiation import choose
 from server.views import describe
 from server.writes import add_using, authorize, check_iri, transaction
@@ -125,12 +125,7 @@ def run_query(operation: Operation) -> Response:
         named_graphs=named,
         base_iri=request.base_url,
     )
-    fmt = graph_format if answer.kind == "graph" else result_format
-    response = Response(answer.body, 200, content_type=fmt.content_type)
-    response.headers["X-MGKG-Rows"] = str(answer.count)
-    response.headers["X-MGKG-Truncated"] = "true" if answer.truncated else "false"
-    response.vary.add("Accept")
-    return response
+    return answer_response(answer, graph_format if answer.kind == "graph" else result_format)
 
 
 def run_update(operation: Operation) -> Response:
