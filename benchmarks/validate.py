@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from benchmarks.workload import M, synthetic
+from graph.core.formats import SPARQL_UPDATE
 from graph.shacl.incremental import Changes
 from graph.shacl.terms import TermMap, load_triples
 from graph.shacl.validate import ValidationReport, load_ontology, validate_dataset, validate_store
@@ -106,7 +107,7 @@ def write_path(path: Path, folder: Path | None, writes: int = 5) -> list[float]:
         comment = "<http://www.w3.org/2000/01/rdf-schema#comment>"
         update = f'INSERT DATA {{ GRAPH {graph} {{ {project} {comment} "seen" }} }}'
         seconds, response = timed(
-            client.post, "/sparql", data=update.encode(), content_type="application/sparql-update", headers=headers
+            client.post, "/sparql", data=update.encode(), content_type=SPARQL_UPDATE.media_type, headers=headers
         )
         assert response.status_code == 204, response.data
         times.append(seconds)

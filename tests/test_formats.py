@@ -132,8 +132,9 @@ REGISTRY = ROOT / "graph" / "core" / "formats.py"
 EXEMPT: dict[str, str] = {}
 """Modules allowed a media-type literal in a collection, and why (none)."""
 
-MEDIA_TYPES = {media for fmt in formats.ALL for media in (*fmt.media_types, *fmt.generic) if "/" in media}
-"""Every media type the registry knows: a literal one in a list, tuple, set or dict elsewhere is a second table."""
+KNOWN = (*formats.ALL, *formats.UNNEGOTIATED)
+MEDIA_TYPES = {media for fmt in KNOWN for media in (*fmt.media_types, *fmt.generic) if "/" in media}
+"""Every media type the registry knows: spelt out anywhere else, it is a second registry."""
 
 
 def _is_format_enum(node: ast.AST) -> bool:
@@ -143,6 +144,20 @@ def _is_format_enum(node: ast.AST) -> bool:
     owner = node.value
     name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
     return name in ("RdfFormat", "QueryResultsFormat")
+
+
+def _media_type(node: ast.AST) -> str | None:
+    """The value of a string literal that is a media type of the registry, parameters aside
+    (`text/turtle; charset=utf-8`); None for any other node."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value if node.value.split(";")[0].strip().lower() in MEDIA_TYPES else None
+    return None
+
+
+def media_type_literals(source: str) -> list[str]:
+    """The media types of the registry `source` spells out rather than taking from it."""
+    nodes = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant)]
+    return [f"line {node.lineno}: {value!r}" for node in nodes if (value := _media_type(node))]
 
 
 def format_tables(source: str) -> list[str]:
@@ -167,8 +182,8 @@ def format_tables(source: str) -> list[str]:
         for element in elements:
             if _is_format_enum(element):
                 found.append(f"line {element.lineno}: {ast.unparse(element)}")
-            elif isinstance(element, ast.Constant) and element.value in MEDIA_TYPES:
-                found.append(f"line {element.lineno}: {element.value!r}")
+            elif value := _media_type(element):
+                found.append(f"line {element.lineno}: {value!r}")
     return found
 
 
@@ -182,6 +197,7 @@ def format_tables(source: str) -> list[str]:
         'EXTRA = {"application/json": ("json", "jsonld")}',
         'REPORT = [Format("turtle", "text/turtle")]',
         'TYPES = ["application/sparql-results+json", "text/csv"]',
+        'FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")',
         "class Format:\n    name: str",
     ],
 )
@@ -194,7 +210,6 @@ def test_the_scan_finds_a_format_table(source: str) -> None:
     [
         "data = ox.serialize(triples, format=ox.RdfFormat.N_QUADS)",
         'response = Response(body, mimetype="application/json")',
-        'FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")',
         'QUAD_FORMATS = (by_name("trig"), by_name("nquads"))',
         'if request.mimetype == "text/turtle": pass',
     ],
@@ -203,14 +218,45 @@ def test_the_scan_leaves_uses_of_one_format_alone(source: str) -> None:
     assert format_tables(source) == []
 
 
-def test_no_module_outside_the_registry_builds_a_format_table() -> None:
+def scanned_modules() -> list[Path]:
+    """Every module of graph, server and benchmarks but the registry."""
     modules = [path for folder in SCANNED for path in sorted((ROOT / folder).rglob("*.py")) if path != REGISTRY]
     assert len(modules) > 50
+    return modules
+
+
+def test_no_module_outside_the_registry_builds_a_format_table() -> None:
     tables = {
         name: found
-        for path in modules
+        for path in scanned_modules()
         if (name := path.relative_to(ROOT).as_posix()) not in EXEMPT
         and (found := format_tables(path.read_text(encoding="utf-8")))
     }
     assert tables == {}
     assert format_tables(REGISTRY.read_text(encoding="utf-8"))  # the registry itself is what the scan looks for
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ('response = Response(body, mimetype="application/gzip")', ["line 1: 'application/gzip'"]),
+        ('if request.mimetype == "application/sparql-update": pass', ["line 1: 'application/sparql-update'"]),
+        ('headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}',
+         ["line 1: 'application/x-www-form-urlencoded; charset=utf-8'"]),
+        ('accept = "text/turtle"', ["line 1: 'text/turtle'"]),
+        ('"""Reads text/turtle bodies."""', []),  # prose that names a media type
+        ('kind = "application/x-unknown"', []),  # not the registry's
+        ("response = Response(body, mimetype=JSON.media_type)", []),
+    ],
+)
+def test_the_scan_finds_media_types_spelt_out(source: str, found: list[str]) -> None:
+    assert media_type_literals(source) == found
+
+
+def test_no_module_outside_the_registry_spells_out_a_media_type_of_it() -> None:
+    spelt = {
+        path.relative_to(ROOT).as_posix(): found
+        for path in scanned_modules()
+        if (found := media_type_literals(path.read_text(encoding="utf-8")))
+    }
+    assert spelt == {}

@@ -238,3 +238,30 @@ def by_extension(path: str | PurePath, formats: Sequence[Format] = RDF_READ) -> 
             return fmt
     known = " ".join(f".{f.extension}" for f in formats)
     raise FormatError(f"{path}: unknown RDF format (use {known})")
+
+
+# --- formats of requests and files, never negotiated (outside ALL) --------------------------------------------
+
+FORM = Format("form", Page("HTML form", "application/x-www-form-urlencoded", ""))
+"""Form fields: a query, an update or parameter values POSTed to /sparql or /queries/NAME, a remote store's POST."""
+
+MULTIPART = Format("multipart", Page("multipart form", "multipart/form-data", ""))
+"""Form fields and files: parameter values POSTed to /queries/NAME, RDF files to /rdf-graphs."""
+
+SPARQL_QUERY = Format("sparql-query", Page("SPARQL query", "application/sparql-query", "rq"))
+"""A SPARQL query as the body of a POST to /sparql."""
+
+SPARQL_UPDATE = Format("sparql-update", Page("SPARQL update", "application/sparql-update", "ru"))
+"""A SPARQL update as the body of a POST to /sparql."""
+
+GZIP = Format("gzip", Page("gzip", "application/gzip", "gz"))
+"""A gzipped file (the dumps)."""
+
+FORMS = (FORM, MULTIPART)
+"""The bodies a form is sent as."""
+
+PROTOCOL_BODIES = (FORM, SPARQL_QUERY, SPARQL_UPDATE)
+"""The bodies of a POST to /sparql (SPARQL 1.1 Protocol): a form, a query or an update."""
+
+UNNEGOTIATED = (FORM, MULTIPART, SPARQL_QUERY, SPARQL_UPDATE, GZIP)
+"""The formats of the registry outside ALL: request bodies and the dumps' gzip, which no Accept header chooses."""

@@ -45,6 +45,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from graph.core.config import user_agent
+from graph.core.formats import FORM
 from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
 from graph.sparql.text import (
     GRAPH_ACCEPT,
@@ -132,7 +133,7 @@ class RemoteStore:
             url,
             data=urlencode(form).encode(),
             headers={"Accept": accept, "User-Agent": user_agent(),
-                     "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                     "Content-Type": f"{FORM.media_type}; charset=utf-8"},
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:

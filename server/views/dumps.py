@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from graph.core.formats import HTML, INDEX, by_name
+from graph.core.formats import GZIP, HTML, INDEX, by_name
 from graph.export import export
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
@@ -74,7 +74,7 @@ def dump_file(name: str) -> Response:
     if name not in DUMPS:
         raise Problem(f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}", 404)
     data = dump(name)
-    response = Response(data, 200, mimetype="application/gzip")
+    response = Response(data, 200, mimetype=GZIP.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.set_etag(hashlib.sha256(data).hexdigest())
     response.cache_control.no_cache = True

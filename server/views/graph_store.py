@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from graph.core.formats import RDF, RDF_READ, Format, FormatError, by_media_type, by_name, media_types
+from graph.core.formats import MULTIPART, RDF, RDF_READ, Format, FormatError, by_media_type, by_name, media_types
 from graph.core.namespaces import prefixes
 from graph.core.text import one_line_error
 from server.context import runtime
@@ -103,7 +103,7 @@ def _parse(data: bytes, mimetype: str, charset: str | None, base_iri: str) -> li
 
 
 def _body_triples(base_iri: str) -> list[ox.Triple]:
-    if request.mimetype == "multipart/form-data":
+    if request.mimetype == MULTIPART.media_type:
         triples: list[ox.Triple] = []
         for part in request.files.values():
             triples += _parse(part.read(), part.mimetype, part.mimetype_params.get("charset"), base_iri)

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from werkzeug.datastructures import MultiDict
 
 from graph.core.errors import Kind
-from graph.core.formats import HTML, INDEX, JSON, RDF, RESULTS
+from graph.core.formats import FORMS, HTML, INDEX, JSON, RDF, RESULTS, media_types
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
 from server.context import runtime
@@ -34,7 +34,6 @@ from server.views.results_table import html_results
 
 bp = Blueprint("named", __name__)
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 RESERVED = "format"
 """A request parameter that is not a query parameter: the wanted result format."""
 
@@ -106,7 +105,7 @@ def read_values() -> tuple[dict[str, str], str | None]:
     for name, given in request.args.lists():
         _add(values, name, given)
     if request.method == "POST":
-        if request.mimetype in FORM_TYPES:
+        if request.mimetype in media_types(FORMS):
             form: MultiDict[str, str] = request.form
             for name, given in form.lists():
                 _add(values, name, given)

@@ -14,7 +14,19 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from graph.core.formats import HTML, INDEX, JSON, RDF, RESULTS, media_types
+from graph.core.formats import (
+    FORM,
+    GZIP,
+    HTML,
+    INDEX,
+    JSON,
+    MULTIPART,
+    RDF,
+    RESULTS,
+    SPARQL_QUERY,
+    SPARQL_UPDATE,
+    media_types,
+)
 from graph.core.formats import TEXT as PLAIN
 from graph.named_queries import NamedQuery, Parameter
 from server.views.dumps import DUMPS
@@ -124,7 +136,7 @@ def named_query_path(query: NamedQuery) -> dict[str, Any]:
             "operationId": f"post_{query.name.replace('-', '_')}",
             "tags": ["named queries"],
             "parameters": [format_parameter(names)],
-            "requestBody": {"content": content(["application/x-www-form-urlencoded", JSON.media_type], body)},
+            "requestBody": {"content": content([FORM.media_type, JSON.media_type], body)},
             "responses": responses,
         },
     }
@@ -163,9 +175,9 @@ def _sparql() -> dict[str, Any]:
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/x-www-form-urlencoded": {"schema": form},
-                    "application/sparql-query": {"schema": TEXT},
-                    "application/sparql-update": {"schema": TEXT},
+                    FORM.media_type: {"schema": form},
+                    SPARQL_QUERY.media_type: {"schema": TEXT},
+                    SPARQL_UPDATE.media_type: {"schema": TEXT},
                 },
             },
             "security": [{}, *BEARER],
@@ -192,7 +204,7 @@ def _graph_store() -> dict[str, Any]:
             **problems(400, 401, 403, 404, 405, 413, 415, 422, 503),
         },
     }
-    body = {"required": True, "content": content([*media_types(BODY_FORMATS), "multipart/form-data"])}
+    body = {"required": True, "content": content([*media_types(BODY_FORMATS), MULTIPART.media_type])}
     return {
         "parameters": graph,
         "get": {
@@ -255,7 +267,7 @@ def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_ena
             "dump",
             "One dump, gzipped (ETag: its SHA-256)",
             {
-                "200": ok("The dump.", ["application/gzip"], headers={"ETag": {"schema": TEXT}}),
+                "200": ok("The dump.", [GZIP.media_type], headers={"ETag": {"schema": TEXT}}),
                 "304": {"description": "Not modified (If-None-Match)."},
                 **problems(404),
             },

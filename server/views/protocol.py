@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
-from graph.core.formats import RDF, RESULTS
+from graph.core.formats import FORM, PROTOCOL_BODIES, RDF, RESULTS, SPARQL_QUERY, SPARQL_UPDATE, media_types
 from graph.sparql.guard import secure
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
@@ -33,10 +33,6 @@ from server.views import describe
 from server.writes import add_using, authorize, check_iri, transaction
 
 bp = Blueprint("protocol", __name__)
-
-FORM = "application/x-www-form-urlencoded"
-QUERY_TYPE = "application/sparql-query"
-UPDATE_TYPE = "application/sparql-update"
 
 
 @dataclass(frozen=True)
@@ -70,9 +66,9 @@ def read_operation() -> Operation | None:
         queries = args.getlist("query")
         return Operation("query", _single("query", queries), args) if queries else None
     mimetype = request.mimetype
-    if mimetype in (FORM, QUERY_TYPE, UPDATE_TYPE):
+    if mimetype in media_types(PROTOCOL_BODIES):
         require_utf8(request.mimetype_params.get("charset"))
-    if mimetype == FORM:
+    if mimetype == FORM.media_type:
         params: MultiDict[str, str] = MultiDict(args)
         params.update(request.form)
         queries, updates = params.getlist("query"), params.getlist("update")
@@ -80,13 +76,14 @@ def read_operation() -> Operation | None:
             raise Problem("send exactly one of the parameters query and update")
         kind = "query" if queries else "update"
         return Operation(kind, _single(kind, queries or updates), params)
-    if mimetype in (QUERY_TYPE, UPDATE_TYPE):
-        kind = "query" if mimetype == QUERY_TYPE else "update"
+    if mimetype in media_types((SPARQL_QUERY, SPARQL_UPDATE)):
+        kind = "query" if mimetype == SPARQL_QUERY.media_type else "update"
         if "query" in args or "update" in args:
             raise Problem(f"the {kind} is in the body: do not also give query= or update= in the URL")
         return Operation(kind, _body(), args)
     given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
-    raise Problem(f"POST with {given}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", 415)
+    use = f"{FORM.media_type}, {SPARQL_QUERY.media_type} or {SPARQL_UPDATE.media_type}"
+    raise Problem(f"POST with {given}: use {use}", 415)
 
 
 def _refuse_params(params: MultiDict[str, str], names: tuple[str, ...], kind: str) -> None:
