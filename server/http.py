@@ -1,4 +1,5 @@
-"""HTTP glue shared by every view: errors as one line, CORS, OPTIONS preflight and 405, the UTF-8 body check.
+"""HTTP glue shared by every view: errors as one line, CORS, OPTIONS preflight and 405, request bodies (the RDF
+format of a body, the UTF-8 check), the headers of a query's answer.
 
 Every error answer has one shape: `problem_response` renders a status and a one-line message as text/plain —
 or as JSON `{"error": …, "status": …}` when the client prefers application/json — never as a traceback.
@@ -20,7 +21,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from graph.core.errors import Kind, MgkgError
-from graph.core.formats import JSON, TEXT, Format
+from graph.core.formats import JSON, RDF_READ, TEXT, Format, FormatError, by_media_type, by_name, media_types
 from graph.core.text import one_line
 from graph.sparql.execute import Answer
 from server.context import runtime
@@ -109,6 +110,19 @@ def answer_headers(response: Response, answer: Answer) -> Response:
 def answer_response(answer: Answer, fmt: Format) -> Response:
     """The 200 answer of a query: its bytes in the negotiated format `fmt`, with the answer's headers."""
     return answer_headers(Response(answer.body, 200, content_type=fmt.content_type), answer)
+
+
+BODY_FORMATS = tuple(by_name(name, RDF_READ) for name in ("turtle", "nt", "xml", "jsonld", "n3"))
+"""Formats of a graph in a request body (by any of their media types: graph.core.formats)."""
+
+
+def body_format(mimetype: str, formats: tuple[Format, ...] = BODY_FORMATS) -> Format:
+    """The format of `formats` a request body's media type names; Problem(415) listing their media types."""
+    try:
+        return by_media_type(mimetype, formats)
+    except FormatError:
+        offered = ", ".join(sorted(media_types(formats)))
+        raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415) from None
 
 
 def require_utf8(charset: str | None) -> None:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from graph.core.formats import MULTIPART, RDF, RDF_READ, Format, FormatError, by_media_type, by_name, media_types
+from graph.core.formats import MULTIPART, RDF
 from graph.core.namespaces import prefixes
 from graph.core.text import one_line_error
 from server.context import runtime
-from server.http import ANY_METHOD, Problem, methods, require_utf8
+from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
 from server.writes import authorize, check_iri, transaction
 
@@ -32,19 +32,6 @@ bp = Blueprint("graph_store", __name__)
 
 METHODS = "GET, HEAD, PUT, POST, DELETE"
 READ_ONLY = "GET, HEAD, OPTIONS"
-BODY_FORMATS = tuple(by_name(name, RDF_READ) for name in ("turtle", "nt", "xml", "jsonld", "n3"))
-"""Formats of a graph in a request body (by any of their media types: graph.core.formats)."""
-
-
-def body_format(mimetype: str, formats: tuple[Format, ...] = BODY_FORMATS) -> Format:
-    """The format of `formats` a request body's media type names; Problem(415) listing their media types."""
-    try:
-        return by_media_type(mimetype, formats)
-    except FormatError:
-        offered = ", ".join(sorted(media_types(formats)))
-        raise Problem(f"cannot read a {mimetype or 'body without Content-Type'}: send one of {offered}", 415) from None
-
-
 @dataclass(frozen=True)
 class Target:
     """The graph a request is about: its IRI, or None for the default graph."""

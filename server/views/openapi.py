@@ -29,8 +29,8 @@ from graph.core.formats import (
 )
 from graph.core.formats import TEXT as PLAIN
 from graph.named_queries import NamedQuery, Parameter
+from server.http import BODY_FORMATS
 from server.views.dumps import DUMPS
-from server.views.graph_store import BODY_FORMATS
 from server.views.shacl import QUAD_FORMATS, REPORT_FORMATS
 
 OPENAPI_VERSION = "3.1.0"

@@ -36,9 +36,8 @@ from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
 from graph.sparql.guard import check, inspect
 from server.context import runtime
-from server.http import ANY_METHOD, Problem, methods, require_utf8
+from server.http import ANY_METHOD, BODY_FORMATS, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
-from server.views.graph_store import BODY_FORMATS, body_format
 from server.writes import check_iri
 
 bp = Blueprint("shacl", __name__)
