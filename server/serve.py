@@ -1,7 +1,7 @@
 """Run the app with waitress: one log line per request, the URL at start, a clean stop on SIGINT/SIGTERM.
 
-`serve_forever` is what `mgkg serve` runs in the main thread; `serving` runs the same server in a background
-thread (tests, benchmarks) and yields its base URL.
+`serve_forever` is what `mgkg serve` runs in the main thread; the tests run the same server in a background
+thread (tests/support/serving.py), listening with `listen` and stopping with `stop_server`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import logging
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 from urllib.parse import quote
@@ -149,7 +147,7 @@ class StopError(MgkgError, RuntimeError):
     kind = Kind.TIMEOUT
 
 
-def _stop(server: Any, socket_map: dict[int, Any]) -> None:
+def stop_server(server: Any, socket_map: dict[int, Any]) -> None:
     """Stop the worker threads of a server whose loop has ended, then close its sockets and trigger pipe.
 
     Workers first: each pulls the trigger when it finishes a request, so the pipe stays open until the last
@@ -181,7 +179,7 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         try:
-            _stop(server, socket_map)
+            stop_server(server, socket_map)
         except StopError:
             wasyncore.close_all(socket_map, ignore_all=True)  # the process exits next: no fd number is reused
 
@@ -190,41 +188,9 @@ def free_port() -> int:
     """A loopback TCP port that nobody listened on a moment ago (for a server another process starts).
 
     Any process may take it before that server binds it (the kernel gives the same number to the next port-0
-    bind or outgoing connection): a server in this process listens on port 0 instead (`serving`), and the
+    bind or outgoing connection): a server in this process listens on port 0 instead, and the
     tests reserve ports for other processes with tests/support/ports.py.
     """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
-    """Run `app` in a background thread while the block runs; yields the base URL (port 0: any free port).
-
-    At the end requests in progress are answered, then the loop stops, then the sockets are closed, in that
-    order and each only when the threads using it are done (`_stop`).
-    """
-    socket_map: dict[int, Any] = {}
-    server = listen(app, settings, socket_map)
-    stopping = threading.Event()
-
-    def run() -> None:
-        # waitress' own loop, ended by `stopping` rather than by emptying the map: the sockets stay open, and
-        # owned by this thread, until they are closed after the loop (closing them from another thread while
-        # the loop polls them, or through a trigger thunk, races the workers' own pulls of the trigger).
-        while socket_map and not stopping.is_set():
-            wasyncore.loop(server.adj.asyncore_loop_timeout, server.adj.asyncore_use_poll, socket_map, count=1)
-
-    thread = threading.Thread(target=run, name="mgkg-server", daemon=True)
-    thread.start()
-    try:
-        yield url_of(server.effective_port, settings)
-    finally:
-        try:
-            server.task_dispatcher.shutdown(timeout=WORKER_GRACE)  # the loop still runs: answers get sent
-        finally:
-            stopping.set()
-            server.pull_trigger()  # wakes the loop now rather than at its next timeout; the pipe is still open
-            thread.join()
-            _stop(server, socket_map)

@@ -22,11 +22,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
+from support.serving import serving
 
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.serve import serving
 
 pytestmark = pytest.mark.browser
 WAIT = 20

@@ -1,4 +1,4 @@
-"""`server.serve.serving`: the waitress server run in a background thread (tests, benchmarks) stops cleanly.
+"""`support.serving.serving`: the waitress server run in a background thread of the tests stops cleanly.
 
 The stop must not race the server's own threads: a worker finishing a request wakes the loop through the
 trigger pipe at any moment, and the loop may run before the stopping thread has finished pulling.
@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from support.serving import serving
 from waitress import trigger
 
 from graph.core.config import Settings
-from server.serve import serving
 
 LOOPBACK = Settings(host="127.0.0.1", port=0, threads=2)
 

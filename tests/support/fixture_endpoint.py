@@ -19,8 +19,8 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 
 from graph.core.config import Settings
-from server.serve import serving
 from support.ports import refusing_port
+from support.serving import serving
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 WIKIDATA_FIXTURE = FIXTURES / "wikidata.ttl"

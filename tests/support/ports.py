@@ -5,7 +5,7 @@ next `bind(port 0)` or outgoing connection of any process (the ports come from i
 server started on it afterwards can find it taken — by another test session's server, which then answers in
 its place. `reserved_ports` picks ports below the ephemeral range (never given out by the kernel) and holds an
 exclusive lock file per port, so concurrent test sessions (every worktree's) never pick the same one.
-A server in this process should instead listen on port 0 and read its port back (`server.serve.serving`).
+A server in this process should instead listen on port 0 and read its port back (tests/support/serving.py).
 """
 
 from __future__ import annotations

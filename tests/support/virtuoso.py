@@ -31,8 +31,8 @@ import pyoxigraph as ox
 import pytest
 
 from graph.core.config import Settings
-from server.serve import serving
 from support.ports import reserved_ports
+from support.serving import serving
 
 INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db
