@@ -26,8 +26,8 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     opened = store if store is not None else open_store(settings.store_spec, settings.base)
     if isinstance(opened, RemoteStore):  # a remote request outlives its 503 answer by no more than this
         opened.timeout = settings.query_timeout
-    context.install(app, context.Runtime(settings, opened, Executor(max(1, settings.threads))))
-    http.install(app, cors={bp.name for bp in API})
+    context.install_runtime(app, context.Runtime(settings, opened, Executor(max(1, settings.threads))))
+    http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

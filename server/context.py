@@ -66,7 +66,7 @@ class Runtime:
         return value
 
 
-def install(app: Flask, value: Runtime) -> None:
+def install_runtime(app: Flask, value: Runtime) -> None:
     """Make `value` the Runtime of `app`."""
     app.extensions[EXTENSION] = value
 

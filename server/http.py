@@ -3,11 +3,12 @@ format of a body, the UTF-8 check), the headers of a query's answer.
 
 Every error answer has one shape: `problem_response` renders a status and a one-line message as text/plain —
 or as JSON `{"error": …, "status": …}` when the client prefers application/json — never as a traceback.
-`install(app, cors=…)` registers, once per app, the two handlers that give that shape to everything a view may
-raise — `error_response` for any MgkgError (its status from STATUS, the one table from kind to status; a
-Problem carries its own where the kind alone does not decide it), `http_error` for werkzeug's HTTP errors — and
-the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`. A query's answer
-(/sparql, /queries/NAME) carries X-MGKG-Rows, X-MGKG-Truncated and Vary: Accept (`answer_response`).
+`install_error_and_cors_handlers(app, cors=…)` registers, once per app, the two handlers that give that shape
+to everything a view may raise — `error_response` for any MgkgError (its status from STATUS, the one table from
+kind to status; a Problem carries its own where the kind alone does not decide it), `http_error` for werkzeug's
+HTTP errors — and the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`.
+A query's answer (/sparql, /queries/NAME) carries X-MGKG-Rows, X-MGKG-Truncated and Vary: Accept
+(`answer_response`).
 """
 
 from __future__ import annotations
@@ -196,22 +197,15 @@ def http_error(error: HTTPException) -> Response:
     return problem_response(http_message(error), error.code or 500, allow)
 
 
-def status_of(error: MgkgError) -> int:
-    """The HTTP status answering `error`: a Problem's own, 406 for NotAcceptable, else its kind's (STATUS)."""
-    if isinstance(error, Problem):
-        return error.status
-    return NOT_ACCEPTABLE if isinstance(error, NotAcceptable) else STATUS[error.kind]
-
-
 def error_response(error: MgkgError) -> Response:
     """The answer to any MgkgError a view raises: a Problem's own response (a Nonconforming one carries its
-    report), else one line with the status of its kind."""
+    report), else one line with the status of its kind (406 for negotiation's NotAcceptable)."""
     if isinstance(error, Problem):
         return error.response()
-    return problem_response(str(error), status_of(error))
+    return problem_response(str(error), NOT_ACCEPTABLE if isinstance(error, NotAcceptable) else STATUS[error.kind])
 
 
-def install(app: Flask, cors: Collection[str]) -> None:
+def install_error_and_cors_handlers(app: Flask, cors: Collection[str]) -> None:
     """Register the app's error handlers, and CORS headers on every response of the blueprints named in `cors`."""
     app.register_error_handler(MgkgError, error_response)
     app.register_error_handler(HTTPException, http_error)

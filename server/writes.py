@@ -113,10 +113,6 @@ class Transaction:
         """The live pyoxigraph store, or a remote store's view of it (read it freely; write only through `apply`)."""
         return self.rt.store.raw
 
-    def has_graph(self, iri: str) -> bool:
-        """Whether the live store has a named graph `iri` (possibly empty)."""
-        return self.rt.has_graph(iri)
-
     def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
         """Run the update on a scratch copy of the live store and validate what it changed.
 

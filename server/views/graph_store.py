@@ -112,7 +112,7 @@ def _write(target: Target, created_location: str | None = None) -> Response:
     data = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
     inner = f"GRAPH <{target.iri}> {{\n{data}}}" if target.iri else data
     with transaction() as tx:
-        existed = target.iri is None or tx.has_graph(target.iri)
+        existed = target.iri is None or tx.rt.has_graph(target.iri)
         steps = []
         if method == "DELETE":
             if not existed:
