@@ -38,6 +38,7 @@ from graph.core import resources
 from graph.core.config import Settings
 from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, prefixes
+from graph.core.text import first_line
 from graph.sparql.execute import Answer, Executor, Limits
 from graph.store import EmbeddedStore, RemoteStore
 
@@ -247,14 +248,14 @@ def _check(text: str, origin: str, header: Header) -> None:
     try:
         _evaluate(empty.query(text))
     except (SyntaxError, ValueError, RuntimeError, OSError) as error:
-        detail = _first_line(error)
+        detail = first_line(error)
         position = _POSITION.search(detail)
         raise _fail(origin, int(position[1]) if position else 1, f"invalid SPARQL: {detail}") from None
     for parameter in header.parameters:
         try:
             _evaluate(empty.query(text, substitutions={ox.Variable(parameter.name): ox.NamedNode("urn:mgkg:check")}))
         except (SyntaxError, ValueError, RuntimeError, OSError) as error:
-            detail = _first_line(error)
+            detail = first_line(error)
             if "projection" in detail:
                 detail = f"?{parameter.name} must be in the SELECT projection (and GROUP BY) to be bound"
             raise _fail(origin, header.lines[parameter.name], f"parameter {parameter.name!r}: {detail}") from None
@@ -264,10 +265,6 @@ def _evaluate(result: object) -> None:
     if isinstance(result, ox.QuerySolutions | ox.QueryTriples):
         for _ in result:
             pass
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def load_query(path: Path) -> NamedQuery:

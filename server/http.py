@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT
-from graph.core.text import one_line
+from graph.core.text import joined_lines
 from server.context import runtime
 from server.negotiation import NotAcceptable, accepted
 
@@ -86,7 +86,7 @@ def wants_json() -> bool:
 
 def problem_response(message: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
     """One clear line of text/plain, or `{"error", "status"}` JSON when the client prefers JSON."""
-    line = one_line(message)
+    line = joined_lines(message)
     if wants_json():
         response = Response(json.dumps({"error": line, "status": status}), status, mimetype=JSON.media_type)
     else:

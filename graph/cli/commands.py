@@ -23,6 +23,7 @@ from graph.cli.synth import synth
 from graph.core.config import load_settings
 from graph.core.errors import MgkgError
 from graph.core.files import read_data_files, write_atomic
+from graph.core.text import first_line
 from graph.export import FORMATS, export
 from graph.named_queries import load_queries, run_query
 from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
@@ -191,7 +192,7 @@ def query(
                 answer = executor.answer(store.raw, text, settings, result_format=result_format,
                                          graph_format=graph_format, limits=limits)
     except QueryFailed as error:  # said where: the name, file or -e
-        raise QueryFailed(f"{origin}: {error.one_line()}", kind=error.kind) from None
+        raise QueryFailed(f"{origin}: {first_line(error)}", kind=error.kind) from None
     finally:
         store.close()
     click.echo(output.render(answer, fmt), nl=False)

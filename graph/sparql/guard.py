@@ -37,7 +37,7 @@ from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 
 from graph.core.errors import MgkgError
-from graph.core.text import one_line_error
+from graph.core.text import joined_error
 from graph.sparql.tokens import Token, cached_for_short_texts, tokenize
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
@@ -202,7 +202,7 @@ def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
     try:
         found.calls = _located(_tree_calls(text, is_update, base), found.calls)
     except Exception as error:  # whatever rdflib fails with, the text cannot be cleared
-        reason = one_line_error(error)
+        reason = joined_error(error)
         raise Refused(f"refused: {word} occurs where it cannot be checked ({reason})") from None
     return found
 
