@@ -37,7 +37,7 @@ from rdflib.term import Node
 from graph.core import resources
 from graph.core.config import Settings
 from graph.core.errors import MgkgError
-from graph.core.namespaces import DEFAULT_BASE, prefixes
+from graph.core.namespaces import DEFAULT_BASE, is_absolute_iri, prefixes
 from graph.core.text import first_line
 from graph.sparql.execute import Answer, Executor, Limits
 from graph.store import EmbeddedStore, RemoteStore
@@ -48,8 +48,6 @@ TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FIELD = re.compile(r"#\s?([A-Za-z_-]+):\s*(.*)")
 _CONTINUATION = re.compile(r"#\s{2,}(\S.*)")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S")
-_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -112,7 +110,7 @@ def _iri(name: str, text: str, base: str) -> URIRef:
     prefix, colon, local = text.partition(":")
     known = prefixes(base)
     iri = known[prefix] + local if colon and prefix in known else text
-    if not _SCHEME.match(iri) or _IRI_FORBIDDEN.search(iri):
+    if not is_absolute_iri(iri):
         raise ParameterError(
             name, f"expected an absolute IRI (https://…) or a prefixed name like prj:tc-0287, got {text!r}"
         )

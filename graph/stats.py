@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rdflib import Literal
+
+from graph.core.namespaces import MGKG, ONTOLOGY_IRI
 from graph.store import EmbeddedStore, RemoteStore
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-_PER_CLASS = """
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  ?s a ?class . FILTER(STRSTARTS(STR(?class), "https://w3id.org/mgkg/ontology#"))
-  FILTER(!STRSTARTS(STR(?s), "https://w3id.org/mgkg/ontology"))
-} GROUP BY ?class ORDER BY ?class"""
+_PER_CLASS = f"""
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  ?s a ?class . FILTER(STRSTARTS(STR(?class), {Literal(str(MGKG)).n3()}))
+  FILTER(!STRSTARTS(STR(?s), {Literal(str(ONTOLOGY_IRI)).n3()}))
+}} GROUP BY ?class ORDER BY ?class"""
 _TOTALS = """
 SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
 WHERE { ?s ?p ?o }"""

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF, RESULTS, lookup
-from graph.core.namespaces import compact, prefixes
+from graph.core.namespaces import XSD_STRING, compact, prefixes
 from graph.sparql.execute import Answer
 from graph.sparql.serialize import read_results
 
@@ -20,8 +20,6 @@ RESULT_FORMATS = tuple(f.name for f in RESULTS)
 
 FORMATS = ["table", *RESULT_FORMATS, *(f.name for f in RDF if f.name not in RESULT_FORMATS)]
 """Every --format: table, the results formats, then the graph formats (`xml` is RDF/XML for a graph)."""
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class QueryError(MgkgError, ValueError):
@@ -48,7 +46,7 @@ def _cell(term: object) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"{term.value}@{term.language}"
-        if term.datatype.value != _XSD_STRING:
+        if term.datatype.value != XSD_STRING:
             datatype = term.datatype.value
             label = compact(datatype, prefixes())
             return f"{term.value} ({label if label != datatype else f'<{datatype}>'})"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
-import re
 import time
 import urllib.error
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,12 +27,12 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from graph.core.config import user_agent
 from graph.core.errors import Kind, MgkgError
+from graph.core.namespaces import IRI_FORBIDDEN
 from graph.core.text import first_line
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 """Default endpoint of `mgkg link` and the endpoint the federated named queries use."""
 
-_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 RETRYABLE = (429, 502, 503, 504)
 """HTTP statuses that mean "try again later"."""
 
@@ -116,7 +115,7 @@ class SparqlClient:
 
     def __post_init__(self) -> None:
         """Refuse an endpoint that is not an http(s) URL."""
-        if not self.endpoint.startswith(("http://", "https://")) or _IRI_FORBIDDEN.search(self.endpoint):
+        if not self.endpoint.startswith(("http://", "https://")) or IRI_FORBIDDEN.search(self.endpoint):
             raise EndpointError(f"endpoint {self.endpoint!r}: expected an http(s) URL")
 
     def _fail(self, reason: str) -> EndpointError:
