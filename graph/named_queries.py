@@ -40,7 +40,7 @@ from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, is_absolute_iri, prefixes
 from graph.core.text import first_line
 from graph.sparql.execute import Answer, Executor, Limits
-from graph.store import EmbeddedStore, RemoteStore
+from graph.store import Store
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 """Parameter types, each converted to one kind of RDF term."""
@@ -283,7 +283,7 @@ def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
 
 
 def run_query(
-    store: EmbeddedStore | RemoteStore,
+    store: Store,
     query: NamedQuery,
     values: Mapping[str, str],
     settings: Settings | None = None,

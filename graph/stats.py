@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rdflib import Literal
 
 from graph.core.namespaces import MGKG, ONTOLOGY_IRI
-from graph.store import EmbeddedStore, RemoteStore
+from graph.store import Store
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 _PER_CLASS = f"""
@@ -32,11 +32,11 @@ class Stats:
     classes: dict[str, int]
 
 
-def _texts(store: EmbeddedStore | RemoteStore, text: str) -> list[list[str]]:
+def _texts(store: Store, text: str) -> list[list[str]]:
     return [[term.value if term is not None else "" for term in row] for row in store.select(text)]
 
 
-def compute_stats(store: EmbeddedStore | RemoteStore) -> Stats:
+def compute_stats(store: Store) -> Stats:
     """Count quads, distinct triples of the union, subjects, properties, triples per graph, entities per class."""
     triples, subjects, properties = (int(value) for value in _texts(store, _TOTALS)[0])
     return Stats(

@@ -16,8 +16,7 @@ from flask import Flask, current_app
 from graph.core.config import Settings
 from graph.named_queries import NamedQuery
 from graph.sparql.execute import Executor
-from graph.store import EmbeddedStore
-from graph.store.remote import RemoteStore
+from graph.store import EmbeddedStore, RemoteStore
 
 T = TypeVar("T")
 EXTENSION = "mgkg"
