@@ -18,7 +18,7 @@ from graph.build import NonConformingError, build_dataset, write_store
 from graph.cli import output
 from graph.cli.link import enrich, link
 from graph.cli.load import load
-from graph.cli.support import fail, open_built, progress, settings_of, translate
+from graph.cli.support import fail, progress, settings_of, translate
 from graph.cli.synth import synth
 from graph.core.config import load_settings
 from graph.core.errors import MgkgError
@@ -29,7 +29,7 @@ from graph.named_queries import load_queries, run_query
 from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
 from graph.sparql.execute import Executor, Limits, QueryFailed
 from graph.stats import compute_stats
-from graph.store import EmbeddedStore
+from graph.store import EmbeddedStore, open_built
 
 
 class Main(click.Group):

@@ -15,7 +15,6 @@ from rich.console import Console
 from graph.core.config import Settings, load_settings
 from graph.core.errors import Kind, MgkgError
 from graph.core.text import first_line
-from graph.store import open_built as open_built  # graph.cli.commands' import; graph.store owns it
 
 stderr = Console(stderr=True, highlight=False)
 

@@ -76,11 +76,6 @@ class Format:
         return W3C_FORMATS + self.oxigraph.iri.rsplit("/", 1)[-1]
 
     @property
-    def label(self) -> str:
-        """The format's human name (Turtle, N-Quads, SPARQL Results in JSON …)."""
-        return self.oxigraph.name
-
-    @property
     def content_type(self) -> str:
         """The Content-Type header value, with charset=utf-8 for the text/* and N-Triples family."""
         if self.media_type.startswith(("text/", "application/n-triples", "application/n-quads", "application/trig")):

@@ -29,13 +29,13 @@ from graph.core.formats import by_extension
 from graph.core.namespaces import MGKG
 from graph.shacl.compile import compile_shapes
 from graph.shacl.incremental import Changes, validate_changes
-from graph.shacl.report import ValidationReport, ValidationResult, make_report, results_of
+from graph.shacl.report import ValidationReport, make_report, results_of
 from graph.shacl.run import validate_store as run_compiled
 from graph.shacl.sparql import UnsupportedShapes
 from graph.shacl.terms import TermMap, load_dataset, load_triples, ontology_missing
 
 __all__ = [
-    "ENGINES", "STATED_IN", "Changes", "Engine", "UnsupportedShapes", "ValidationReport", "ValidationResult",
+    "ENGINES", "STATED_IN", "Changes", "Engine", "UnsupportedShapes", "ValidationReport",
     "derive_stated_in", "load_ontology", "load_shapes", "validate_changes", "validate_dataset", "validate_graph",
     "validate_store",
 ]
