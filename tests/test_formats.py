@@ -214,3 +214,10 @@ def test_no_module_outside_the_registry_builds_a_format_table() -> None:
     }
     assert tables == {}
     assert format_tables(REGISTRY.read_text(encoding="utf-8"))  # the registry itself is what the scan looks for
+
+
+def test_format_lists_in_messages_come_from_the_registry() -> None:
+    assert [formats.either(w) for w in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a or b", "a, b or c"]
+    assert formats.names(RDF) == "turtle, nt, jsonld, xml, trig or nquads"
+    assert formats.names(RESULTS) == "json, xml, csv or tsv"
+    assert formats.extensions(RDF) == ".ttl, .nt, .jsonld, .rdf, .trig or .nq"
