@@ -26,7 +26,7 @@ from graph.core.files import read_data_files, write_atomic
 from graph.core.text import first_line
 from graph.export import FORMATS, export
 from graph.named_queries import load_queries, run_query
-from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
+from graph.shacl.validate import ENGINES, ShaclEngine, ValidationReport, validate_dataset, validate_store
 from graph.sparql.execute import Executor, Limits, QueryFailed
 from graph.stats import compute_stats
 from graph.store import EmbeddedStore, open_built
@@ -94,7 +94,7 @@ def build(ctx: click.Context, sources: str | None) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: shapes compiled to SPARQL for Oxigraph, or pySHACL; auto = Oxigraph when it can.")
 @click.pass_context
-def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: Engine) -> None:
+def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: ShaclEngine) -> None:
     """Validate the built graph, or FILES (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML)."""
     settings = settings_of(ctx)
     with progress("validate") as step:
