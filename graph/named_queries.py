@@ -294,10 +294,11 @@ def run_query(
     limits: Limits | None = None,
 ) -> Answer:
     """Run `query` with `values` bound as RDF terms (Executor.answer, as GET /queries/NAME runs it);
-    ParameterError for a bad value, QueryFailed when the query fails. Without an executor, one is made for it."""
+    ParameterError for a bad value, QueryFailed when the query fails. Without an executor, a detached one is made
+    for it (as `mgkg query` uses): a query that timed out does not keep the process alive at exit."""
     settings = settings or Settings()
     bindings = query.bind(values, settings.base)
-    with nullcontext(executor) if executor is not None else Executor(1) as running:
+    with nullcontext(executor) if executor is not None else Executor(1, detached=True) as running:
         return running.answer(
             store.raw, query.text, settings, bindings=bindings, result_format=result_format,
             graph_format=graph_format, limits=limits,

@@ -16,8 +16,8 @@ from graph.store.base import Store, StoreError
 from graph.store.embedded import EmbeddedStore
 from graph.store.remote import RemoteEngine, RemoteStore, parse_spec
 
-__all__ = ["EmbeddedStore", "RawEngine", "RemoteStore", "Store", "StoreError", "StoreKind", "open_built", "open_store",
-           "spec_kind"]
+__all__ = ["EmbeddedStore", "RawEngine", "RemoteStore", "Store", "StoreError", "StoreKind", "has_graph", "open_built",
+           "open_store", "spec_kind"]
 
 RawEngine = ox.Store | RemoteEngine
 """What a store's `raw` is: pyoxigraph's Store (EmbeddedStore) or a RemoteEngine with its methods (RemoteStore).
@@ -39,6 +39,14 @@ def spec_kind(spec: str) -> tuple[StoreKind, str]:
     if kind == "sparql" and location:
         return "sparql", location
     raise StoreError(f"unknown store {spec!r}: use 'memory', 'oxigraph:PATH' or 'sparql:QUERY_URL[;UPDATE_URL]'")
+
+
+def has_graph(store: EmbeddedStore | RemoteStore, iri: str) -> bool:
+    """Whether the store has a named graph `iri` (possibly empty); False for a string that is no IRI."""
+    try:
+        return store.raw.contains_named_graph(ox.NamedNode(iri))
+    except ValueError:
+        return False
 
 
 def open_built(settings: Settings) -> EmbeddedStore | RemoteStore:
