@@ -23,6 +23,7 @@ from graph.cli.synth import synth
 from graph.core.config import load_settings
 from graph.core.errors import MgkgError
 from graph.core.files import read_data_files, write_atomic
+from graph.core.formats import RDF, RESULTS, names
 from graph.core.text import first_line
 from graph.export import FORMATS, export
 from graph.named_queries import load_queries
@@ -142,8 +143,8 @@ def export_command(ctx: click.Context, fmt: str, graph_iri: str | None, out: str
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Named-query parameter.")
 @click.option(
     "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True,
-    help="table (for a person), or the bytes the HTTP service sends: json, xml, csv, tsv for SELECT/ASK; "
-    "turtle, nt, jsonld, xml (RDF/XML), trig, nquads for CONSTRUCT/DESCRIBE (json = jsonld there).",
+    help=f"table (for a person), or the bytes the HTTP service sends: {names(RESULTS)} for SELECT/ASK; "
+    f"{names(RDF)} for CONSTRUCT/DESCRIBE (xml is RDF/XML there, json is jsonld).",
 )
 @click.option(
     "--max-rows", type=click.IntRange(min=1),

@@ -16,8 +16,8 @@ from graph.store.base import Store, StoreError
 from graph.store.embedded import EmbeddedStore
 from graph.store.remote import RemoteEngine, RemoteStore, parse_spec
 
-__all__ = ["EmbeddedStore", "RawEngine", "RemoteStore", "Store", "StoreError", "StoreKind", "has_graph", "open_built",
-           "open_store", "spec_kind"]
+__all__ = ["EmbeddedStore", "RawEngine", "RemoteStore", "Store", "StoreError", "has_graph", "open_built", "open_store",
+           "spec_kind"]
 
 RawEngine = ox.Store | RemoteEngine
 """What a store's `raw` is: pyoxigraph's Store (EmbeddedStore) or a RemoteEngine with its methods (RemoteStore).
