@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.cli.synth import write
 from graph.core.namespaces import DEFAULT_BASE, graph_iri
 from graph.named_queries import NamedQuery, load_queries
 from graph.shacl.validate import load_ontology
 from graph.synth.generate import Synthesizer
+from graph.synth.write import write
 
 TRIPLES_PER_PROJECT = 29.8
 """About how many triples `mgkg synth` makes per project (1,001,398 for 33,600 projects)."""

@@ -16,7 +16,7 @@ from graph.core.files import parse_graph
 from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
 from graph.core.namespaces import graph_iri as make_graph_iri
 from graph.shacl.validate import ValidationReport, validate_dataset
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore, open_store, spec_kind
 
 Progress = Callable[[str], None]
 
@@ -127,8 +127,8 @@ def build_dataset(
 
 def write_store(dataset: Dataset, spec: str, base: str = DEFAULT_BASE) -> None:
     """Write the dataset to the store `spec`; an on-disk store is swapped in whole, never half-written."""
-    kind, _, location = spec.partition(":")
-    if kind != "oxigraph" or not location:
+    kind, location = spec_kind(spec)
+    if kind != "oxigraph":
         store = open_store(spec, base)
         try:
             store.replace(dataset)

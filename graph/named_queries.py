@@ -37,9 +37,10 @@ from rdflib.term import Node
 from graph.core import resources
 from graph.core.config import Settings
 from graph.core.errors import MgkgError
-from graph.core.namespaces import DEFAULT_BASE, prefixes
+from graph.core.namespaces import DEFAULT_BASE, is_absolute_iri, prefixes
+from graph.core.text import first_line
 from graph.sparql.execute import Answer, Executor, Limits
-from graph.store import EmbeddedStore, RemoteStore
+from graph.store import Store
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 """Parameter types, each converted to one kind of RDF term."""
@@ -47,8 +48,6 @@ TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FIELD = re.compile(r"#\s?([A-Za-z_-]+):\s*(.*)")
 _CONTINUATION = re.compile(r"#\s{2,}(\S.*)")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S")
-_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -111,7 +110,7 @@ def _iri(name: str, text: str, base: str) -> URIRef:
     prefix, colon, local = text.partition(":")
     known = prefixes(base)
     iri = known[prefix] + local if colon and prefix in known else text
-    if not _SCHEME.match(iri) or _IRI_FORBIDDEN.search(iri):
+    if not is_absolute_iri(iri):
         raise ParameterError(
             name, f"expected an absolute IRI (https://…) or a prefixed name like prj:tc-0287, got {text!r}"
         )
@@ -247,14 +246,14 @@ def _check(text: str, origin: str, header: Header) -> None:
     try:
         _evaluate(empty.query(text))
     except (SyntaxError, ValueError, RuntimeError, OSError) as error:
-        detail = _first_line(error)
+        detail = first_line(error)
         position = _POSITION.search(detail)
         raise _fail(origin, int(position[1]) if position else 1, f"invalid SPARQL: {detail}") from None
     for parameter in header.parameters:
         try:
             _evaluate(empty.query(text, substitutions={ox.Variable(parameter.name): ox.NamedNode("urn:mgkg:check")}))
         except (SyntaxError, ValueError, RuntimeError, OSError) as error:
-            detail = _first_line(error)
+            detail = first_line(error)
             if "projection" in detail:
                 detail = f"?{parameter.name} must be in the SELECT projection (and GROUP BY) to be bound"
             raise _fail(origin, header.lines[parameter.name], f"parameter {parameter.name!r}: {detail}") from None
@@ -264,10 +263,6 @@ def _evaluate(result: object) -> None:
     if isinstance(result, ox.QuerySolutions | ox.QueryTriples):
         for _ in result:
             pass
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def load_query(path: Path) -> NamedQuery:
@@ -288,7 +283,7 @@ def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
 
 
 def run_query(
-    store: EmbeddedStore | RemoteStore,
+    store: Store,
     query: NamedQuery,
     values: Mapping[str, str],
     settings: Settings | None = None,
@@ -299,10 +294,11 @@ def run_query(
     limits: Limits | None = None,
 ) -> Answer:
     """Run `query` with `values` bound as RDF terms (Executor.answer, as GET /queries/NAME runs it);
-    ParameterError for a bad value, QueryFailed when the query fails. Without an executor, one is made for it."""
+    ParameterError for a bad value, QueryFailed when the query fails. Without an executor, a detached one is made
+    for it (as `mgkg query` uses): a query that timed out does not keep the process alive at exit."""
     settings = settings or Settings()
     bindings = query.bind(values, settings.base)
-    with nullcontext(executor) if executor is not None else Executor(1) as running:
+    with nullcontext(executor) if executor is not None else Executor(1, detached=True) as running:
         return running.answer(
             store.raw, query.text, settings, bindings=bindings, result_format=result_format,
             graph_format=graph_format, limits=limits,

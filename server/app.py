@@ -6,8 +6,7 @@ from flask import Flask
 
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
-from graph.store import EmbeddedStore, open_store
-from graph.store.remote import RemoteStore
+from graph.store import EmbeddedStore, RemoteStore, open_store
 from server import context, http
 from server.views import describe, dumps, graph_store, named, pages, protocol, shacl
 

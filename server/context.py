@@ -10,14 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import pyoxigraph as ox
 from flask import Flask, current_app
 
 from graph.core.config import Settings
 from graph.named_queries import NamedQuery
 from graph.sparql.execute import Executor
-from graph.store import EmbeddedStore
-from graph.store.remote import RemoteStore
+from graph.store import EmbeddedStore, RemoteStore, has_graph
 
 T = TypeVar("T")
 EXTENSION = "mgkg"
@@ -43,10 +41,7 @@ class Runtime:
 
     def has_graph(self, iri: str) -> bool:
         """Whether the store has a named graph `iri` (possibly empty); False for a string that is no IRI."""
-        try:
-            return self.store.raw.contains_named_graph(ox.NamedNode(iri))
-        except ValueError:
-            return False
+        return has_graph(self.store, iri)
 
     def wrote(self) -> None:
         """Count a write to the live store (call it with `write_lock` held)."""

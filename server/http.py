@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, RDF_READ, TEXT, Format, FormatError, by_media_type, by_name, media_types
-from graph.core.text import one_line
+from graph.core.text import joined_lines
 from graph.sparql.execute import Answer
 from server.context import runtime
 from server.negotiation import NotAcceptable, accepted
@@ -90,7 +90,7 @@ def wants_json() -> bool:
 
 def problem_response(message: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
     """One clear line of text/plain, or `{"error", "status"}` JSON when the client prefers JSON."""
-    line = one_line(message)
+    line = joined_lines(message)
     if wants_json():
         response = Response(json.dumps({"error": line, "status": status}), status, mimetype=JSON.media_type)
     else:

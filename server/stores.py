@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 
 from graph.core.config import Settings
-from graph.store import EmbeddedStore, open_built, open_store
-from graph.store.remote import RemoteStore
+from graph.store import EmbeddedStore, RemoteStore, open_built, open_store, spec_kind
 from server.serve import ServeError
 
 
@@ -21,7 +20,7 @@ def check(settings: Settings) -> None:
     """ServeError when the settings ask for an in-memory copy that cannot be made or kept."""
     if not settings.in_memory:
         return
-    if settings.store_spec.startswith("sparql:"):
+    if spec_kind(settings.store_spec)[0] == "sparql":
         raise ServeError("--in-memory copies an embedded Oxigraph store; a remote store is served where it is")
     if settings.update_token:
         raise ServeError("--in-memory serves a read-only copy: writes (an update token) need the store itself")

@@ -21,6 +21,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from graph.core.config import Settings
+from graph.store import spec_kind
 from server.app import create_app
 from server.serve import RequestLog, ServeError, bind_error, url_of
 from server.stores import open_for_serving
@@ -28,7 +29,7 @@ from server.stores import open_for_serving
 
 def check(settings: Settings, workers: int) -> None:
     """ServeError when `workers` processes cannot share the configured store."""
-    kind = settings.store_spec.partition(":")[0]
+    kind, _ = spec_kind(settings.store_spec)
     if kind == "memory":
         raise ServeError(f"--workers {workers} needs a store on disk or a remote store (each process opens it)")
     if kind == "oxigraph" and settings.update_token:

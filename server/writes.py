@@ -22,7 +22,6 @@ named graphs that queries see): use GRAPH ?g { … }, USING, WITH or the using-g
 from __future__ import annotations
 
 import hmac
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -35,6 +34,7 @@ from flask import Response, request
 
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT, by_name
+from graph.core.namespaces import is_absolute_iri
 from graph.shacl.incremental import changed_quads
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
@@ -49,7 +49,6 @@ from server.write_changes import operations, stated_changes
 REPORT_FORMATS = (by_name("turtle"), JSON, TEXT)
 """Formats of the SHACL report answered with 422, the default first."""
 
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")
 
 
 class Nonconforming(Problem):
@@ -88,7 +87,7 @@ def authorize() -> None:
 
 def check_iri(name: str, iri: str) -> str:
     """`iri` if it is an absolute IRI that can be written between < and >, else Problem(400)."""
-    if not _ABSOLUTE_IRI.fullmatch(iri):
+    if not is_absolute_iri(iri):
         raise Problem(f"{name} {iri!r} is not an absolute IRI")
     return iri
 

@@ -13,7 +13,7 @@ from graph.build import NonConformingError, build_dataset, load_dataset, source_
 from graph.core.files import DataFileError
 from graph.core.namespaces import MGKG, graph_iri
 from graph.core.resources import sources_dir
-from graph.store import open_store
+from graph.store import StoreError, open_store, spec_kind
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 STEMS = [
@@ -155,3 +155,20 @@ def test_write_store_replaces_an_on_disk_store_whole(tmp_path: Path, built: Data
     finally:
         store.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind"),
+    [("memory", ("memory", "")), ("oxigraph:data/store", ("oxigraph", "data/store")),
+     ("sparql:http://h/q;http://h/u", ("sparql", "http://h/q;http://h/u"))],
+)
+def test_spec_kind_names_the_store_a_spec_opens(spec: str, kind: tuple[str, str]) -> None:
+    assert spec_kind(spec) == kind
+
+
+@pytest.mark.parametrize("spec", ["oxigraph:", "sparql:", "postgres:x", "memory:x", ""])
+def test_a_spec_of_no_known_kind_is_a_store_error(spec: str) -> None:
+    with pytest.raises(StoreError, match="unknown store"):
+        spec_kind(spec)
+    with pytest.raises(StoreError, match="unknown store"):
+        open_store(spec)

@@ -153,6 +153,41 @@ def test_query_timeout_is_the_settings_one(data_dir: Path) -> None:
     assert line == "mgkg: error: -e: query timed out after 0.3 s"
 
 
+def test_query_timeout_option_overrides_the_settings(data_dir: Path) -> None:
+    slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    line = one_line_error(run("--data-dir", str(data_dir), "query", "-e", slow, "--format", "tsv", "--timeout", "0.3",
+                              env={"MGKG_QUERY_TIMEOUT": "600"}))
+    assert line == "mgkg: error: -e: query timed out after 0.3 s"
+    refused = run("--data-dir", str(data_dir), "query", "-e", "ASK {}", "--timeout", "0")
+    assert refused.exit_code == 2 and "Invalid value for '--timeout'" in refused.stderr
+    fast = run("--data-dir", str(data_dir), "query", "-e", "ASK { ?s ?p ?o }", "--timeout", "30",
+               env={"MGKG_QUERY_TIMEOUT": "0.000001"})
+    assert (fast.exit_code, fast.stdout) == (0, "yes\n")
+
+
+def test_relative_iris_resolve_against_the_file_or_the_base(data_dir: Path, tmp_path: Path) -> None:
+    text = "SELECT (<x> AS ?i) {}"
+    printed = run("--data-dir", str(data_dir), "query", "-e", text, "--format", "csv")
+    assert printed.stdout.split() == ["i", "https://w3id.org/mgkg/x"]
+    rebased = run("--data-dir", str(data_dir), "--base", "https://example.org/kg/", "query", "-e", text, "--format",
+                  "csv")
+    assert rebased.stdout.split() == ["i", "https://example.org/kg/x"]
+    path = tmp_path / "relative.rq"
+    path.write_text(text, encoding="utf-8")
+    printed = run("--data-dir", str(data_dir), "query", str(path), "--format", "csv")
+    assert printed.stdout.split() == ["i", (tmp_path / "x").resolve().as_uri()]
+
+
+def test_query_applies_the_allowlist(data_dir: Path) -> None:
+    base = ("--data-dir", str(data_dir), "query")
+    line = one_line_error(run(*base, "-e", "ASK { SERVICE <https://example.org/sparql> { ?s ?p ?o } }"))
+    assert line.startswith("mgkg: error: -e: SERVICE <https://example.org/sparql> refused: the server reaches only")
+    line = one_line_error(run(*base, "federated-funder-capitals"))
+    assert "federated-funder-capitals.rq: SERVICE <https://query.wikidata.org/sparql> refused" in line
+    silent = run(*base, "-e", "ASK { SERVICE SILENT <https://example.org/sparql> { ?s ?p ?o } }")
+    assert (silent.exit_code, silent.stdout) == (0, "yes\n")
+
+
 def test_commands_on_an_unbuilt_store_say_to_build(tmp_path: Path) -> None:
     for command in (["stats"], ["validate"], ["export"], ["query", "-e", "ASK {}"]):
         line = one_line_error(run("--data-dir", str(tmp_path / "empty"), *command))
@@ -214,4 +249,30 @@ def test_a_timed_out_aggregate_does_not_keep_the_command_waiting(data_dir: Path)
         capture_output=True, text=True, check=False, timeout=60, env={**os.environ, "MGKG_QUERY_TIMEOUT": "0.5"},
     )
     assert (done.returncode, done.stderr) == (2, "mgkg: error: -e: query timed out after 0.5 s\n")
+    assert time.monotonic() - started < 20
+
+
+def test_run_query_without_an_executor_does_not_keep_the_process_waiting(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "slow.rq"
+    path.write_text("# title: slow\n# description: minutes of counting\n"
+                    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n", encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from graph.core.config import Settings\n"
+        "from graph.named_queries import load_query, run_query\n"
+        "from graph.sparql.execute import QueryFailed\n"
+        "from graph.store import open_store\n"
+        "store = open_store(sys.argv[1], read_only=True)\n"
+        "try:\n"
+        "    run_query(store, load_query(Path(sys.argv[2])), {}, Settings(query_timeout=0.5))\n"
+        "except QueryFailed as error:\n"
+        "    print(error)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script, f"oxigraph:{data_dir / 'store'}", str(path)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "query timed out after 0.5 s\n"), done.stderr
     assert time.monotonic() - started < 20

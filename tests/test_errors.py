@@ -22,6 +22,7 @@ import server
 from graph.cli.commands import Main, cli
 from graph.core.config import Settings
 from graph.core.errors import Kind, MgkgError
+from graph.core.text import first_line, joined_error, joined_lines
 from graph.sparql.execute import Executor, Limits, QueryFailed
 from graph.sparql.guard import Refused
 from graph.store import StoreError, open_built
@@ -56,9 +57,15 @@ def test_every_public_exception_is_an_mgkg_error_with_a_kind(error: type[BaseExc
     assert isinstance(error.kind, Kind)
 
 
-def test_one_line_is_the_first_line_of_the_message() -> None:
-    assert MgkgError("first\nsecond").one_line() == "first"
-    assert MgkgError("").one_line() == "MgkgError"
+def test_first_line_is_the_first_line_of_the_message_and_joined_lines_joins_them() -> None:
+    assert first_line(MgkgError("first\nsecond")) == "first"
+    assert first_line(MgkgError("")) == "MgkgError"
+    assert first_line(ValueError("\n first\nsecond")) == "first"
+    assert first_line(ValueError("abcdef\nxyz"), limit=4) == "abc…"
+    assert first_line(ValueError("abcd"), limit=4) == "abcd"
+    assert joined_lines("first\n  second\tthird ") == "first second third"
+    assert joined_error(ValueError("x\n" * 300)) == "x " * 100
+    assert joined_error(KeyError()) == "KeyError"
 
 
 def test_only_the_cli_exits() -> None:

@@ -260,3 +260,10 @@ def test_no_module_outside_the_registry_spells_out_a_media_type_of_it() -> None:
         if (found := media_type_literals(path.read_text(encoding="utf-8")))
     }
     assert spelt == {}
+
+
+def test_format_lists_in_messages_come_from_the_registry() -> None:
+    assert [formats.either(w) for w in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a or b", "a, b or c"]
+    assert formats.names(RDF) == "turtle, nt, jsonld, xml, trig or nquads"
+    assert formats.names(RESULTS) == "json, xml, csv or tsv"
+    assert formats.extensions(RDF) == ".ttl, .nt, .jsonld, .rdf, .trig or .nq"

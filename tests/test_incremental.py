@@ -17,7 +17,6 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
-from graph.cli.synth import write
 from graph.core.config import Settings
 from graph.shacl.compile import Check, compile_shapes
 from graph.shacl.incremental import Changes, affected, changed_quads
@@ -26,6 +25,7 @@ from graph.shacl.terms import TermMap, load_triples
 from graph.shacl.validate import load_ontology, load_shapes, validate_store
 from graph.store import EmbeddedStore, open_store
 from graph.synth.generate import Synthesizer
+from graph.synth.write import write
 from server.app import create_app
 from server.write_changes import stated_changes
 

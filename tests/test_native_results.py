@@ -11,8 +11,9 @@ import pytest
 
 from graph.core.errors import Kind
 from graph.core.formats import RESULTS, by_name
-from graph.sparql import results as native_results
-from graph.sparql.execute import Executor, Limits, serialize_solutions
+from graph.sparql import results
+from graph.sparql.execute import Executor, Limits
+from graph.sparql.serialize import serialize_solutions
 from graph.sparql.text import with_limit
 
 EX = "http://example.org/"
@@ -61,7 +62,7 @@ def row_by_row(store: ox.Store, text: str, fmt: str, max_rows: int) -> bytes:
     return serialize_solutions(names, [tuple(s) for s in result][:max_rows], fmt)
 
 
-@pytest.mark.parametrize("fmt", sorted(native_results.FORMATS))
+@pytest.mark.parametrize("fmt", sorted(results.FORMATS))
 @pytest.mark.parametrize("max_rows", [0, 1, 2, 7, 8, 9, 1000])
 def test_native_answers_have_the_row_by_row_rows_count_and_cut(
     store: ox.Store, executor: Executor, fmt: str, max_rows: int
@@ -74,7 +75,7 @@ def test_native_answers_have_the_row_by_row_rows_count_and_cut(
     assert answer.body.startswith(b"{" if fmt == "json" else b"<?xml" if fmt == "xml" else b"?s")
 
 
-@pytest.mark.parametrize("fmt", sorted(native_results.FORMATS))
+@pytest.mark.parametrize("fmt", sorted(results.FORMATS))
 def test_count_and_cut_on_bodies_oxigraph_writes(store: ox.Store, fmt: str) -> None:
     def body_of(text: str) -> bytes:
         result = store.query(text)
@@ -83,12 +84,12 @@ def test_count_and_cut_on_bodies_oxigraph_writes(store: ox.Store, fmt: str) -> N
 
     body, rows = body_of(QUERY), len(TRICKY) + 1
     if fmt == "json":  # a literal ",{}" reads like an empty solution: not countable, left to the row-by-row path
-        assert native_results.count_rows(body, fmt) is None
+        assert results.count_rows(body, fmt) is None
         body, rows = body_of(QUERY.replace("}", 'FILTER(STR(?label) != ",{}") }', 1)), len(TRICKY)
-    assert native_results.count_rows(body, fmt) == rows
-    shorter = native_results.drop_last_row(body, fmt)
+    assert results.count_rows(body, fmt) == rows
+    shorter = results.drop_last_row(body, fmt)
     assert rows_of(shorter, fmt) == rows_of(body, fmt)[:-1]
-    assert native_results.count_rows(shorter, fmt) == rows - 1
+    assert results.count_rows(shorter, fmt) == rows - 1
 
 
 def test_empty_json_solutions_are_left_to_the_row_by_row_path(store: ox.Store, executor: Executor) -> None:
@@ -96,7 +97,7 @@ def test_empty_json_solutions_are_left_to_the_row_by_row_path(store: ox.Store, e
     result = store.query(with_limit(text, 4) or "")
     assert isinstance(result, ox.QuerySolutions)
     # `{}` rows: not countable from the text
-    assert native_results.native_answer(result, "json", 3, lambda: None) is None
+    assert results.native_answer(result, "json", 3, lambda: None) is None
     answer = executor.run(store, text, limits=Limits(30, 3), union_default=False)
     assert (answer.count, answer.truncated, rows_of(answer.body, "json")) == (3, True, [(None,)] * 3)
     tsv = executor.run(store, text, result_format="tsv", limits=Limits(30, 3), union_default=False)
@@ -152,13 +153,13 @@ def test_oxigraph_writes_the_select_answers_it_can(
     store: ox.Store, executor: Executor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written: list[str] = []
-    original = native_results.native_answer
+    original = results.native_answer
 
     def spy(solutions: ox.QuerySolutions, fmt: str, max_rows: int, check: Any) -> tuple[bytes, int, bool] | None:
         written.append(fmt)
         return original(solutions, fmt, max_rows, check)
 
-    monkeypatch.setattr(native_results, "native_answer", spy)
+    monkeypatch.setattr(results, "native_answer", spy)
     for fmt in ("json", "xml", "tsv", "csv"):
         executor.run(store, QUERY, result_format=fmt, limits=Limits(30, 3), union_default=False)
     executor.run(store, QUERY + " LIMIT 2", limits=Limits(30, 3), union_default=False)  # its own LIMIT
@@ -195,9 +196,9 @@ def test_the_deadline_stops_oxigraph_writing(store: ox.Store) -> None:
         return result
 
     whole: list[int] = []
-    native_results.native_answer(solutions(), "json", 20_000, lambda: whole.append(1))
+    results.native_answer(solutions(), "json", 20_000, lambda: whole.append(1))
     with pytest.raises(TimeoutError):
-        native_results.native_answer(solutions(), "json", 20_000, check)
+        results.native_answer(solutions(), "json", 20_000, check)
     assert len(whole) > 100 and len(calls) < 6  # ~1.5 MB in ~8 KB chunks; stopped right after the third
 
 

@@ -156,3 +156,29 @@ def test_answer_binds_terms_and_keeps_a_dataset_the_text_names() -> None:
         assert tsv(text, bindings={"s": URIRef("http://e/s1")}) == b'?s\t?o\n<http://e/s1>\t"a"\n'
         assert tsv(own) == b'?s\t?o\n<http://e/s2>\t"b"\n'
         assert tsv(text, Settings(union_default_graph=False)) == b"?s\t?o\n"
+
+
+SILENT = "SELECT ?s WHERE { SERVICE SILENT <https://example.org/sparql> { ?s ?p ?o } }"
+"""A federated text outside the (empty) allowlist: SILENT makes both sides answer one empty solution."""
+BASED = "BASE <https://example.org/base/>\nSELECT (<x> AS ?i) (<../y> AS ?j) {}"
+"""Relative IRIs under the text's own BASE: the same IRIs on both sides, whatever base each side would give."""
+
+
+@pytest.mark.parametrize("text", [SILENT, BASED])
+def test_same_text_base_and_allowlist_give_the_same_bytes(client: FlaskClient, spec: str, text: str) -> None:
+    response = client.post("/sparql", data={"query": text, "format": "json"})
+    assert response.status_code == 200, response.text
+    assert mgkg(spec, "-e", text, "--format", "json").stdout_bytes == response.data
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SELECT * WHERE { SERVICE <https://example.org/sparql> { ?s ?p ?o } }",
+     "SELECT * FROM <https://example.org/no-such-graph> WHERE { ?s ?p ?o }"],
+)
+def test_the_allowlist_refuses_the_same_texts_on_both_sides(client: FlaskClient, spec: str, text: str) -> None:
+    response = client.post("/sparql", data={"query": text})
+    assert response.status_code == 400
+    result = CliRunner().invoke(cli, ["--store", spec, "query", "-e", text], catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"mgkg: error: -e: {response.text.strip()}\n"

@@ -412,7 +412,7 @@ def test_the_union_setting_reads_booleans() -> None:
 def test_json_results_are_oxigraph_s_own_for_every_kind_of_term() -> None:
     """The hand-written JSON writer against Oxigraph's serializer: IRIs, blank nodes, language and typed
     literals, escapes (quotes, backslashes, control characters, non-ASCII), unbound cells, repeated terms."""
-    from graph.sparql.execute import serialize_solutions
+    from graph.sparql.serialize import serialize_solutions
 
     query = r"""
     SELECT ?a ?b ?c WHERE {

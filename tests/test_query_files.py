@@ -10,6 +10,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from graph.core.namespaces import IRI_FORBIDDEN, is_absolute_iri
 from graph.named_queries import (
     NamedQuery,
     Parameter,
@@ -131,6 +132,18 @@ def test_optional_parameters_and_defaults(queries: dict[str, NamedQuery]) -> Non
 def test_iri_with_sparql_syntax_is_rejected(queries: dict[str, NamedQuery]) -> None:
     with pytest.raises(ParameterError, match=r"^parameter 'donor': expected an absolute IRI"):
         queries["projects-by-donor"].bind({"donor": "<x> } UNION {"})
+
+
+@pytest.mark.parametrize(
+    ("text", "absolute"),
+    [("https://example.org/a", True), ("urn:x", True), ("x:", True), ("tel:+382-20", True),
+     ("a b:c", False), ("https://e.org/a b", False), ("https://e.org/<a>", False), ("//e.org/a", False),
+     ("1x:y", False), ("", False)],
+)
+def test_one_definition_of_an_absolute_iri(text: str, absolute: bool) -> None:
+    """What named-query IRI parameters accept (graph.core.namespaces.is_absolute_iri, also for the server)."""
+    assert is_absolute_iri(text) is absolute
+    assert (IRI_FORBIDDEN.search(text) is None) is (absolute or text in ("//e.org/a", "1x:y", ""))
 
 
 # ---------------------------------------------------------------- headers

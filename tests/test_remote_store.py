@@ -41,9 +41,8 @@ from graph.named_queries import load_queries, run_query
 from graph.shacl.validate import validate_dataset
 from graph.sparql.execute import QueryFailed
 from graph.sparql.serialize import read_results
-from graph.sparql.text import bind_values, query_form, with_prologue
-from graph.store import EmbeddedStore, StoreError, open_store
-from graph.store.remote import QueryRefused, RemoteStore
+from graph.sparql.text import QueryRefused, bind_values, query_form, with_prologue
+from graph.store import EmbeddedStore, RemoteStore, Store, StoreError, open_store
 from server.app import create_app
 
 KINDS = ["oxigraph", pytest.param("virtuoso", marks=[pytest.mark.slow, pytest.mark.remote])]
@@ -116,7 +115,7 @@ def same(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any:
     return term
 
 
-def cells(store: EmbeddedStore | RemoteStore, name: str, values: dict[str, str]) -> list[tuple[Any, ...]]:
+def cells(store: Store, name: str, values: dict[str, str]) -> list[tuple[Any, ...]]:
     """The rows of a named query (its SPARQL JSON answer read back), each cell as same() has it."""
     found = read_results(run_query(store, QUERIES[name], values).body)
     assert isinstance(found, ox.QuerySolutions)

@@ -20,13 +20,13 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, NamespaceManager
 
 from graph.cli.commands import cli
-from graph.cli.synth import write
 from graph.core.namespaces import MGKG
 from graph.shacl.compile import compile_shapes
 from graph.shacl.report import ValidationReport, path_text
 from graph.shacl.validate import UnsupportedShapes, load_shapes, validate_dataset, validate_graph, validate_store
 from graph.store import EmbeddedStore
 from graph.synth.generate import Synthesizer
+from graph.synth.write import write
 
 MGSH = Namespace("https://w3id.org/mgkg/shapes#")
 Key = tuple[object, str, object, object, object, str, str]

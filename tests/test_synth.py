@@ -11,10 +11,10 @@ from click.testing import CliRunner, Result
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import ORG, OWL, RDF
 
-from graph.cli import synth as synth_cli
 from graph.cli.commands import cli
 from graph.core.namespaces import MGKG, STANDARD
 from graph.shacl.validate import load_ontology, validate_dataset
+from graph.synth import write as synth_write
 from graph.synth.generate import Synthesizer
 from graph.synth.terms import literal
 
@@ -204,7 +204,7 @@ def test_failure_while_writing_keeps_the_old_file(tmp_path: Path, monkeypatch: p
         args[1].write(b"partial")  # type: ignore[attr-defined]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(synth_cli, "stream", full_disk)
+    monkeypatch.setattr(synth_write, "stream", full_disk)
     assert "No space left on device" in one_line_error(run("synth", "--projects", "5", "-o", str(target)))
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nq"]

@@ -18,17 +18,20 @@ from graph.build import NonConformingError, build_dataset, write_store
 from graph.cli import output
 from graph.cli.link import enrich, link
 from graph.cli.load import load
-from graph.cli.support import fail, open_built, progress, settings_of, translate
+from graph.cli.support import fail, progress, settings_of, translate
 from graph.cli.synth import synth
 from graph.core.config import load_settings
 from graph.core.errors import MgkgError
 from graph.core.files import read_data_files, write_atomic
+from graph.core.formats import RDF, RESULTS, names
+from graph.core.text import first_line
 from graph.export import FORMATS, export
-from graph.named_queries import load_queries, run_query
-from graph.shacl.validate import ENGINES, Engine, ValidationReport, validate_dataset, validate_store
+from graph.named_queries import load_queries
+from graph.shacl.validate import ENGINES, ShaclEngine, ValidationReport, validate_dataset, validate_store
 from graph.sparql.execute import Executor, Limits, QueryFailed
+from graph.sparql.guard import Refused, secure
 from graph.stats import compute_stats
-from graph.store import EmbeddedStore
+from graph.store import EmbeddedStore, has_graph, open_built
 
 
 class Main(click.Group):
@@ -93,7 +96,7 @@ def build(ctx: click.Context, sources: str | None) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="SHACL engine: shapes compiled to SPARQL for Oxigraph, or pySHACL; auto = Oxigraph when it can.")
 @click.pass_context
-def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: Engine) -> None:
+def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: ShaclEngine) -> None:
     """Validate the built graph, or FILES (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML)."""
     settings = settings_of(ctx)
     with progress("validate") as step:
@@ -140,22 +143,30 @@ def export_command(ctx: click.Context, fmt: str, graph_iri: str | None, out: str
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Named-query parameter.")
 @click.option(
     "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True,
-    help="table (for a person), or the bytes the HTTP service sends: json, xml, csv, tsv for SELECT/ASK; "
-    "turtle, nt, jsonld, xml (RDF/XML), trig, nquads for CONSTRUCT/DESCRIBE (json = jsonld there).",
+    help=f"table (for a person), or the bytes the HTTP service sends: {names(RESULTS)} for SELECT/ASK; "
+    f"{names(RDF)} for CONSTRUCT/DESCRIBE (xml is RDF/XML there, json is jsonld).",
 )
 @click.option(
     "--max-rows", type=click.IntRange(min=1),
     help="Stop after N rows (or triples), with a warning on stderr. Default: every row, as `oxigraph query`.",
 )
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+    help="Stop the query after SECONDS (exit 2). Default: the settings' query_timeout (MGKG_QUERY_TIMEOUT, 30).",
+)
 @click.pass_context
 def query(
     ctx: click.Context, name: str | None, expression: str | None, params: Sequence[str], fmt: str,
-    max_rows: int | None,
+    max_rows: int | None, timeout: float | None,
 ) -> None:
     """Run a named query (NAME), a .rq FILE, or -e TEXT against the built graph.
 
-    Runs as GET /queries/NAME and POST /sparql do (the same executor, union default graph, the settings'
-    query_timeout) and prints the same bytes, every row unless --max-rows says otherwise.
+    Runs as GET /queries/NAME and POST /sparql do (the same executor, union default graph, and the same
+    SERVICE/LOAD/FROM allowlist: the settings' `allowlist`, empty by default, so a SERVICE is refused and a
+    SERVICE SILENT yields nothing; set MGKG_ALLOWLIST to let a query reach an endpoint) and prints the same bytes
+    for the same text, base IRI and allowlist. What differs: relative IRIs resolve against the FILE's file: URI,
+    or the settings' base for NAME and -e (the server uses the request URL); every row comes unless --max-rows;
+    the time limit is --timeout.
     """
     settings = settings_of(ctx)
     values = {}
@@ -168,30 +179,31 @@ def query(
         fail("give a query NAME or FILE, or -e TEXT (exactly one)")
     if expression is not None and values:
         fail("--param applies to named queries only")
-    named = None
+    bindings = None
     if expression is not None:
-        origin, text = "-e", expression
+        origin, text, base = "-e", expression, settings.base
     elif (name is not None and name.endswith(".rq")) or Path(str(name)).is_file():
-        origin, text = str(name), output.read_query_file(Path(str(name)))
+        path = Path(str(name))
+        origin, text, base = str(name), output.read_query_file(path), path.resolve().as_uri()
     else:
         queries = load_queries()
         if name not in queries:
             fail(f"no named query {name!r}: run `mgkg queries` for the list")
         named = queries[str(name)]
-        origin, text = str(named.path), named.text
+        origin, text, base = str(named.path), named.text, settings.base
+        bindings = named.bind(values, settings.base)
     result_format, graph_format = output.formats_for(fmt)
-    limits = Limits(settings.query_timeout, max_rows)
+    limits = Limits(settings.query_timeout if timeout is None else timeout, max_rows)
     store = open_built(settings)
     try:
+        secured, found = secure(text, is_update=False, base=base, allowlist=settings.allowlist,
+                                has_graph=lambda iri: has_graph(store, iri))
         with progress("query"), Executor(1, detached=True) as executor:  # exit on timeout, not when it ends
-            if named is not None:
-                answer = run_query(store, named, values, settings, executor=executor, result_format=result_format,
-                                   graph_format=graph_format, limits=limits)
-            else:
-                answer = executor.answer(store.raw, text, settings, result_format=result_format,
-                                         graph_format=graph_format, limits=limits)
-    except QueryFailed as error:  # said where: the name, file or -e
-        raise QueryFailed(f"{origin}: {error.one_line()}", kind=error.kind) from None
+            answer = executor.answer(store.raw, secured, settings, bindings=bindings, has_dataset=found.has_dataset,
+                                     result_format=result_format, graph_format=graph_format, limits=limits,
+                                     base_iri=base)
+    except (QueryFailed, Refused) as error:  # said where: the name, file or -e
+        raise type(error)(f"{origin}: {first_line(error)}", kind=error.kind) from None
     finally:
         store.close()
     click.echo(output.render(answer, fmt), nl=False)

@@ -10,18 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from graph.core.errors import MgkgError
-from graph.core.formats import RDF, RESULTS, lookup
-from graph.core.namespaces import compact, prefixes
+from graph.core.formats import RDF, RESULTS, either, lookup, names
+from graph.core.namespaces import XSD_STRING, compact, prefixes
 from graph.sparql.execute import Answer
 from graph.sparql.serialize import read_results
 
 RESULT_FORMATS = tuple(f.name for f in RESULTS)
 """Formats of SELECT and ASK answers (the names the HTTP service's `format` parameter takes)."""
 
-FORMATS = ["table", *RESULT_FORMATS, *(f.name for f in RDF if f.name not in RESULT_FORMATS)]
+FORMATS = ("table", *RESULT_FORMATS, *(f.name for f in RDF if f.name not in RESULT_FORMATS))
 """Every --format: table, the results formats, then the graph formats (`xml` is RDF/XML for a graph)."""
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class QueryError(MgkgError, ValueError):
@@ -48,7 +46,7 @@ def _cell(term: object) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"{term.value}@{term.language}"
-        if term.datatype.value != _XSD_STRING:
+        if term.datatype.value != XSD_STRING:
             datatype = term.datatype.value
             label = compact(datatype, prefixes())
             return f"{term.value} ({label if label != datatype else f'<{datatype}>'})"
@@ -79,11 +77,10 @@ def render(answer: Answer, fmt: str) -> bytes:
     """What `--format fmt` prints: the answer's bytes, a table, or Turtle for a graph asked as a table."""
     if answer.kind == "graph":
         if fmt in ("csv", "tsv"):
-            raise QueryError(f"--format {fmt}: not available for CONSTRUCT/DESCRIBE; use turtle, nt, jsonld, xml, "
-                             "trig or nquads")
+            raise QueryError(f"--format {fmt}: not available for CONSTRUCT/DESCRIBE; use {names(RDF)}")
         return answer.body
     if fmt == "table":
         return table(answer).encode()
     if fmt not in RESULT_FORMATS:
-        raise QueryError(f"--format {fmt}: only for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
+        raise QueryError(f"--format {fmt}: only for CONSTRUCT/DESCRIBE; use {either(['table', *RESULT_FORMATS])}")
     return answer.body

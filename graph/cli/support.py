@@ -14,7 +14,7 @@ from rich.console import Console
 
 from graph.core.config import Settings, load_settings
 from graph.core.errors import Kind, MgkgError
-from graph.store import open_built as open_built  # graph.cli.commands' import; graph.store owns it
+from graph.core.text import first_line
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -32,7 +32,7 @@ def exit_code(error: MgkgError) -> int:
 
 def translate(error: MgkgError) -> NoReturn:
     """What every command does with an MgkgError it does not handle itself: `mgkg: error: <one line>`, exit_code."""
-    fail(error.one_line(), exit_code(error))
+    fail(first_line(error), exit_code(error))
 
 
 @contextmanager

@@ -32,7 +32,8 @@ class Kind(StrEnum):
 
 
 class MgkgError(Exception):
-    """An expected failure: `kind` says what went wrong, str(error) is one line saying where and why."""
+    """An expected failure: `kind` says what went wrong, str(error) is one line saying where and why
+    (graph.core.text.first_line is what the CLI prints of it)."""
 
     kind: Kind = Kind.BAD_INPUT
 
@@ -41,8 +42,3 @@ class MgkgError(Exception):
         super().__init__(*args)
         if kind is not None:
             self.kind = kind
-
-    def one_line(self) -> str:
-        """The first line of the message (never a traceback)."""
-        text = str(self).strip()
-        return text.splitlines()[0] if text else type(self).__name__

@@ -11,6 +11,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF_READ, FormatError, by_extension
+from graph.core.text import first_line
 
 
 class DataFileError(MgkgError, ValueError):
@@ -27,7 +28,7 @@ def _parse_into(target: Graph | Dataset, path: Path, fmt: str) -> None:
     except BadSyntax as error:
         raise DataFileError(f"{path}:{error.lines + 1}: {fmt} syntax error: {error._why}") from None
     except Exception as error:  # each rdflib parser has its own exception types
-        raise DataFileError(f"{path}: cannot parse as {fmt}: {str(error).splitlines()[0]}") from None
+        raise DataFileError(f"{path}: cannot parse as {fmt}: {first_line(error)}") from None
 
 
 def parse_graph(path: Path, fmt: str = "turtle") -> Graph:

@@ -10,7 +10,7 @@ object. Every media-type, extension and format-name lookup in mgkg goes through 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -74,11 +74,6 @@ class Format:
             raise FormatError(f"{self.name} is a page format: it has no W3C format IRI")
         # pyoxigraph 0.5 names JSON-LD https://www.w3.org/ns/formats/data/JSON-LD; the W3C list has …/formats/JSON-LD
         return W3C_FORMATS + self.oxigraph.iri.rsplit("/", 1)[-1]
-
-    @property
-    def label(self) -> str:
-        """The format's human name (Turtle, N-Quads, SPARQL Results in JSON …)."""
-        return self.oxigraph.name
 
     @property
     def content_type(self) -> str:
@@ -166,6 +161,22 @@ INDEX = (JSON, HTML)
 
 def _names(formats: Sequence[Format]) -> str:
     return ", ".join(f.name for f in formats)
+
+
+def either(words: Iterable[str]) -> str:
+    """Words for a message, the last after "or": `a`, `a or b`, `a, b or c`."""
+    items = list(words)
+    return " or ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def names(formats: Iterable[Format]) -> str:
+    """The formats' names for a message: `turtle, nt, jsonld, xml, trig or nquads`."""
+    return either(f.name for f in formats)
+
+
+def extensions(formats: Iterable[Format]) -> str:
+    """The formats' file extensions for a message: `.nt, .nq, .ttl or .trig`."""
+    return either(f".{f.extension}" for f in formats)
 
 
 _UNMATCHED = 4

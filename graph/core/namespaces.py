@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from rdflib import Namespace, URIRef
@@ -53,6 +54,19 @@ STANDARD = {
     "void": "http://rdfs.org/ns/void#",
 }
 """Prefixes of the standard vocabularies mgkg uses or aligns with."""
+
+XSD_STRING = STANDARD["xsd"] + "string"
+"""xsd:string, the datatype of a plain literal (written without it)."""
+
+IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
+"""A character no IRI written between < and > may hold (SPARQL's IRIREF, Turtle's, N-Triples')."""
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def is_absolute_iri(text: str) -> bool:
+    """Whether `text` is an absolute IRI (a scheme, then `:`) that can be written between < and >."""
+    return _SCHEME.match(text) is not None and IRI_FORBIDDEN.search(text) is None
 
 
 def normalize_base(base: str) -> str:

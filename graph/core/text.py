@@ -1,13 +1,26 @@
-"""Messages on one line: what every error answer and log line is made of."""
+"""Messages on one line: what every error answer, error line and log line is made of.
+
+Two ways to make one line of a message: `first_line` keeps its first line (an error said in a sentence, before
+any detail or traceback a library adds below it); `joined_lines` keeps every line, joined with single spaces
+(a parser's message whose position or reason is on a later line).
+"""
 
 from __future__ import annotations
 
 
-def one_line(message: str) -> str:
-    """The message on a single line (newlines and runs of spaces collapsed)."""
+def joined_lines(message: str) -> str:
+    """The message on a single line: its lines joined, every run of white space made one space."""
     return " ".join(message.split())
 
 
-def one_line_error(error: BaseException) -> str:
-    """An exception message on one line, at most 200 characters (the exception's type when it has none)."""
-    return (one_line(str(error)) or type(error).__name__)[:200]
+def joined_error(error: BaseException, limit: int = 200) -> str:
+    """An exception's message with its lines joined (its type's name when it has none), at most `limit` characters."""
+    return (joined_lines(str(error)) or type(error).__name__)[:limit]
+
+
+def first_line(error: BaseException, limit: int | None = None) -> str:
+    """The first line of an exception's message (its type's name when it has none); longer than `limit`
+    characters, cut to `limit` with a final `…`."""
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
-import re
 import time
 import urllib.error
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,11 +27,12 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from graph.core.config import user_agent
 from graph.core.errors import Kind, MgkgError
+from graph.core.namespaces import IRI_FORBIDDEN
+from graph.core.text import first_line
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 """Default endpoint of `mgkg link` and the endpoint the federated named queries use."""
 
-_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 RETRYABLE = (429, 502, 503, 504)
 """HTTP statuses that mean "try again later"."""
 
@@ -115,7 +115,7 @@ class SparqlClient:
 
     def __post_init__(self) -> None:
         """Refuse an endpoint that is not an http(s) URL."""
-        if not self.endpoint.startswith(("http://", "https://")) or _IRI_FORBIDDEN.search(self.endpoint):
+        if not self.endpoint.startswith(("http://", "https://")) or IRI_FORBIDDEN.search(self.endpoint):
             raise EndpointError(f"endpoint {self.endpoint!r}: expected an http(s) URL")
 
     def _fail(self, reason: str) -> EndpointError:
@@ -149,7 +149,7 @@ class SparqlClient:
                 self.sleep(delay)
                 attempt += 1
             except SPARQLWrapperException as error:
-                raise self._fail(_first_line(error)) from None
+                raise self._fail(first_line(error, 200)) from None
             except TimeoutError:
                 raise self._fail(f"no answer within {self.timeout:g}s (timeout)") from None
             except urllib.error.URLError as error:
@@ -159,11 +159,6 @@ class SparqlClient:
                 detail = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
                 raise self._fail(f"cannot be reached ({detail})") from None
             except (http.client.HTTPException, json.JSONDecodeError, ValueError) as error:
-                raise self._fail(f"unusable answer: {_first_line(error)}") from None
+                raise self._fail(f"unusable answer: {first_line(error, 200)}") from None
             except OSError as error:
                 raise self._fail(f"connection failed ({error.strerror or error})") from None
-
-
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -70,7 +70,7 @@ POPULATION = _PREFIXES + """SELECT ?item ?statement ?population ?date WHERE {
   ?statement a wikibase:BestRank ; ps:P1082 ?population .
   OPTIONAL { ?statement pq:P585 ?date }
 }"""
-"""Remote queries; #VALUES# becomes a VALUES block of validated Wikidata item IRIs (sparql_client.values_block)."""
+"""Remote queries; #VALUES# becomes a VALUES block of validated Wikidata item IRIs (graph.sparql.text.values_block)."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 
 from graph.linking.links import TARGETS
-from graph.store import EmbeddedStore, RemoteStore
+from graph.store import Store
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ SELECT DISTINCT ?s ?p ?o WHERE {
 """
 
 
-def linksets(store: EmbeddedStore | RemoteStore) -> list[Linkset]:
+def linksets(store: Store) -> list[Linkset]:
     """One Linkset per (target dataset, predicate) with the number of distinct links, sorted."""
     counts: dict[tuple[str, URIRef], int] = {}
     for _, predicate, obj in store.select(_LINKS_QUERY):

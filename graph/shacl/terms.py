@@ -6,13 +6,13 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDFS, XSD
 from rdflib.term import Node
 
 from graph.core.errors import MgkgError
+from graph.core.namespaces import MGKG, XSD_STRING
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-_XSD_STRING = str(XSD.string)
 RETYPED = frozenset(
     XSD[name]
     for name in (
@@ -77,7 +77,7 @@ class TermMap:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        if datatype == _XSD_STRING:
+        if datatype == XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
 
@@ -108,8 +108,7 @@ def ontology_missing(store: ox.Store) -> bool:
     """Whether the store lacks mgkg's class hierarchy (no rdfs:subClassOf between mgkg classes)."""
     return not bool(
         store.query(
-            "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?d "
-            'FILTER(STRSTARTS(STR(?c), "https://w3id.org/mgkg/ontology#")) }',
+            f"ASK {{ ?c <{RDFS.subClassOf}> ?d FILTER(STRSTARTS(STR(?c), {Literal(str(MGKG)).n3()})) }}",
             use_default_graph_as_union=True,
         )
     )

@@ -29,13 +29,13 @@ from graph.core.formats import by_extension
 from graph.core.namespaces import MGKG
 from graph.shacl.compile import compile_shapes
 from graph.shacl.incremental import Changes, validate_changes
-from graph.shacl.report import ValidationReport, ValidationResult, make_report, results_of
+from graph.shacl.report import ValidationReport, make_report, results_of
 from graph.shacl.run import validate_store as run_compiled
 from graph.shacl.sparql import UnsupportedShapes
 from graph.shacl.terms import TermMap, load_dataset, load_triples, ontology_missing
 
 __all__ = [
-    "ENGINES", "STATED_IN", "Changes", "Engine", "UnsupportedShapes", "ValidationReport", "ValidationResult",
+    "ENGINES", "STATED_IN", "Changes", "ShaclEngine", "UnsupportedShapes", "ValidationReport",
     "derive_stated_in", "load_ontology", "load_shapes", "validate_changes", "validate_dataset", "validate_graph",
     "validate_store",
 ]
@@ -43,8 +43,8 @@ __all__ = [
 STATED_IN = MGKG.statedIn
 """Derived at validation time only: <entity> mgkg:statedIn <source graph>."""
 
-Engine = Literal["auto", "oxigraph", "pyshacl"]
-ENGINES: tuple[Engine, ...] = ("auto", "oxigraph", "pyshacl")
+ShaclEngine = Literal["auto", "oxigraph", "pyshacl"]
+ENGINES: tuple[ShaclEngine, ...] = ("auto", "oxigraph", "pyshacl")
 """The validation engines; "auto" is Oxigraph when it supports the shapes, else pySHACL."""
 
 _FALLBACK = (UnsupportedShapes, ValueError, SyntaxError)
@@ -115,7 +115,7 @@ def _engine(engine: str, fast: Callable[[], ValidationReport], slow: Callable[[]
 
 
 def validate_graph(
-    data: Graph, shapes: Graph | None = None, ontology: Graph | None = None, engine: Engine = "auto"
+    data: Graph, shapes: Graph | None = None, ontology: Graph | None = None, engine: ShaclEngine = "auto"
 ) -> ValidationReport:
     """Validate one data graph; the ontology (default: ontology/*.ttl) is mixed in for subclass targets.
 
@@ -167,7 +167,7 @@ def derive_stated_in(ds: Dataset) -> Graph:
     return derived
 
 
-def validate_dataset(ds: Dataset, engine: Engine = "auto") -> ValidationReport:
+def validate_dataset(ds: Dataset, engine: ShaclEngine = "auto") -> ValidationReport:
     """Validate the union of all graphs plus derived mgkg:statedIn triples; ontology mixed in if absent."""
 
     def fast() -> ValidationReport:
@@ -196,7 +196,7 @@ def validate_dataset(ds: Dataset, engine: Engine = "auto") -> ValidationReport:
     return _engine(engine, fast, slow)
 
 
-def validate_store(store: ox.Store, engine: Engine = "auto", changes: Changes | None = None) -> ValidationReport:
+def validate_store(store: ox.Store, engine: ShaclEngine = "auto", changes: Changes | None = None) -> ValidationReport:
     """Validate a pyoxigraph store as validate_dataset validates a Dataset (the ontology must be in the store).
 
     With `changes` (what an update changed, graph/shacl/incremental.py), only the focus nodes the change can

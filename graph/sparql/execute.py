@@ -33,9 +33,8 @@ from graph.core.config import Settings
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import by_name
 from graph.core.namespaces import prefixes
-from graph.sparql import results as native_results
-from graph.sparql.serialize import serialize_boolean
-from graph.sparql.serialize import serialize_solutions as serialize_solutions
+from graph.sparql import results
+from graph.sparql.serialize import serialize_boolean, serialize_solutions
 from graph.sparql.text import QueryRefused, shape, with_limit, with_values
 
 T = TypeVar("T")
@@ -132,7 +131,7 @@ def _evaluate(
     limits: Limits,
     deadline: Deadline,
 ) -> Answer:
-    if isinstance(store, ox.Store) and result_format in native_results.FORMATS:
+    if isinstance(store, ox.Store) and result_format in results.FORMATS:
         answer = _native(store, text, options, result_format, limits, deadline)
         if answer is not None:
             return answer
@@ -195,7 +194,7 @@ def _native(
     if not isinstance(result, ox.QuerySolutions):
         return None
     try:
-        native = native_results.native_answer(result, result_format, limits.max_rows, deadline.check)
+        native = results.native_answer(result, result_format, limits.max_rows, deadline.check)
     except TimeoutError:
         raise _timed_out("query", limits.timeout) from None
     except (OSError, ValueError, RuntimeError) as error:
@@ -259,7 +258,6 @@ class Executor:
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         substitutions: Mapping[str, object] | None = None,
-        predefined_prefixes: bool = False,
         union_default: bool = True,
         base_iri: str | None = None,
     ) -> Answer:
@@ -270,7 +268,7 @@ class Executor:
         FROM clauses apply, and without them the default graph is the union of all graphs when
         `union_default` is set (the store's default graph otherwise).
         """
-        options: dict[str, object] = {"prefixes": prefixes()} if predefined_prefixes else {}
+        options: dict[str, object] = {}
         if base_iri:
             options["base_iri"] = base_iri
         try:

@@ -37,11 +37,10 @@ from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 
 from graph.core.errors import MgkgError
-from graph.core.text import one_line_error
-from graph.sparql.tokens import Token, cached_for_short_texts, tokenize
+from graph.core.text import joined_error
+from graph.sparql.tokens import FORMS, Token, cached_for_short_texts, tokenize
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _PARSE_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
 
 
@@ -120,7 +119,7 @@ def _scan(tokens: Sequence[Token], base: str | None) -> Findings:
                 scope.prefixes[tokens[index + 1].text.partition(":")[0]] = resolved
         elif word == "BASE" and index + 1 < len(tokens):
             scope.base = scope.resolve(tokens[index + 1]) or scope.base
-        elif word in _FORMS and found.form is None:
+        elif word in FORMS and found.form is None:
             found.form = word
         elif word in ("SERVICE", "LOAD"):
             target, silent = after(index + 1, "SILENT")
@@ -202,7 +201,7 @@ def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
     try:
         found.calls = _located(_tree_calls(text, is_update, base), found.calls)
     except Exception as error:  # whatever rdflib fails with, the text cannot be cleared
-        reason = one_line_error(error)
+        reason = joined_error(error)
         raise Refused(f"refused: {word} occurs where it cannot be checked ({reason})") from None
     return found
 

@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from graph.core.formats import RESULTS, by_name
+from graph.core.namespaces import XSD_STRING
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _quoted = json.encoder.encode_basestring
 
 
@@ -32,7 +32,7 @@ def _json_term(term: object) -> str:
         if term.language:
             return value + ',"xml:lang":' + _quoted(term.language) + "}"
         datatype = term.datatype.value
-        return value + "}" if datatype == _XSD_STRING else value + ',"datatype":' + _quoted(datatype) + "}"
+        return value + "}" if datatype == XSD_STRING else value + ',"datatype":' + _quoted(datatype) + "}"
     return '{"type":"triple","value":' + _quoted(str(term)) + "}"
 
 
@@ -63,7 +63,7 @@ def _xml_term(term: object) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        if term.datatype.value != XSD_STRING:
             return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
         return f"<literal>{escape(term.value)}</literal>"
     return f"<literal>{escape(str(term))}</literal>"

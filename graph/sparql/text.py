@@ -20,7 +20,8 @@ from rdflib.term import Node
 
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF, RESULTS, FormatError, by_media_type, by_name, lookup
-from graph.sparql.tokens import outline
+from graph.core.namespaces import IRI_FORBIDDEN
+from graph.sparql.tokens import FORMS, outline
 
 
 def _accept(*weighted: tuple[str, float]) -> str:
@@ -38,8 +39,6 @@ GRAPH_ACCEPT = _accept(
 )
 """What a remote store is asked for: SPARQL XML or JSON results, N-Triples (also as text/plain), Turtle or RDF/XML."""
 
-_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
-_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 Outcome = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
 """What a query gives, as pyoxigraph's Store.query would (a list of triples for CONSTRUCT / DESCRIBE)."""
@@ -51,7 +50,7 @@ def values_block(variables: Sequence[str], rows: Iterable[Sequence[Node]]) -> st
     for row in rows:
         if len(row) != len(variables) or not all(isinstance(term, URIRef | Literal) for term in row):
             raise ValueError("VALUES rows need one IRI or literal per variable")
-        if any(isinstance(term, URIRef) and _IRI_FORBIDDEN.search(term) for term in row):
+        if any(isinstance(term, URIRef) and IRI_FORBIDDEN.search(term) for term in row):
             raise ValueError("VALUES row holds an IRI with forbidden characters")
         lines.append("    (" + " ".join(term.n3() for term in row) + ")")
     names = " ".join(f"?{name}" for name in variables)
@@ -73,7 +72,7 @@ def _outline(text: str, upper: bool = True) -> list[tuple[str, int]]:
 
 def _form(outline: list[tuple[str, int]]) -> int | None:
     """Index of the query form keyword (SELECT, ASK, CONSTRUCT, DESCRIBE) in an outline, if any."""
-    return next((i for i, (word, _) in enumerate(outline) if word in _FORMS), None)
+    return next((i for i, (word, _) in enumerate(outline) if word in FORMS), None)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+"""The keywords of the four query forms, upper-case (a token's `keyword`)."""
+
 _IRI_CHAR = r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})'
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _PN_PREFIX = r"(?:[^\W\d_](?:[\w.\-\u00B7]*[\w\-\u00B7])?)"

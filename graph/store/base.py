@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
 from graph.core.errors import Kind, MgkgError
+from graph.sparql.execute import Engine
 
 
 class StoreError(MgkgError, RuntimeError):
@@ -22,10 +23,16 @@ class Store(Protocol):
     """What every mgkg store offers; the default graph of queries is the union of the named graphs.
 
     Implemented by EmbeddedStore (Oxigraph, `memory` / `oxigraph:PATH`) and graph.store.remote.RemoteStore
-    (any SPARQL 1.1 endpoint, `sparql:QUERY_URL[;UPDATE_URL]`, which keeps mgkg's named graphs only). Each also
-    has `raw`, the engine queries run on (pyoxigraph's Store, or a RemoteEngine with the same methods):
-    queries for people go through graph.sparql.execute.Executor on it, never through the store itself.
+    (any SPARQL 1.1 endpoint, `sparql:QUERY_URL[;UPDATE_URL]`, which keeps mgkg's named graphs only). Code that
+    needs no more than these members takes a `Store`; code that needs one kind (a bulk load, a path on disk)
+    narrows with isinstance.
     """
+
+    @property
+    def raw(self) -> Engine:
+        """The engine queries run on (pyoxigraph's Store, or a RemoteEngine with the same methods): queries for
+        people go through graph.sparql.execute.Executor on it, never through the store itself."""
+        ...
 
     def select(self, text: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
         """The rows of a SELECT query, as pyoxigraph terms (for counts and lookups the code itself makes)."""

@@ -1,7 +1,7 @@
 """Synthetic graphs in mgkg's shape for scale tests: projects, donors, institutions, places, money, sources.
 
 One seeded random stream makes everything, so a seed always gives the same statements. They are made as
-N-Triples text, one synthetic source document at a time (Synthesizer.chunks), for graph/cli/synth.py to
+N-Triples text, one synthetic source document at a time (Synthesizer.chunks), for graph/synth/write.py to
 write as they come: memory stays flat however many projects are asked for.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from graph.core.namespaces import STANDARD
+from graph.core.namespaces import STANDARD, XSD_STRING
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD = STANDARD["xsd"]
@@ -15,7 +15,7 @@ def literal(text: str, lang: str = "", datatype: str = "") -> str:
     body = '"' + text.translate(_ESCAPES) + '"'
     if lang:
         return f"{body}@{lang}"
-    return f"{body}^^<{datatype}>" if datatype and datatype != _XSD + "string" else body
+    return f"{body}^^<{datatype}>" if datatype and datatype != XSD_STRING else body
 
 
 def typed(text: str, xsd_type: str) -> str:

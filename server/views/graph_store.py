@@ -22,7 +22,7 @@ from flask import Blueprint, Response, request, url_for
 
 from graph.core.formats import MULTIPART, RDF
 from graph.core.namespaces import prefixes
-from graph.core.text import one_line_error
+from graph.core.text import joined_error
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
@@ -86,7 +86,7 @@ def _parse(data: bytes, mimetype: str, charset: str | None, base_iri: str) -> li
     try:
         return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)]
     except SyntaxError as error:
-        raise Problem(f"cannot parse the {mimetype} body: {one_line_error(error)}") from None
+        raise Problem(f"cannot parse the {mimetype} body: {joined_error(error)}") from None
 
 
 def _body_triples(base_iri: str) -> list[ox.Triple]:

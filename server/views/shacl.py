@@ -31,7 +31,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from graph.core.formats import JSON, RDF, TEXT, Format, by_name
-from graph.core.text import one_line_error
+from graph.core.text import joined_error
 from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
 from graph.sparql.guard import check, inspect
@@ -69,7 +69,7 @@ def parse_body() -> tuple[Dataset, bool]:
     try:
         quads = list(ox.parse(request.get_data(), format=fmt.rdf, base_iri=request.base_url))
     except SyntaxError as error:
-        raise Problem(f"cannot parse the {mimetype} body: {one_line_error(error)}") from None
+        raise Problem(f"cannot parse the {mimetype} body: {joined_error(error)}") from None
     dataset = Dataset()
     dataset.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", format="nquads")
     named = any(not isinstance(quad.graph_name, ox.DefaultGraph) for quad in quads)
@@ -167,7 +167,7 @@ def _run(work: Callable[[], ValidationReport]) -> ValidationReport:
         try:
             return work()
         except (ReportableRuntimeError, ValidationFailure) as error:
-            raise Problem(f"the shapes cannot be used: {one_line_error(error)}") from None
+            raise Problem(f"the shapes cannot be used: {joined_error(error)}") from None
 
     return runtime().executor.call(runtime().settings.query_timeout, guarded, "validation")
 

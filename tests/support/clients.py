@@ -7,8 +7,7 @@ from dataclasses import replace
 from flask.testing import FlaskClient
 
 from graph.core.config import Settings
-from graph.store import EmbeddedStore
-from graph.store.remote import RemoteStore
+from graph.store import EmbeddedStore, RemoteStore
 from server.app import create_app
 
 
