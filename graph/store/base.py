@@ -63,6 +63,14 @@ class Store(Protocol):
         ...
 
 
+def solution_rows(result: object, where: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
+    """The rows of a SELECT answer as lists of terms; StoreError naming `where` for any other answer."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise StoreError(f"{where}: a SELECT query got no solutions back")
+    width = len(result.variables)
+    return [[solution[i] for i in range(width)] for solution in result]
+
+
 def dataset_from_nquads(data: bytes | None, namespaces: Iterable[tuple[str, Any]]) -> Dataset:
     """An in-memory rdflib Dataset parsed from N-Quads, with the given prefixes bound."""
     copy = Dataset()

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
 from graph.core.namespaces import DEFAULT_BASE, prefixes
-from graph.store.base import StoreError, dataset_from_nquads
+from graph.store.base import StoreError, dataset_from_nquads, solution_rows
 
 COPY_CHUNK = 100_000
 """Quads moved at a time by EmbeddedStore.memory_copy."""
@@ -37,11 +37,7 @@ class EmbeddedStore:
 
     def select(self, text: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
         """The rows of a SELECT query over the union of the named graphs (StoreError for any other form)."""
-        solutions = self.raw.query(text, use_default_graph_as_union=True)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise StoreError(f"store {self.path or 'memory'}: a SELECT query got no solutions back")
-        width = len(solutions.variables)
-        return [[solution[i] for i in range(width)] for solution in solutions]
+        return solution_rows(self.raw.query(text, use_default_graph_as_union=True), f"store {self.path or 'memory'}")
 
     def update(self, text: str) -> None:
         """Run a SPARQL update (one Oxigraph transaction); the mgkg prefixes need no declaration."""

@@ -61,7 +61,7 @@ from graph.sparql.text import (
     with_dataset,
     with_prologue,
 )
-from graph.store.base import StoreError, dataset_from_nquads
+from graph.store.base import StoreError, dataset_from_nquads, solution_rows
 
 NOTHING = "urn:mgkg:no-graph"
 """Named in the protocol's dataset where a list must be empty (the protocol cannot send an empty list)."""
@@ -162,11 +162,7 @@ class RemoteStore:
 
     def select(self, text: str, dataset: bool = True) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
         """The rows of a SELECT query over mgkg's graphs (`dataset`) or the endpoint's own dataset."""
-        result = self.raw.query(text, use_default_graph_as_union=dataset)
-        if not isinstance(result, ox.QuerySolutions):
-            raise StoreError(f"sparql store {self.query_url}: a SELECT query got no solutions back")
-        width = len(result.variables)
-        return [[solution[i] for i in range(width)] for solution in result]
+        return solution_rows(self.raw.query(text, use_default_graph_as_union=dataset), f"sparql store {self.query_url}")
 
     def write(self, text: str) -> None:
         """Run a SPARQL update at the update URL (StoreError when this store is read-only)."""
