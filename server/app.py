@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+
 from flask import Flask
 
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
 from server import context, http
+from server.isolation.pool import ProcessPool
 from server.views import describe, dumps, graph_store, named, pages, protocol, shacl
 
 BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp)
@@ -15,6 +18,13 @@ BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, name
 
 API = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp)
 """The blueprints browsers may call from other origins (CORS headers); the HTML pages are not among them."""
+
+
+def query_processes(settings: Settings, store: EmbeddedStore | RemoteStore) -> ProcessPool | None:
+    """Query processes over an on-disk store when `settings.isolation` is on (none for memory or remote stores)."""
+    if not settings.isolation or not isinstance(store, EmbeddedStore) or store.path is None:
+        return None
+    return ProcessPool(store.path, size=settings.threads, memory_mb=settings.query_memory)
 
 
 def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteStore | None = None) -> Flask:
@@ -25,7 +35,11 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     opened = store if store is not None else open_store(settings.store_spec, settings.base)
     if isinstance(opened, RemoteStore):  # a remote request outlives its 503 answer by no more than this
         opened.timeout = settings.query_timeout
-    context.install_runtime(app, context.Runtime(settings, opened, Executor(max(1, settings.threads))))
+    pool = query_processes(settings, opened)
+    runtime = context.Runtime(settings, opened, Executor(max(1, settings.threads)), pool=pool)
+    context.install_runtime(app, runtime)
+    if runtime.pool is not None:
+        weakref.finalize(app, runtime.pool.close)
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -6,16 +6,21 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from graph.core.config import Settings
 from graph.named_queries import NamedQuery
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, has_graph
+from server.isolation.pool import ProcessPool
+
+INLINE = Executor(0)
+"""The executor a job gets when it already runs in one of the Runtime's worker threads."""
 
 T = TypeVar("T")
 EXTENSION = "mgkg"
@@ -33,6 +38,8 @@ class Runtime:
     settings: Settings
     store: EmbeddedStore | RemoteStore
     executor: Executor
+    pool: ProcessPool | None = None
+    """Query processes (server.isolation) when the store is on disk and `settings.isolation` is on."""
     write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     writes: int = field(default=0, init=False)
     queries: dict[str, NamedQuery] | None = field(default=None, init=False, repr=False)
@@ -44,8 +51,25 @@ class Runtime:
         return has_graph(self.store, iri)
 
     def wrote(self) -> None:
-        """Count a write to the live store (call it with `write_lock` held)."""
+        """Count a write to the live store (call it with `write_lock` held); query processes reopen the store."""
         self.writes += 1
+        if self.pool is not None:
+            self.pool.reopen()
+
+    def run(self, job: Callable[..., T], *args: Any, what: str = "query") -> T:
+        """`job(engine, executor, *args)` under the query timeout, counted from the request's arrival: in a query
+        process (killed when the time is up) when there is a pool, else in a worker thread on `store.raw`."""
+        seconds = self.settings.query_timeout
+        if self.pool is not None:
+            return self.pool.call(job, *args, end=arrival() + seconds, seconds=seconds, what=what)
+        engine = self.store.raw
+        return self.executor.call(seconds, lambda _: job(engine, INLINE, *args), what)
+
+    def close(self) -> None:
+        """Stop the query processes and the worker threads (the store is its opener's to close)."""
+        if self.pool is not None:
+            self.pool.close()
+        self.executor.shutdown()
 
     def cached(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` once per state of the store: recomputed after a write or a change of the quad count."""
@@ -62,8 +86,20 @@ class Runtime:
 
 
 def install_runtime(app: Flask, value: Runtime) -> None:
-    """Make `value` the Runtime of `app`."""
+    """Make `value` the Runtime of `app`, and note each request's arrival (the start of its time limits)."""
     app.extensions[EXTENSION] = value
+    app.before_request(_arrived)
+
+
+def _arrived() -> None:
+    g.arrival = time.monotonic()
+
+
+def arrival() -> float:
+    """When the current request reached the app (time.monotonic()); now, outside a request."""
+    if has_request_context():
+        return float(g.get("arrival", time.monotonic()))
+    return time.monotonic()
 
 
 def runtime() -> Runtime:

@@ -49,10 +49,14 @@ STATUS: dict[Kind, int] = {
     Kind.REFUSED: 403,
     Kind.TIMEOUT: 503,
     Kind.UNAVAILABLE: 502,
+    Kind.OVER_LIMIT: 503,
+    Kind.CRASHED: 500,
 }
 """The HTTP status of each kind of MgkgError: the one place the server turns kinds into statuses."""
 
-_KIND_OF = {status: kind for kind, status in STATUS.items()}
+_KIND_OF: dict[int, Kind] = {}
+for _kind, _status in STATUS.items():
+    _KIND_OF.setdefault(_status, _kind)  # 503 is TIMEOUT (listed first), not OVER_LIMIT
 
 NOT_ACCEPTABLE = 406
 """The status of negotiation's NotAcceptable (a BAD_INPUT that HTTP distinguishes)."""

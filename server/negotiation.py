@@ -38,7 +38,12 @@ def _accepted(header: str) -> MIMEAccept:
 
 def choose(request: Request, offered: Sequence[Format], parameter: str | None = None) -> Format:
     """The format named by `parameter` (short name or media type), else the best Accept match, else default."""
-    return offered[_choose(request.headers.get("Accept", ""), tuple(offered), parameter)]
+    return choose_format(request.headers.get("Accept", ""), offered, parameter)
+
+
+def choose_format(accept: str, offered: Sequence[Format], parameter: str | None = None) -> Format:
+    """`choose` given the Accept header's text (for work done away from the request: a query process)."""
+    return offered[_choose(accept, tuple(offered), parameter)]
 
 
 @lru_cache(maxsize=512)

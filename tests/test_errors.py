@@ -103,6 +103,8 @@ EXPECTED_STATUS = {
     Kind.REFUSED: 403,
     Kind.TIMEOUT: 503,
     Kind.UNAVAILABLE: 502,
+    Kind.OVER_LIMIT: 503,
+    Kind.CRASHED: 500,
 }
 
 

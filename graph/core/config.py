@@ -36,6 +36,8 @@ class Settings:
     threads: int = 8
     workers: int = 1
     in_memory: bool = False
+    isolation: bool = True
+    query_memory: int = 2048
     union_default_graph: bool = True
 
     @property

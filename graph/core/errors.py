@@ -29,6 +29,10 @@ class Kind(StrEnum):
     """It took longer than its limit and was stopped."""
     UNAVAILABLE = "unavailable"
     """Something mgkg relies on (a remote store or endpoint, a port) cannot be reached or used."""
+    OVER_LIMIT = "over a limit"
+    """It needed more of a bounded resource (memory) than its limit allows and was stopped."""
+    CRASHED = "crashed"
+    """The engine failed in a way no input should cause (a crash of a query process); reported, then replaced."""
 
 
 class MgkgError(Exception):

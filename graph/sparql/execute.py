@@ -220,8 +220,12 @@ class Executor:
 
     def __init__(self, workers: int, *, detached: bool = False) -> None:
         """A pool of `workers` threads; `detached`: each call in a daemon thread of its own instead, which the
-        process need not wait for when it exits (a command that gave up on a query still computing)."""
-        self.pool = None if detached else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mgkg-query")
+        process need not wait for when it exits (a command that gave up on a query still computing); 0 workers:
+        each call in the caller's thread (a query process of server.isolation, which is killed when time is up)."""
+        self.inline = workers == 0 and not detached
+        self.pool = None if detached or self.inline else ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="mgkg-query"
+        )
 
     def _submit(self, work: Callable[[Deadline], T], deadline: Deadline) -> Future[T]:
         if self.pool is not None:
@@ -240,6 +244,11 @@ class Executor:
     def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
         """Run `work(deadline)` in a worker; after `timeout` seconds cancel it and raise QueryFailed (TIMEOUT)."""
         deadline = Deadline(timeout)
+        if self.inline:
+            try:
+                return _bare_failures(work, deadline)
+            except TimeoutError:
+                raise _timed_out(what, timeout) from None
         future = self._submit(work, deadline)
         try:
             return future.result(timeout=timeout)

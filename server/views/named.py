@@ -26,6 +26,7 @@ from graph.core.errors import Kind
 from graph.core.formats import FORMS, HTML, INDEX, JSON, RDF, RESULTS, media_types
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
+from graph.sparql.request import QueryRequest, answer_request
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, answer_headers, answer_response, methods
 from server.negotiation import choose
@@ -157,15 +158,16 @@ def run(name: str) -> Response:
         if fmt is HTML:  # a first visit without values shows the form; later ones say what is wrong
             return _page(query, values, 400, error=str(error)) if values else _page(query, values, 200)
         raise Problem(str(error)) from None
-    answer = runtime().executor.answer(
-        runtime().store.raw,
+    asked = QueryRequest(
         text,
         settings,
         bindings=bindings,
+        checked=True,
         has_dataset=has_dataset,
         result_format="json" if fmt is HTML else fmt.name,
         graph_format=fmt.name if graph_form else RDF[0].name,
     )
+    answer = runtime().run(answer_request, asked)
     if fmt is HTML:
         return answer_headers(_page(query, values, 200, result=html_results(answer)), answer)
     return answer_response(answer, fmt)

@@ -19,16 +19,18 @@ Every error is one line of text/plain (or JSON), with the HTTP status the W3C pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
 from graph.core.formats import FORM, PROTOCOL_BODIES, RDF, RESULTS, SPARQL_QUERY, SPARQL_UPDATE, media_types
+from graph.sparql.execute import Answer, Engine, Executor
 from graph.sparql.guard import secure
+from graph.sparql.request import QueryRequest, answer_request, check_request
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
-from server.negotiation import choose
+from server.negotiation import choose_format
 from server.views import describe
 from server.writes import add_using, authorize, check_iri, transaction
 
@@ -93,36 +95,32 @@ def _refuse_params(params: MultiDict[str, str], names: tuple[str, ...], kind: st
 
 
 def run_query(operation: Operation) -> Response:
-    """Evaluate a query under the limits and answer in the negotiated format."""
-    settings = runtime().settings
+    """Evaluate a query under the limits (server.context.Runtime.run) and answer in the negotiated format."""
+    rt = runtime()
     params = operation.params
     _refuse_params(params, ("using-graph-uri", "using-named-graph-uri"), "query")
-    default = [check_iri("default-graph-uri", g) for g in params.getlist("default-graph-uri")]
-    named = [check_iri("named-graph-uri", g) for g in params.getlist("named-graph-uri")]
-    text, found = secure(
+    query = QueryRequest(
         operation.text,
-        is_update=False,
-        base=request.base_url,
-        allowlist=settings.allowlist,
-        has_graph=runtime().has_graph,
-        parameters=[("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named],
-    )
-    wanted = params.get("format")
-    graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
-    result_format = RESULTS[0] if graph_form else choose(request, RESULTS, wanted)
-    graph_format = choose(request, RDF, wanted) if graph_form else RDF[0]
-    answer = runtime().executor.answer(
-        runtime().store.raw,
-        text,
-        settings,
-        has_dataset=found.has_dataset,
-        result_format=result_format.name,
-        graph_format=graph_format.name,
-        default_graphs=default,
-        named_graphs=named,
+        rt.settings,
         base_iri=request.base_url,
+        default_graphs=tuple(check_iri("default-graph-uri", g) for g in params.getlist("default-graph-uri")),
+        named_graphs=tuple(check_iri("named-graph-uri", g) for g in params.getlist("named-graph-uri")),
     )
-    return answer_response(answer, graph_format if answer.kind == "graph" else result_format)
+    accept, wanted = request.headers.get("Accept", ""), params.get("format")
+    answer = rt.run(answer_query, query, accept, wanted)
+    offered = RDF if answer.kind == "graph" else RESULTS
+    return answer_response(answer, choose_format(accept, offered, wanted))
+
+
+def answer_query(engine: Engine, executor: Executor, query: QueryRequest, accept: str, wanted: str | None) -> Answer:
+    """Check the query, choose its format from the Accept header or `format` (by its form: results or a graph),
+    and answer it: the job Runtime.run gives a query process."""
+    checked, found = check_request(engine, query)
+    if found.form in ("CONSTRUCT", "DESCRIBE"):
+        chosen = replace(checked, graph_format=choose_format(accept, RDF, wanted).name)
+    else:
+        chosen = replace(checked, result_format=choose_format(accept, RESULTS, wanted).name)
+    return answer_request(engine, executor, chosen)
 
 
 def run_update(operation: Operation) -> Response:

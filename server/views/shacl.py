@@ -21,7 +21,8 @@ under `settings.query_timeout` (503 after that; pyshacl cannot be interrupted an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -34,6 +35,7 @@ from graph.core.formats import JSON, RDF, TEXT, Format, by_name
 from graph.core.text import joined_error
 from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
+from graph.sparql.execute import Engine
 from graph.sparql.guard import check, inspect
 from server.context import runtime
 from server.http import ANY_METHOD, BODY_FORMATS, Problem, body_format, methods, require_utf8
@@ -61,15 +63,12 @@ def _expose(response: Response) -> Response:
     return response
 
 
-def parse_body() -> tuple[Dataset, bool]:
-    """The request body as a Dataset, and whether it is a dataset (quad format or named graphs present)."""
-    mimetype = request.mimetype
-    fmt = body_format(mimetype, (*BODY_FORMATS, *QUAD_FORMATS))
-    require_utf8(request.mimetype_params.get("charset"))
+def parse_body(data: bytes, fmt: Format, base_iri: str) -> tuple[Dataset, bool]:
+    """A posted body as a Dataset, and whether it is a dataset (quad format or named graphs present)."""
     try:
-        quads = list(ox.parse(request.get_data(), format=fmt.rdf, base_iri=request.base_url))
+        quads = list(ox.parse(data, format=fmt.rdf, base_iri=base_iri))
     except SyntaxError as error:
-        raise Problem(f"cannot parse the {mimetype} body: {joined_error(error)}") from None
+        raise Problem(f"cannot parse the {fmt.media_type} body: {joined_error(error)}") from None
     dataset = Dataset()
     dataset.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", format="nquads")
     named = any(not isinstance(quad.graph_name, ox.DefaultGraph) for quad in quads)
@@ -84,25 +83,25 @@ def union(dataset: Dataset) -> Graph:
     return graph
 
 
-def stored_graph(name: str) -> Graph:
+def stored_graph(store: Engine, name: str, union_default: bool) -> Graph:
     """The stored graph `name` (an IRI, `default` or `union`) as an rdflib Graph; Problem(404) if absent."""
-    store = runtime().store.raw
-    if name == "union" or (name == "default" and runtime().settings.union_default_graph):
-        quads: Iterable[ox.Quad] = (q for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+    raw: ox.Store = store  # type: ignore[assignment]  # pyoxigraph's Store or a RemoteEngine: the same methods
+    if name == "union" or (name == "default" and union_default):
+        quads: Iterable[ox.Quad] = (q for q in raw if not isinstance(q.graph_name, ox.DefaultGraph))
     elif name == "default":
-        quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        quads = raw.quads_for_pattern(None, None, None, ox.DefaultGraph())
     else:
-        graph = ox.NamedNode(check_iri("graph", name))
-        if not store.contains_named_graph(graph):
+        graph = ox.NamedNode(name)
+        if not raw.contains_named_graph(graph):
             raise Problem(f"no graph <{name}> in this store", 404)
-        quads = store.quads_for_pattern(None, None, None, graph)
+        quads = raw.quads_for_pattern(None, None, None, graph)
     triples = [quad.triple for quad in quads]
     data = Graph()
     data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
     return data
 
 
-def check_shapes_sparql(shapes: Graph) -> None:
+def check_shapes_sparql(shapes: Graph, allowlist: Sequence[str]) -> None:
     """Refused (400) unless every SPARQL text of the shapes keeps off the network (graph.sparql.guard)."""
     declared = "".join(
         f"PREFIX {prefix}: <{namespace}>\n"
@@ -110,7 +109,6 @@ def check_shapes_sparql(shapes: Graph) -> None:
         for prefix in shapes.objects(declaration, SH.prefix)
         for namespace in shapes.objects(declaration, SH.namespace)
     )
-    allowlist = runtime().settings.allowlist
     for predicate in SPARQL_PREDICATES:
         for text in shapes.objects(None, predicate):
             if isinstance(text, Literal):
@@ -159,37 +157,57 @@ def narrow(report: ValidationReport, focus: URIRef) -> ValidationReport:
     return ValidationReport(conforms=conforms, results=chosen, graph=graph)
 
 
-def _run(work: Callable[[], ValidationReport]) -> ValidationReport:
-    """Validate in a worker under the query timeout; unusable shapes are a 400."""
+@dataclass(frozen=True)
+class Validation:
+    """What a /shacl request asks for, read from the request (picklable: validated in a query process)."""
 
-    def guarded(_: object) -> ValidationReport:
-        """Run `work`, turning pyshacl's complaints about the shapes into a Problem."""
-        try:
-            return work()
-        except (ReportableRuntimeError, ValidationFailure) as error:
-            raise Problem(f"the shapes cannot be used: {joined_error(error)}") from None
+    body: bytes
+    body_format: str
+    base_iri: str
+    graph: str | None
+    focus: URIRef | None
+    report_format: str
+    union_default: bool
+    allowlist: tuple[str, ...]
 
-    return runtime().executor.call(runtime().settings.query_timeout, guarded, "validation")
+
+def validate(store: Engine, _executor: object, asked: Validation) -> tuple[bytes, bool]:
+    """Parse, validate and serialize as `asked`: the report's bytes and whether the data conforms (the job
+    Runtime.run gives a query process). Unusable shapes are a Problem (400)."""
+    body, is_dataset = parse_body(asked.body, by_name(asked.body_format), asked.base_iri)
+    try:
+        if asked.graph is not None:
+            shapes = union(body)
+            check_shapes_sparql(shapes, asked.allowlist)
+            report = validate_graph(stored_graph(store, asked.graph, asked.union_default), shapes=shapes)
+        elif is_dataset:
+            report = validate_dataset(body)
+        else:
+            report = validate_graph(body.default_graph)
+    except (ReportableRuntimeError, ValidationFailure) as error:
+        raise Problem(f"the shapes cannot be used: {joined_error(error)}") from None
+    if asked.focus is not None:
+        report = narrow(report, asked.focus)
+    return report_bytes(report, asked.report_format), report.conforms
 
 
-def validate_request() -> ValidationReport:
-    """The report this request asks for: posted data against mgkg's shapes, or a stored graph against posted shapes."""
+def read_validation(report_format: str) -> Validation:
+    """The validation this request asks for; Problem for a parameter or body it cannot be."""
     args = request.args
     for name in ("graph", "target"):
         if len(args.getlist(name)) > 1:
             raise Problem(f"{name} given {len(args.getlist(name))} times: give it once")
     focus = focus_node(args["target"]) if "target" in args else None
-    body, is_dataset = parse_body()
-    if "graph" in args:
-        shapes = union(body)
-        check_shapes_sparql(shapes)
-        data = stored_graph(args["graph"])
-        report = _run(lambda: validate_graph(data, shapes=shapes))
-    elif is_dataset:
-        report = _run(lambda: validate_dataset(body))
-    else:
-        report = _run(lambda: validate_graph(body.default_graph))
-    return report if focus is None else narrow(report, focus)
+    graph = args.get("graph")
+    if graph is not None and graph not in ("default", "union"):
+        graph = check_iri("graph", graph)
+    fmt = body_format(request.mimetype, (*BODY_FORMATS, *QUAD_FORMATS))
+    require_utf8(request.mimetype_params.get("charset"))
+    settings = runtime().settings
+    return Validation(
+        request.get_data(), fmt.name, request.base_url, graph, focus, report_format, settings.union_default_graph,
+        settings.allowlist,
+    )
 
 
 def report_bytes(report: ValidationReport, fmt: str) -> bytes:
@@ -211,8 +229,8 @@ def _wanted_format() -> Format:
 def shacl() -> Response:
     """Validate posted data against mgkg's shapes, or a stored graph (?graph=) against posted shapes."""
     fmt = _wanted_format()  # before validating: a 406 should not cost a validation
-    report = validate_request()
-    response = Response(report_bytes(report, fmt.name), 200, content_type=fmt.content_type)
-    response.headers[CONFORMS_HEADER] = "true" if report.conforms else "false"
+    body, conforms = runtime().run(validate, read_validation(fmt.name), what="validation")
+    response = Response(body, 200, content_type=fmt.content_type)
+    response.headers[CONFORMS_HEADER] = "true" if conforms else "false"
     response.vary.add("Accept")
     return response

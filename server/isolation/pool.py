@@ -1,0 +1,255 @@
+"""Query processes: where the server evaluates what a client sends, so that a crash or a runaway costs one
+process, never the server.
+
+A `ProcessPool` keeps up to `size` processes (server.isolation.child), each with its own read-only handle on
+the store on disk, started on demand from a fork server (a clean process that imported mgkg once, so a start
+costs milliseconds, not an interpreter). `call(job, *args, end=…)` hands the job to an idle process and waits
+for the answer until `end` (a `time.monotonic()` value: the request's arrival plus its time limit). Then:
+
+- **time up** → the process is killed (SIGKILL: its CPU and memory are returned at once), TIMEOUT (503);
+- **the process died** → OVER_LIMIT (503) when it ran out of its memory limit (the allocator's abort message in
+  its stderr file, or Python's MemoryError), else CRASHED (500) naming the signal; the next job gets a fresh one;
+- **all busy** → a job waits for a process until `end` (TIMEOUT), except that `lane` more processes exist for
+  the moment every regular one is busy: a query arriving then still starts at once, with at most
+  `lane_seconds` to finish, so a cheap query is answered while runaways hold the regular processes.
+
+After a write the owner calls `reopen()`: each process opens the store again before its next job. Processes
+never write. `close()` stops them all (also at interpreter exit).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, TypeVar
+
+from graph.core.errors import Kind, MgkgError
+from server.isolation import child
+
+T = TypeVar("T")
+
+LOG = logging.getLogger("mgkg.isolation")
+
+LANE = 2
+"""Processes beyond `size` for queries that arrive while every regular process is busy."""
+
+LANE_SECONDS = 5.0
+"""The most time a query started in the lane gets (its own limit if shorter)."""
+
+PRELOAD = ["server.isolation.child", "server.views.protocol", "server.views.named", "server.views.shacl"]
+"""Modules the fork server imports once, so that each process starts with them loaded."""
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(PRELOAD)
+_POOLS: weakref.WeakSet[ProcessPool] = weakref.WeakSet()
+
+
+class PoolError(MgkgError):
+    """A job failed in its process: timed out, over its memory limit, crashed, or no process came free."""
+
+
+@dataclass(eq=False)
+class _Process:
+    """One query process, its end of the pipe and the file its stderr goes to."""
+
+    process: BaseProcess
+    connection: Connection
+    log: Path
+    started: float = field(default=0.0)
+
+    def kill(self) -> None:
+        """Stop it now and reap it."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+    def last_words(self) -> str:
+        """The end of what it printed to stderr (a Rust panic message, say), on one line."""
+        try:
+            text = self.log.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[0] if lines and "memory allocation" in lines[0] else (lines[-1] if lines else "")
+
+
+def _signal_name(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
+class ProcessPool:
+    """Query processes over the store at `path` (read-only): at most `size` (+ LANE) at once, each with
+    `memory_mb` of address space beyond what it needs to open the store (0: no limit)."""
+
+    def __init__(self, path: Path, *, size: int, memory_mb: int, lane: int = LANE,
+                 lane_seconds: float = LANE_SECONDS) -> None:
+        """A pool that starts no process until the first job."""
+        self.path = str(path)
+        self.size = max(1, size)
+        self.lane = lane
+        self.lane_seconds = lane_seconds
+        self.memory_mb = memory_mb
+        self.generation = 0
+        self._idle: list[_Process] = []
+        self._busy: set[_Process] = set()
+        self._starting = 0
+        self._changed = threading.Condition()
+        self._closed = False
+        self._logs = Path(tempfile.mkdtemp(prefix="mgkg-queries-"))
+        self._serial = 0
+        _POOLS.add(self)
+
+    # -- processes -------------------------------------------------------------------------------------------
+
+    def _start(self) -> _Process:
+        """A new process, started from the fork server (it opens the store itself)."""
+        with self._changed:
+            self._serial += 1
+            log = self._logs / f"process-{self._serial}.log"
+        mine, theirs = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(
+            target=child.serve_jobs, args=(theirs, self.path, self.memory_mb, str(log), self.generation),
+            name="mgkg-query", daemon=True,
+        )
+        process.start()
+        theirs.close()
+        return _Process(process, mine, log)
+
+    def _acquire(self, end: float, what: str) -> tuple[_Process, bool]:
+        """An idle process (started if needed) and whether it is one of the lane; TIMEOUT when none comes free."""
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise PoolError("the server is stopping", kind=Kind.UNAVAILABLE)
+                running = len(self._busy) + self._starting
+                if self._idle:
+                    worker = self._idle.pop()
+                    lane = len(self._busy) >= self.size
+                    self._busy.add(worker)
+                    return worker, lane
+                if running < self.size + self.lane:
+                    lane = running >= self.size
+                    self._starting += 1
+                    break
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    raise PoolError(
+                        f"{what} not started: all {self.size + self.lane} query processes stayed busy",
+                        kind=Kind.TIMEOUT,
+                    )
+                self._changed.wait(remaining)
+        try:
+            worker = self._start()
+        finally:
+            with self._changed:
+                self._starting -= 1
+        with self._changed:
+            self._busy.add(worker)
+        return worker, lane
+
+    def _release(self, worker: _Process, healthy: bool) -> None:
+        with self._changed:
+            self._busy.discard(worker)
+            if healthy and not self._closed:
+                self._idle.append(worker)
+            self._changed.notify()
+        if not healthy:
+            worker.kill()
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+
+    def call(self, job: Callable[..., T], *args: Any, end: float, seconds: float, what: str = "query") -> T:
+        """`job(store, executor, *args)` in a query process, answered before `end` (time.monotonic()); `seconds`
+        is the limit as the client knows it (for messages). PoolError (TIMEOUT, OVER_LIMIT, CRASHED) or the job's
+        own MgkgError."""
+        worker, lane = self._acquire(end, what)
+        stop = min(end, time.monotonic() + self.lane_seconds) if lane else end
+        healthy = False
+        try:
+            try:
+                worker.connection.send((self.generation, job, args))
+                ready = worker.connection.poll(max(0.0, stop - time.monotonic()))
+                if not ready:
+                    if lane and stop < end:
+                        raise PoolError(
+                            f"{what} stopped after {self.lane_seconds:g} s: every query process was busy, and a "
+                            f"query started then gets at most {self.lane_seconds:g} s", kind=Kind.TIMEOUT)
+                    raise PoolError(f"{what} timed out after {seconds:g} s", kind=Kind.TIMEOUT)
+                status, value = worker.connection.recv()
+            except (EOFError, OSError):
+                raise self._death(worker, what) from None
+            healthy = True
+        finally:
+            self._release(worker, healthy)
+        if status == "ok":
+            return value  # type: ignore[no-any-return]
+        if isinstance(value, MgkgError) and value.kind is Kind.OVER_LIMIT:  # a MemoryError in Python code
+            raise self._over_limit(what)
+        raise value
+
+    def _death(self, worker: _Process, what: str) -> PoolError:
+        """The error for a process that died during a job (it is reaped here)."""
+        worker.process.join(5)
+        words = worker.last_words()
+        code = _signal_name(worker.process.exitcode)
+        LOG.warning("mgkg: a query process died (%s) during a %s: %s", code, what, words or "no message")
+        if "memory allocation" in words:
+            return self._over_limit(what)
+        reason = f": {words}" if words else ""
+        return PoolError(f"{what} failed: the query process stopped ({code}){reason}", kind=Kind.CRASHED)
+
+    def _over_limit(self, what: str) -> PoolError:
+        return PoolError(
+            f"{what} stopped: it needed more than the memory limit of {self.memory_mb} MB (setting query_memory)",
+            kind=Kind.OVER_LIMIT,
+        )
+
+    def reopen(self) -> None:
+        """Make each process open the store again before its next job (call after a write)."""
+        with self._changed:
+            self.generation += 1
+
+    def pids(self) -> list[int]:
+        """The process ids of the live query processes (idle and busy)."""
+        with self._changed:
+            return [w.process.pid for w in (*self._idle, *self._busy) if w.process.pid is not None]
+
+    def close(self) -> None:
+        """Stop every process (busy ones too) and remove their stderr files."""
+        with self._changed:
+            self._closed = True
+            workers = [*self._idle, *self._busy]
+            self._idle.clear()
+            self._changed.notify_all()
+        for worker in workers:
+            worker.kill()
+        shutil.rmtree(self._logs, ignore_errors=True)
+
+
+@atexit.register
+def _close_all() -> None:
+    if os.getpid() == _OWNER:
+        for pool in list(_POOLS):
+            pool.close()
+
+
+_OWNER = os.getpid()

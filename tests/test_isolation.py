@@ -1,0 +1,184 @@
+"""Query processes (server.isolation): a crash, a runaway or a memory hog costs one process, never the server.
+
+The store is on disk (query processes open it read-only); the jobs that misbehave on purpose are in
+tests/support/jobs.py. No test times anything: each asserts what was answered and which processes still live.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+
+from graph.core.config import Settings
+from graph.core.errors import Kind
+from graph.store import EmbeddedStore, open_store
+from server.app import create_app
+from server.context import EXTENSION, Runtime
+from server.isolation.pool import PoolError, ProcessPool
+from tests.support import jobs
+
+EX = "http://example.org/"
+TOKEN = "iso-token"
+CARTESIAN_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CARTESIAN_SORT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?f LIMIT 1"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has stopped: it burns nothing and holds no memory
+
+
+@pytest.fixture(scope="module")
+def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store with 3,000 triples in one named graph."""
+    path = tmp_path_factory.mktemp("iso") / "store"
+    store = ox.Store(str(path))
+    graph = ox.NamedNode(f"{EX}graph")
+    store.extend(
+        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p{i % 7}"), ox.Literal(f"value {i}"), graph)
+        for i in range(3000)
+    )
+    store.flush()
+    del store
+    return path
+
+
+def _app(path: Path, **settings: object) -> tuple[FlaskClient, Runtime]:
+    given = Settings(store=f"oxigraph:{path}", **settings)  # type: ignore[arg-type]
+    app = create_app(given, open_store(given.store_spec, read_only=not given.update_token))
+    runtime = app.extensions[EXTENSION]
+    assert isinstance(runtime, Runtime) and runtime.pool is not None
+    return app.test_client(), runtime
+
+
+@pytest.fixture
+def pool(disk_store: Path) -> Iterator[ProcessPool]:
+    """A pool of one regular process (and the lane) over the disk store."""
+    own = ProcessPool(disk_store, size=1, memory_mb=300, lane_seconds=2.0)
+    yield own
+    own.close()
+
+
+def _soon() -> float:
+    return time.monotonic() + 30
+
+
+def test_a_crash_costs_one_process_and_the_next_job_gets_a_fresh_one(pool: ProcessPool) -> None:
+    first = pool.call(jobs.pid, end=_soon(), seconds=30)
+    with pytest.raises(PoolError) as crashed:
+        pool.call(jobs.crash, end=_soon(), seconds=30)
+    assert crashed.value.kind is Kind.CRASHED
+    assert "SIGSEGV" in str(crashed.value) and "\n" not in str(crashed.value)
+    assert not _alive(first)
+    assert pool.call(jobs.count, end=_soon(), seconds=30) == 3000
+
+
+def test_a_job_out_of_time_is_killed_before_the_answer(pool: ProcessPool) -> None:
+    pid = pool.call(jobs.pid, end=_soon(), seconds=30)
+    with pytest.raises(PoolError) as late:
+        pool.call(jobs.spin, 60.0, end=time.monotonic() + 0.5, seconds=0.5)
+    assert late.value.kind is Kind.TIMEOUT
+    assert str(late.value) == "query timed out after 0.5 s"
+    assert not _alive(pid)  # no CPU burnt after the 503: the process is gone, not abandoned
+    assert pool.pids() == []
+
+
+def test_a_job_over_its_memory_limit_is_stopped_and_the_process_replaced(pool: ProcessPool) -> None:
+    assert pool.call(jobs.hog, 50, end=_soon(), seconds=30) == 50
+    with pytest.raises(PoolError) as hungry:
+        pool.call(jobs.hog, 1000, end=_soon(), seconds=30)
+    assert hungry.value.kind is Kind.OVER_LIMIT
+    assert pool.call(jobs.hog, 50, end=_soon(), seconds=30) == 50
+
+
+def test_a_query_arriving_while_every_regular_process_is_busy_runs_in_the_lane(pool: ProcessPool) -> None:
+    results: list[object] = []
+    runaway = threading.Thread(target=lambda: results.append(_outcome(pool, 20.0)))
+    runaway.start()
+    while len(pool.pids()) < 1:
+        time.sleep(0.01)
+    assert pool.call(jobs.count, end=_soon(), seconds=30) == 3000  # answered while the runaway still runs
+    assert runaway.is_alive()
+    with pytest.raises(PoolError) as cut:  # in the lane a job gets lane_seconds, not its whole limit
+        pool.call(jobs.spin, 60.0, end=_soon(), seconds=30)
+    assert cut.value.kind is Kind.TIMEOUT and "every query process was busy" in str(cut.value)
+    pool.close()
+    runaway.join()
+    assert isinstance(results[0], PoolError)
+
+
+def _outcome(pool: ProcessPool, seconds: float) -> object:
+    try:
+        return pool.call(jobs.spin, seconds, end=time.monotonic() + seconds + 10, seconds=seconds + 10)
+    except PoolError as error:
+        return error
+
+
+def test_with_every_process_busy_a_job_waits_then_gets_a_one_line_503(disk_store: Path) -> None:
+    own = ProcessPool(disk_store, size=1, memory_mb=0, lane=0)
+    try:
+        blocker = threading.Thread(target=_outcome, args=(own, 20.0))
+        blocker.start()
+        while len(own.pids()) < 1:
+            time.sleep(0.01)
+        with pytest.raises(PoolError) as busy:
+            own.call(jobs.count, end=time.monotonic() + 0.3, seconds=0.3)
+        assert busy.value.kind is Kind.TIMEOUT and "stayed busy" in str(busy.value)
+    finally:
+        own.close()
+    blocker.join()
+
+
+def test_the_endpoint_answers_503_for_a_runaway_and_kills_its_process(disk_store: Path) -> None:
+    client, runtime = _app(disk_store, query_timeout=1.0)
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    before = set(runtime.pool.pids())  # type: ignore[union-attr]
+    answer = client.get("/sparql", query_string={"query": CARTESIAN_COUNT})
+    assert (answer.status_code, answer.data) == (503, b"query timed out after 1 s\n")
+    assert not any(_alive(pid) for pid in before - set(runtime.pool.pids()))  # type: ignore[union-attr]
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_the_endpoint_answers_a_memory_hog_with_a_one_line_503(disk_store: Path) -> None:
+    client, _ = _app(disk_store, query_timeout=60.0, query_memory=200)
+    answer = client.get("/sparql", query_string={"query": CARTESIAN_SORT})
+    assert answer.status_code == 503
+    assert b"memory limit of 200 MB" in answer.data and answer.data.count(b"\n") == 1
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_a_write_is_seen_by_the_query_processes(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    EmbeddedStore(path).close()
+    client, _ = _app(path, update_token=TOKEN)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert b'"value":"0"' in client.get("/sparql", query_string={"query": count}).data
+    insert = f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}b> <{EX}c> }} }}"
+    done = client.post("/sparql", data=insert, content_type="application/sparql-update",
+                       headers={"Authorization": f"Bearer {TOKEN}"})
+    assert done.status_code == 204, done.data
+    assert b'"value":"1"' in client.get("/sparql", query_string={"query": count}).data
+
+
+def test_shacl_validation_runs_in_a_query_process_under_the_time_limit(disk_store: Path) -> None:
+    client, runtime = _app(disk_store, query_timeout=30.0)
+    data = f"<{EX}a> <{EX}b> <{EX}c> ."
+    answer = client.post("/shacl", data=data, content_type="text/turtle", headers={"Accept": "application/json"})
+    assert answer.status_code == 200 and answer.headers["X-SHACL-Conforms"] == "true"
+    assert runtime.pool.pids()  # type: ignore[union-attr]
+
+
+def test_without_isolation_or_on_a_memory_store_queries_run_in_threads(disk_store: Path) -> None:
+    off = Settings(store=f"oxigraph:{disk_store}", isolation=False)
+    assert create_app(off, open_store(off.store_spec, read_only=True)).extensions[EXTENSION].pool is None
+    memory = Settings(store="memory")
+    assert create_app(memory).extensions[EXTENSION].pool is None
