@@ -174,6 +174,28 @@ def peak_rss_mb(pid: int) -> float | None:
     return int(found[1]) / 1024 if found else None
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of a process and all its descendants now, in MB (0 once it has exited): a server
+    with query processes (server.isolation) holds memory in them too."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{current}/status").read_text(encoding="ascii"))
+        except OSError:
+            continue
+        total += int(found[1]) / 1024 if found else 0.0
+        todo += children.get(current, [])
+    return total
+
+
 def wait_with_peak(process: subprocess.Popen[bytes], every: float = 0.02) -> tuple[int, float]:
     """Wait for a child, reading its peak RSS every `every` s; its exit code and the last peak read (MB)."""
     peak = 0.0

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
+from support import jobs
 
 from graph.core.config import Settings
 from graph.core.errors import Kind
@@ -21,7 +22,6 @@ from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.context import EXTENSION, Runtime
 from server.isolation.pool import PoolError, ProcessPool
-from tests.support import jobs
 
 EX = "http://example.org/"
 TOKEN = "iso-token"

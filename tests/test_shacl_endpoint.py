@@ -239,6 +239,23 @@ def test_unusable_shapes_are_400(client: FlaskClient) -> None:
     assert response.data.decode().startswith("the shapes cannot be used")
 
 
+@pytest.mark.parametrize(
+    "select",
+    [
+        "SELECT $this WHERE { $this ?p ",
+        "SELECT $this WHERE { $this ?p ?o } GROUP BY",
+        "SELECT $this WHERE { $this undeclared:p ?o }",
+        "ASK {",
+    ],
+)
+def test_shapes_with_malformed_sparql_are_400_naming_the_text(client: FlaskClient, select: str) -> None:
+    response = post(client, sparql_shapes(select), query="graph=union")
+    assert response.status_code == 400, response.data
+    message = response.data.decode()
+    assert message.startswith("the shapes cannot be used: the sh:select text is not SPARQL")
+    assert message.count("\n") == 1
+
+
 @pytest.mark.parametrize("content_type", ["application/pdf", ""])
 def test_unsupported_content_type_is_415(client: FlaskClient, content_type: str) -> None:
     response = client.post("/shacl", data=b"%PDF", headers={"Content-Type": content_type} if content_type else {})

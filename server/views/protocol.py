@@ -9,8 +9,10 @@ use_default_graph_as_union) — every fact is visible without GRAPH, and its pro
 stated in two graphs matches twice (SELECT DISTINCT merges them). SELECT/ASK answer SPARQL JSON (default), XML, CSV or
 TSV; CONSTRUCT/DESCRIBE Turtle (default), N-Triples, JSON-LD, RDF/XML, TriG or N-Quads — chosen by Accept
 (q-values) or a `format` parameter, 406 when nothing offered is acceptable. Headers: X-MGKG-Rows (rows or
-triples returned) and X-MGKG-Truncated (true when `settings.max_rows` cut the answer). A query running longer
-than `settings.query_timeout` answers 503 while other requests are served.
+triples returned) and X-MGKG-Truncated (true when `settings.max_rows` cut the answer). A query is checked
+and answered by `answer_query`, the job server.context.Runtime.run gives a query process (server.isolation)
+when the store is on disk: past `settings.query_timeout`, counted from the request's arrival, that process
+is killed and the answer is 503; a crash of the engine costs that process (500), never the server.
 
 Updates: POST update= (form) or application/sparql-update, with using-graph-uri / using-named-graph-uri;
 see server.writes (bearer token, SHACL gate, 204). SERVICE, LOAD, FROM and USING are checked by graph.sparql.guard.

@@ -15,8 +15,11 @@ graph.core.formats, `application/json` or `text/plain` — and the header `X-SHA
 
 Posted shapes may hold SPARQL (sh:select, sh:ask, sh:construct), which pyshacl runs with rdflib, and rdflib
 fetches SERVICE and FROM IRIs from the network: every such text must pass graph.sparql.guard's allowlist (no
-SERVICE, not even SILENT, and no FROM outside `settings.allowlist`), else 400. Validation runs in a worker
-under `settings.query_timeout` (503 after that; pyshacl cannot be interrupted and finishes in the background).
+SERVICE, not even SILENT, and no FROM outside `settings.allowlist`), else 400; and rdflib must be able to
+parse it (a malformed text is a 400 naming it, not a failure inside pyshacl). The body is parsed, validated
+and the report serialized by `validate`, the job server.context.Runtime.run hands to a query process when
+the store is on disk (server.isolation): under `query_timeout` from the request's arrival and `query_memory`,
+killed when either is exceeded (503). Elsewhere it runs in a worker thread, which pyshacl cannot interrupt.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from flask import Blueprint, Response, request
 from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from graph.core.formats import JSON, RDF, TEXT, Format, by_name
@@ -114,6 +118,17 @@ def check_shapes_sparql(shapes: Graph, allowlist: Sequence[str]) -> None:
             if isinstance(text, Literal):
                 found = inspect(declared + str(text))
                 check(found, allowlist, has_graph=lambda _: False, silence=False)
+                _parse(predicate, declared + str(text))
+
+
+def _parse(predicate: URIRef, text: str) -> None:
+    """Problem (400) unless rdflib, which pyshacl runs it with, can parse the SPARQL text of a posted shape."""
+    try:
+        prepareQuery(text)
+    except Exception as error:  # whatever rdflib's parser raises on a client's text is a 400
+        name = "sh:" + str(predicate).rsplit("#", 1)[-1]
+        raise Problem(f"the shapes cannot be used: the {name} text is not SPARQL rdflib can run: "
+                      f"{joined_error(error)}") from None
 
 
 def focus_node(value: str) -> URIRef:
