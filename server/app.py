@@ -44,3 +44,10 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+def serving_app(settings: Settings, store: EmbeddedStore | RemoteStore) -> Flask:
+    """`create_app` for a server about to listen: its first query processes start now, in the background."""
+    app = create_app(settings, store)
+    context.runtime_of(app).warm()
+    return app

@@ -11,7 +11,7 @@ from graph.cli.commands import cli
 from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
 from graph.store import open_built
-from server.app import create_app
+from server.app import serving_app
 from server.serve import log_requests_to_stderr, serve_forever
 from server.stores import check as check_store
 from server.stores import open_for_serving
@@ -58,7 +58,7 @@ def serve(
     log_requests_to_stderr()
 
     try:
-        serve_forever(create_app(settings, store), settings, lambda url: _announce(settings, url))
+        serve_forever(serving_app(settings, store), settings, lambda url: _announce(settings, url))
     finally:
         store.close()
     click.echo("mgkg: stopped", err=True)

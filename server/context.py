@@ -65,6 +65,11 @@ class Runtime:
         engine = self.store.raw
         return self.executor.call(seconds, lambda _: job(engine, INLINE, *args), what)
 
+    def warm(self) -> None:
+        """Start the query processes one server needs first, in the background (`mgkg serve` does at start)."""
+        if self.pool is not None:
+            self.pool.warm(2)
+
     def close(self) -> None:
         """Stop the query processes and the worker threads (the store is its opener's to close)."""
         if self.pool is not None:
@@ -102,8 +107,13 @@ def arrival() -> float:
     return time.monotonic()
 
 
-def runtime() -> Runtime:
-    """The Runtime of the current Flask app."""
-    value = current_app.extensions[EXTENSION]
+def runtime_of(app: Flask) -> Runtime:
+    """The Runtime of `app`."""
+    value = app.extensions[EXTENSION]
     assert isinstance(value, Runtime)
     return value
+
+
+def runtime() -> Runtime:
+    """The Runtime of the current Flask app."""
+    return runtime_of(current_app)

@@ -22,7 +22,7 @@ from gunicorn.app.base import BaseApplication
 
 from graph.core.config import Settings
 from graph.store import spec_kind
-from server.app import create_app
+from server.app import serving_app
 from server.serve import RequestLog, ServeError, bind_error, url_of
 from server.stores import open_for_serving
 
@@ -56,7 +56,7 @@ class Service(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         """The WSGI app of one worker (called in the worker, after the fork)."""
         store = open_for_serving(self.settings)
-        return RequestLog(create_app(self.settings, store))
+        return RequestLog(serving_app(self.settings, store))
 
 
 def _leave(_arbiter: object, _worker: object) -> None:

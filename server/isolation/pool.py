@@ -223,6 +223,32 @@ class ProcessPool:
             kind=Kind.OVER_LIMIT,
         )
 
+    def warm(self, count: int = 1) -> None:
+        """Start up to `count` idle processes in the background (the first also starts the fork server), so the
+        first queries need not wait for them."""
+
+        def start() -> None:
+            with self._changed:
+                wanted = min(count, self.size) - len(self._idle) - len(self._busy) - self._starting
+                self._starting += max(0, wanted)
+            for _ in range(max(0, wanted)):
+                try:
+                    worker = self._start()
+                except OSError as error:  # a job will try again, and report it
+                    LOG.warning("mgkg: cannot start a query process: %s", error)
+                    return
+                finally:
+                    with self._changed:
+                        self._starting -= 1
+                with self._changed:
+                    if self._closed:
+                        worker.kill()
+                        return
+                    self._idle.append(worker)
+                    self._changed.notify()
+
+        threading.Thread(target=start, name="mgkg-warm", daemon=True).start()
+
     def reopen(self) -> None:
         """Make each process open the store again before its next job (call after a write)."""
         with self._changed:
