@@ -7,7 +7,7 @@ from flask import Flask
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
-from server import context, http
+from server import context, encoding, http
 from server.views import describe, dumps, graph_store, named, pages, protocol, shacl
 
 BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp)
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
         opened.timeout = settings.query_timeout
     context.install_runtime(app, context.Runtime(settings, opened, Executor(max(1, settings.threads))))
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
+    app.before_request(encoding.check_parameters)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -1,4 +1,7 @@
-"""Read user-supplied RDF files (any format of graph.core.formats, by extension) into one dataset, one-line errors."""
+"""Read user-supplied RDF files (any format of graph.core.formats, by extension) into one dataset, one-line errors.
+
+A leading byte-order mark is dropped; a file nested deeper than `max_depth` levels (graph.core.depth) is refused.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +12,40 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from graph.core.config import Settings
+from graph.core.depth import depth_refusal
 from graph.core.errors import MgkgError
-from graph.core.formats import RDF_READ, FormatError, by_extension
-from graph.core.text import first_line
+from graph.core.formats import RDF_READ, Format, FormatError, by_extension, by_name
+from graph.core.text import first_line, without_bom
+
+DEFAULT_MAX_DEPTH = Settings.max_depth
+"""How deeply a data file may nest (graph.core.depth): the default of the setting `max_depth`."""
 
 
 class DataFileError(MgkgError, ValueError):
     """A data file is missing, of unknown format or malformed; the message names file (and line)."""
 
 
-def _parse_into(target: Graph | Dataset, path: Path, fmt: str) -> None:
+def _parse_into(target: Graph | Dataset, path: Path, fmt: Format) -> None:
     try:
-        data = path.read_bytes()
+        data = without_bom(path.read_bytes())
     except OSError as error:
         raise DataFileError(f"{path}: cannot read: {error.strerror}") from None
+    refusal = depth_refusal(data, fmt.name, DEFAULT_MAX_DEPTH, str(path))
+    if refusal is not None:
+        raise DataFileError(refusal)
     try:
-        target.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+        target.parse(data=data, format=str(fmt.rdflib), publicID=path.resolve().as_uri())
     except BadSyntax as error:
-        raise DataFileError(f"{path}:{error.lines + 1}: {fmt} syntax error: {error._why}") from None
+        raise DataFileError(f"{path}:{error.lines + 1}: {fmt.rdflib} syntax error: {error._why}") from None
     except Exception as error:  # each rdflib parser has its own exception types
-        raise DataFileError(f"{path}: cannot parse as {fmt}: {first_line(error)}") from None
+        raise DataFileError(f"{path}: cannot parse as {fmt.rdflib}: {first_line(error)}") from None
 
 
 def parse_graph(path: Path, fmt: str = "turtle") -> Graph:
     """Parse one file into a new graph; errors become one-line DataFileErrors naming file and line."""
     graph = Graph()
-    _parse_into(graph, path, fmt)
+    _parse_into(graph, path, by_name(fmt, RDF_READ))
     return graph
 
 
@@ -47,9 +58,9 @@ def read_data_files(paths: Iterable[Path]) -> Dataset:
         except FormatError as error:
             raise DataFileError(str(error)) from None
         if fmt.keeps_graphs:
-            _parse_into(dataset, path, str(fmt.rdflib))
+            _parse_into(dataset, path, fmt)
         else:
-            _parse_into(dataset.graph(path.resolve().as_uri()), path, str(fmt.rdflib))
+            _parse_into(dataset.graph(path.resolve().as_uri()), path, fmt)
     return dataset
 
 

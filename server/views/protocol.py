@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 from graph.core.formats import FORM, PROTOCOL_BODIES, RDF, RESULTS, SPARQL_QUERY, SPARQL_UPDATE, media_types
 from graph.sparql.guard import secure
 from server.context import runtime
+from server.encoding import body_text, parameter_text
 from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
 from server.negotiation import choose
 from server.views import describe
@@ -47,14 +48,7 @@ class Operation:
 def _single(kind: str, values: list[str]) -> str:
     if len(values) > 1:
         raise Problem(f"{kind} given {len(values)} times: send exactly one")
-    return values[0]
-
-
-def _body() -> str:
-    try:
-        return request.get_data().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Problem(f"the body is not UTF-8: {error.reason} at byte {error.start}") from None
+    return parameter_text(values[0])
 
 
 def read_operation() -> Operation | None:
@@ -80,7 +74,7 @@ def read_operation() -> Operation | None:
         kind = "query" if mimetype == SPARQL_QUERY.media_type else "update"
         if "query" in args or "update" in args:
             raise Problem(f"the {kind} is in the body: do not also give query= or update= in the URL")
-        return Operation(kind, _body(), args)
+        return Operation(kind, body_text(), args)
     given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
     use = f"{FORM.media_type}, {SPARQL_QUERY.media_type} or {SPARQL_UPDATE.media_type}"
     raise Problem(f"POST with {given}: use {use}", 415)
@@ -106,6 +100,7 @@ def run_query(operation: Operation) -> Response:
         allowlist=settings.allowlist,
         has_graph=runtime().has_graph,
         parameters=[("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named],
+        max_depth=settings.max_depth,
     )
     wanted = params.get("format")
     graph_form = found.form in ("CONSTRUCT", "DESCRIBE")
@@ -131,8 +126,9 @@ def run_update(operation: Operation) -> Response:
     params = operation.params
     _refuse_params(params, ("default-graph-uri", "named-graph-uri"), "update")
     text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
-    allowlist, has_graph = runtime().settings.allowlist, runtime().has_graph
-    text, _ = secure(text, is_update=True, base=request.base_url, allowlist=allowlist, has_graph=has_graph)
+    settings, has_graph = runtime().settings, runtime().has_graph
+    text, _ = secure(text, is_update=True, base=request.base_url, allowlist=settings.allowlist, has_graph=has_graph,
+                     max_depth=settings.max_depth)
     with transaction() as tx:
         tx.apply(text, base_iri=request.base_url)
     return Response(status=204)

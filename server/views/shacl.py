@@ -36,6 +36,7 @@ from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
 from graph.sparql.guard import check, inspect
 from server.context import runtime
+from server.encoding import rdf_bytes
 from server.http import ANY_METHOD, BODY_FORMATS, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
 from server.writes import check_iri
@@ -67,7 +68,7 @@ def parse_body() -> tuple[Dataset, bool]:
     fmt = body_format(mimetype, (*BODY_FORMATS, *QUAD_FORMATS))
     require_utf8(request.mimetype_params.get("charset"))
     try:
-        quads = list(ox.parse(request.get_data(), format=fmt.rdf, base_iri=request.base_url))
+        quads = list(ox.parse(rdf_bytes(request.get_data(), fmt), format=fmt.rdf, base_iri=request.base_url))
     except SyntaxError as error:
         raise Problem(f"cannot parse the {mimetype} body: {joined_error(error)}") from None
     dataset = Dataset()
@@ -110,12 +111,12 @@ def check_shapes_sparql(shapes: Graph) -> None:
         for prefix in shapes.objects(declaration, SH.prefix)
         for namespace in shapes.objects(declaration, SH.namespace)
     )
-    allowlist = runtime().settings.allowlist
+    settings = runtime().settings
     for predicate in SPARQL_PREDICATES:
         for text in shapes.objects(None, predicate):
             if isinstance(text, Literal):
-                found = inspect(declared + str(text))
-                check(found, allowlist, has_graph=lambda _: False, silence=False)
+                found = inspect(declared + str(text), max_depth=settings.max_depth)
+                check(found, settings.allowlist, has_graph=lambda _: False, silence=False)
 
 
 def focus_node(value: str) -> URIRef:
