@@ -273,7 +273,7 @@ def _evaluate(result: object) -> None:
 def load_query(path: Path) -> NamedQuery:
     """Read, parse and check one .rq file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
     except (OSError, UnicodeDecodeError) as error:
         raise QueryFileError(f"{path}: cannot read: {error}") from None
     header = parse_header(text, str(path))

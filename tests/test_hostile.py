@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from support.serving import serving
 
 from benchmarks.depth_limits import DOCUMENTS, QUERIES, UPDATES
 from graph.core.config import Settings
+from graph.core.resources import sources_dir
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
@@ -211,3 +213,99 @@ def test_mgkg_query_refuses_a_bomb_file_with_one_line(name: str, empty_store: st
 def test_cases_have_unique_names() -> None:
     assert len({case.name for case in CASES}) == len(CASES)
     assert json.dumps([case.name for case in CASES])
+
+
+# Edges of the command line and of the executor: one line (exit 2), never a traceback.
+
+
+@pytest.fixture(scope="module")
+def built_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the graph built by `mgkg build`."""
+    folder = tmp_path_factory.mktemp("built")
+    done = mgkg("--data-dir", str(folder), "build")
+    assert done.returncode == 0, done.stderr[-300:]
+    return folder
+
+
+def one_line(done: subprocess.CompletedProcess[str], says: str) -> None:
+    """Assert exit 2 with a single `mgkg: error:` line on stderr that contains `says`."""
+    assert done.returncode == 2, done.stderr[-500:]
+    assert done.stderr.startswith("mgkg: error: ") and len(done.stderr.splitlines()) == 1, done.stderr[-500:]
+    assert says in done.stderr, done.stderr
+
+
+def test_export_to_a_path_under_a_regular_file_is_one_line(built_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "somefile.txt").write_text("x", encoding="utf-8")
+    target = tmp_path / "somefile.txt" / "out.ttl"
+    one_line(mgkg("--data-dir", str(built_dir), "export", "-o", str(target)), f"{target}: cannot write")
+
+
+@pytest.mark.parametrize("damage", ["CURRENT", "MANIFEST"])
+@pytest.mark.parametrize("command", [["stats"], ["query", "-e", "ASK {}"], ["serve", "--port", "0"]])
+def test_a_corrupt_store_is_one_line(built_dir: Path, tmp_path: Path, damage: str, command: list[str]) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(built_dir / "store", store)
+    if damage == "CURRENT":
+        (store / "CURRENT").write_text("garbage\n", encoding="utf-8")
+    else:
+        manifest = next(store.glob("MANIFEST-*"))
+        manifest.write_bytes(manifest.read_bytes()[:10])
+    one_line(mgkg("--store", f"oxigraph:{store}", *command), f"cannot open store {store}")
+
+
+def test_an_iri_with_a_space_in_a_source_file_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    shutil.copytree(sources_dir(), folder, ignore=shutil.ignore_patterns(".*"))
+    target = folder / "curation.ttl"
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write('\n<https://w3id.org/mgkg/id/a b> <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n')
+    done = mgkg("--data-dir", str(tmp_path / "d"), "build", "--sources", str(folder))
+    one_line(done, f"{target}: <https://w3id.org/mgkg/id/a b> is not a valid IRI")
+    assert not (tmp_path / "d" / "store").exists()
+
+
+def test_a_source_file_and_a_query_file_may_start_with_a_bom(built_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    shutil.copytree(sources_dir(), folder, ignore=shutil.ignore_patterns(".*"))
+    target = folder / "curation.ttl"
+    target.write_bytes(BOM + target.read_bytes())
+    done = mgkg("--data-dir", str(tmp_path / "d"), "build", "--sources", str(folder))
+    assert done.returncode == 0, done.stderr[-300:]
+    query = tmp_path / "ask.rq"
+    query.write_bytes(BOM + b"ASK {}")
+    done = mgkg("--data-dir", str(built_dir), "query", str(query), "--format", "json")
+    assert (done.returncode, json.loads(done.stdout)["boolean"]) == (0, True), done.stderr
+
+
+def test_a_data_file_may_start_with_a_bom_and_a_deep_one_is_one_line(tmp_path: Path, empty_store: str) -> None:
+    plain = tmp_path / "bom.ttl"
+    plain.write_bytes(BOM + b"<https://w3id.org/mgkg/id/z> <http://www.w3.org/2000/01/rdf-schema#label> \"z\" .\n")
+    assert mgkg("--store", empty_store, "load", str(plain)).returncode == 0
+    deep = tmp_path / "deep.ttl"
+    deep.write_text(DOCUMENTS["turtle-blank-node"][1](BOMB), encoding="utf-8")
+    one_line(mgkg("validate", str(deep)), f"{deep} nested {BOMB + 0} levels deep")
+
+
+def test_a_failing_query_worker_drops_its_results_in_its_own_thread(tmp_path: Path) -> None:
+    script = (
+        "import gc\n"
+        "import pyoxigraph as ox\n"
+        "from graph.sparql.execute import Executor\n"
+        "store = ox.Store()\n"
+        "store.add(ox.Quad(ox.NamedNode('http://e/s'), ox.NamedNode('http://e/p'), ox.Literal('1')))\n"
+        "def work(deadline):\n"
+        "    result = store.query('SELECT * { ?s ?p ?o }')\n"
+        "    for _ in result:\n"
+        "        raise RuntimeError('the store failed mid-answer')\n"
+        "with Executor(1) as executor:\n"
+        "    try:\n"
+        "        executor.call(30, work)\n"
+        "    except RuntimeError as error:\n"
+        "        assert 'in the query worker' in error.__notes__[0]\n"
+        "    gc.collect()\n"
+        "print('done')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
+    assert "unsendable" not in done.stderr

@@ -6,16 +6,19 @@ A leading byte-order mark is dropped; a file nested deeper than `max_depth` leve
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from graph.core.config import Settings
 from graph.core.depth import depth_refusal
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF_READ, Format, FormatError, by_extension, by_name
+from graph.core.namespaces import IRI_FORBIDDEN
 from graph.core.text import first_line, without_bom
 
 DEFAULT_MAX_DEPTH = Settings.max_depth
@@ -35,11 +38,34 @@ def _parse_into(target: Graph | Dataset, path: Path, fmt: Format) -> None:
     if refusal is not None:
         raise DataFileError(refusal)
     try:
-        target.parse(data=data, format=str(fmt.rdflib), publicID=path.resolve().as_uri())
+        with _quiet_iri_warnings():  # rdflib warns of an IRI it will not serialize; _check_iris says it once
+            target.parse(data=data, format=str(fmt.rdflib), publicID=path.resolve().as_uri())
     except BadSyntax as error:
         raise DataFileError(f"{path}:{error.lines + 1}: {fmt.rdflib} syntax error: {error._why}") from None
     except Exception as error:  # each rdflib parser has its own exception types
         raise DataFileError(f"{path}: cannot parse as {fmt.rdflib}: {first_line(error)}") from None
+    _check_iris(target, path)
+
+
+@contextmanager
+def _quiet_iri_warnings() -> Iterator[None]:
+    """rdflib's warning about a malformed IRI silenced (it is printed outside mgkg's one error line)."""
+    log = logging.getLogger("rdflib.term")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _check_iris(target: Graph | Dataset, path: Path) -> None:
+    """DataFileError naming the first IRI rdflib read that no RDF store can keep (a space, a quote, …)."""
+    every = target.quads((None, None, None, None)) if isinstance(target, Dataset) else target.triples((None,) * 3)
+    for terms in every:
+        for term in terms[:3]:
+            if isinstance(term, URIRef) and IRI_FORBIDDEN.search(term):
+                raise DataFileError(f"{path}: <{term}> is not a valid IRI (a space or another forbidden character)")
 
 
 def parse_graph(path: Path, fmt: str = "turtle") -> Graph:
@@ -71,7 +97,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         temporary.write_bytes(data)
         temporary.replace(path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):  # under a regular file or in a missing folder there is nothing to remove
+            temporary.unlink(missing_ok=True)
         raise DataFileError(f"{path}: cannot write: {error.strerror}") from None
 
 

@@ -30,9 +30,13 @@ BOM = "\ufeff"
 """The byte-order mark: accepted at the start of a text, a body or a file and dropped (UTF-8 needs none)."""
 
 
+BOM_BYTES = BOM.encode("utf-8")
+"""The byte-order mark in UTF-8: EF BB BF."""
+
+
 def without_bom(data: bytes) -> bytes:
     """`data` without a leading UTF-8 byte-order mark."""
-    return data.removeprefix(BOM.encode("utf-8"))
+    return data.removeprefix(BOM_BYTES)
 
 
 def utf8_error(data: bytes) -> str | None:

@@ -169,6 +169,8 @@ def _run(work: Callable[[], ValidationReport]) -> ValidationReport:
             return work()
         except (ReportableRuntimeError, ValidationFailure) as error:
             raise Problem(f"the shapes cannot be used: {joined_error(error)}") from None
+        except RecursionError:  # shapes or data nested through named nodes, which no lexical check sees
+            raise Problem("the shapes or the data nest too deeply to be validated") from None
 
     return runtime().executor.call(runtime().settings.query_timeout, guarded, "validation")
 
