@@ -18,7 +18,7 @@ stack / a thread with 1 MB; waitress' and the executor's threads have the defaul
     ! ! ! … (pyoxigraph accepts repeated !)           9,216         1,152
     1 + 1 + … (terms of a chain)                      6,656           832
 
-(the other constructs: README "Depth limit" and NOTES-edges.md). Every level costs the engine 0.8–10 KB of
+(every construct: README "Depth limit and encoding"). Every level costs the engine 0.8–10 KB of
 stack; NOT EXISTS and function calls the most.
 
 So every text is measured here before anything parses it (graph.sparql.guard.inspect calls `measure`), on its
