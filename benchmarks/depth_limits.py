@@ -17,6 +17,8 @@ import sys
 import threading
 from collections.abc import Callable
 
+from graph.core.formats import RDF_READ, by_name
+
 MAX_DEPTH = 131_072
 THREAD_STACK = 1 << 20
 PROBE_TIMEOUT = 20
@@ -83,16 +85,15 @@ DOCUMENTS: dict[str, tuple[str, Callable[[int], str]]] = {
     "turtle-collection": ("turtle", lambda n: f"{_S} {_P} " + _nest("( ", "1", " )")(n) + " ."),
     "turtle-triple-term": ("turtle", lambda n: f"{_S} {_P} " + _nest(f"<<( {_S} {_P} ", "1", " )>>")(n) + " ."),
     "n3-formula": ("n3", lambda n: f"{_S} {_P} " + _nest(f"{{ {_S} {_P} ", "1", " }")(n) + " ."),
-    "jsonld-object": ("json-ld", lambda n: _nest('{"@id": "http://e/s", "http://e/p": ', '"1"', "}")(n)),
-    "jsonld-list": ("json-ld", lambda n: '{"@id": "http://e/s", "http://e/p": {"@list": '
+    "jsonld-object": ("jsonld", lambda n: _nest('{"@id": "http://e/s", "http://e/p": ', '"1"', "}")(n)),
+    "jsonld-list": ("jsonld", lambda n: '{"@id": "http://e/s", "http://e/p": {"@list": '
                     + _nest("[", '"1"', "]")(n) + "}}"),
-    "rdfxml-element": ("rdf/xml", lambda n: '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    "rdfxml-element": ("xml", lambda n: '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
                        'xmlns:e="http://e/">' + _nest("<rdf:Description><e:p>", "", "</e:p></rdf:Description>")(n)
                        + "</rdf:RDF>"),
 }
-"""RDF documents: depth → (format, text)."""
+"""RDF documents: depth → (format name of graph.core.formats, text)."""
 
-RDFLIB_FORMATS = {"turtle": "turtle", "n3": "n3", "json-ld": "json-ld", "rdf/xml": "xml"}
 
 
 def probe(engine: str, name: str, depth: int) -> None:
@@ -129,7 +130,7 @@ def _work(engine: str, name: str, depth: int) -> Callable[[], object]:
         if name in QUERIES:
             return lambda: bool(store.query(QUERIES[name](depth)))
         fmt, make = DOCUMENTS[name]
-        return lambda: list(ox.parse(make(depth).encode(), format=ox.RdfFormat.from_media_type(_MEDIA[fmt])))
+        return lambda: list(ox.parse(make(depth).encode(), format=by_name(fmt, RDF_READ).rdf))
     from rdflib import Graph
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -138,10 +139,9 @@ def _work(engine: str, name: str, depth: int) -> Callable[[], object]:
     if name in QUERIES:
         return lambda: parseQuery(QUERIES[name](depth))
     fmt, make = DOCUMENTS[name]
-    return lambda: Graph().parse(data=make(depth), format=RDFLIB_FORMATS[fmt])
+    return lambda: Graph().parse(data=make(depth), format=by_name(fmt, RDF_READ).rdflib)
 
 
-_MEDIA = {"turtle": "text/turtle", "n3": "text/n3", "json-ld": "application/ld+json", "rdf/xml": "application/rdf+xml"}
 
 
 def _outcome(engine: str, name: str, depth: int) -> str:

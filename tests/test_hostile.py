@@ -25,6 +25,7 @@ from support.serving import serving
 
 from benchmarks.depth_limits import DOCUMENTS, QUERIES, UPDATES
 from graph.core.config import Settings
+from graph.core.formats import RDF_READ, by_name
 from graph.core.resources import sources_dir
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
 from graph.store import EmbeddedStore, open_store
@@ -39,7 +40,7 @@ SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
 SPARQL_UPDATE = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 WRITE = {"Authorization": f"Bearer {TOKEN}"}
-MEDIA = {"turtle": "text/turtle", "n3": "text/n3", "json-ld": "application/ld+json", "rdf/xml": "application/rdf+xml"}
+MEDIA = {fmt: by_name(fmt, RDF_READ).media_type for fmt, _ in DOCUMENTS.values()}
 BOM = b"\xef\xbb\xbf"
 GRAPH = "https://w3id.org/mgkg/graph/hostile"
 
