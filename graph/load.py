@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF, FormatError, by_extension, extensions
 from graph.core.namespaces import graph_iri
+from graph.core.text import BOM_BYTES
 from graph.store import EmbeddedStore, RemoteStore, StoreError
 
 STEP = 10_000
@@ -90,6 +91,8 @@ def quads(item: Source, advance: Advance | None = None) -> Iterator[ox.Quad]:
         stream: BinaryIO = gzip.GzipFile(fileobj=raw) if item.gzipped else raw  # type: ignore[assignment]
         count = 0
         try:
+            if stream.peek(len(BOM_BYTES)).startswith(BOM_BYTES):  # type: ignore[attr-defined]  # both buffered
+                stream.read(len(BOM_BYTES))  # a byte-order mark is dropped
             for quad in ox.parse(stream, format=item.format, base_iri=item.path.resolve().as_uri()):
                 if isinstance(quad.graph_name, ox.DefaultGraph):
                     quad = ox.Quad(quad.subject, quad.predicate, quad.object, item.graph)

@@ -40,6 +40,7 @@ from graph.core.errors import MgkgError
 from graph.core.namespaces import DEFAULT_BASE, is_absolute_iri, prefixes
 from graph.core.text import first_line
 from graph.sparql.execute import Answer, Executor, Limits
+from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
 from graph.store import Store
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")
@@ -241,7 +242,11 @@ def parse_header(text: str, name: str) -> Header:
 
 
 def _check(text: str, origin: str, header: Header) -> None:
-    """Run the query on an empty store: it must parse, and substituting each parameter must be allowed."""
+    """Run the query on an empty store: it must parse, and substituting each parameter must be allowed (a text
+    nested too deeply for the engine is refused before: graph.sparql.nesting)."""
+    refusal = measure(text).refusal(DEFAULT_MAX_DEPTH)
+    if refusal is not None:
+        raise _fail(origin, 1, refusal)
     empty = ox.Store()
     try:
         _evaluate(empty.query(text))
@@ -268,7 +273,7 @@ def _evaluate(result: object) -> None:
 def load_query(path: Path) -> NamedQuery:
     """Read, parse and check one .rq file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
     except (OSError, UnicodeDecodeError) as error:
         raise QueryFileError(f"{path}: cannot read: {error}") from None
     header = parse_header(text, str(path))

@@ -9,7 +9,7 @@ from flask import Flask
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
-from server import context, http
+from server import context, encoding, http
 from server.isolation.pool import ProcessPool
 from server.views import describe, dumps, graph_store, named, pages, protocol, shacl
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     if runtime.pool is not None:
         weakref.finalize(app, runtime.pool.close)
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
+    app.before_request(encoding.check_parameters)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

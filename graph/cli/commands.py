@@ -197,7 +197,7 @@ def query(
     store = open_built(settings)
     try:
         secured, found = secure(text, is_update=False, base=base, allowlist=settings.allowlist,
-                                has_graph=lambda iri: has_graph(store, iri))
+                                has_graph=lambda iri: has_graph(store, iri), max_depth=settings.max_depth)
         with progress("query"), Executor(1, detached=True) as executor:  # exit on timeout, not when it ends
             answer = executor.answer(store.raw, secured, settings, bindings=bindings, has_dataset=found.has_dataset,
                                      result_format=result_format, graph_format=graph_format, limits=limits,

@@ -29,7 +29,7 @@ class QueryError(MgkgError, ValueError):
 def read_query_file(path: Path) -> str:
     """The text of a .rq file."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
     except (OSError, UnicodeDecodeError) as error:
         raise QueryError(f"{path}: cannot read query: {error}") from None
 

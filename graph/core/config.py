@@ -31,6 +31,7 @@ class Settings:
     query_timeout: float = 30.0
     max_rows: int = 10000
     max_body: int = 10 * 1024 * 1024
+    max_depth: int = 64
     allowlist: tuple[str, ...] = ()
     update_token: str = ""
     threads: int = 8
@@ -57,6 +58,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         if kind == "bool":
             return _boolean(value)
         if kind == "int":
+            if name == "max_depth" and int(value) < 1:
+                raise ValueError("must be at least 1")
             return int(value)
         if kind == "float":
             number = float(value)

@@ -24,3 +24,26 @@ def first_line(error: BaseException, limit: int | None = None) -> str:
     text = str(error).strip()
     line = text.splitlines()[0] if text else type(error).__name__
     return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
+
+
+BOM = "\ufeff"
+"""The byte-order mark: accepted at the start of a text, a body or a file and dropped (UTF-8 needs none)."""
+
+
+BOM_BYTES = BOM.encode("utf-8")
+"""The byte-order mark in UTF-8: EF BB BF."""
+
+
+def without_bom(data: bytes) -> bytes:
+    """`data` without a leading UTF-8 byte-order mark."""
+    return data.removeprefix(BOM_BYTES)
+
+
+def utf8_error(data: bytes) -> str | None:
+    """Why `data` is not UTF-8 ("invalid start byte at byte 3"), or None when it is (lone surrogates, encoded
+    as ED A0 80 …, are not UTF-8 either)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"{error.reason} at byte {error.start}"
+    return None

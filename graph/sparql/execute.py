@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -206,13 +207,17 @@ def _native(
 
 
 def _bare_failures(work: Callable[[Deadline], T], deadline: Deadline) -> T:
-    """`work(deadline)`, its QueryFailed stripped of traceback and context: those hold the worker's frames, and
-    pyoxigraph results in them may only be dropped by the thread that made them."""
+    """`work(deadline)`, any exception it raises stripped of traceback, cause and context: those hold the worker's
+    frames, and pyoxigraph results in them may only be dropped by the thread that made them (dropped in the
+    caller's thread, pyoxigraph prints "PyQuerySolutions is unsendable, but is being dropped on another thread").
+    An unexpected exception (no MgkgError) keeps the worker's traceback as text, in a note."""
     try:
         return work(deadline)
-    except QueryFailed as failed:
-        failed.__context__ = failed.__cause__ = None
-        raise failed.with_traceback(None) from None
+    except BaseException as error:
+        if not isinstance(error, MgkgError):
+            error.add_note("in the query worker:\n" + "".join(traceback.format_tb(error.__traceback__)).rstrip())
+        error.__context__ = error.__cause__ = None
+        raise error.with_traceback(None) from None
 
 
 class Executor:

@@ -19,6 +19,10 @@ is both an IRI start and an operator: whenever the letters "service" or "load" o
 tokens, the text is parsed with rdflib's SPARQL grammar and the SERVICE / LOAD nodes of its parse tree
 decide. If rdflib cannot parse it — or it contains \\u escapes, which rdflib expands before parsing and
 Oxigraph does not — the request is refused. A text rewritten for SILENT is checked again from scratch.
+
+Before any of that, a text nested deeper than `max_depth` levels (the setting; graph.sparql.nesting says what
+counts) is refused: pyoxigraph's recursive parser would crash the process on it, and rdflib's would raise a
+RecursionError.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from rdflib.term import Variable
 
 from graph.core.errors import MgkgError
 from graph.core.text import joined_error
+from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
 from graph.sparql.tokens import FORMS, Token, cached_for_short_texts, tokenize
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
@@ -178,17 +183,23 @@ def _located(tree: list[Call], tokens: list[Call]) -> list[Call]:
     return located
 
 
-def inspect(text: str, *, is_update: bool = False, base: str | None = None) -> Findings:
-    """SERVICE/LOAD targets, FROM/USING IRIs and the query form; Refused if it cannot be checked.
+def inspect(
+    text: str, *, is_update: bool = False, base: str | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+) -> Findings:
+    """SERVICE/LOAD targets, FROM/USING IRIs and the query form; Refused if it cannot be checked or nests deeper
+    than `max_depth` levels (graph.sparql.nesting: such a text could crash the engine).
 
-    Findings are remembered per (text, is_update, base): a named query or a repeated query is read once.
+    Findings are remembered per (text, is_update, base, max_depth): a named query or a repeated query is read once.
     """
-    found = _inspect(text, is_update, base)
+    found = _inspect(text, is_update, base, max_depth)
     return replace(found, calls=list(found.calls), datasets=list(found.datasets))
 
 
 @cached_for_short_texts(maxsize=512)
-def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
+def _inspect(text: str, is_update: bool, base: str | None, max_depth: int) -> Findings:
+    refusal = measure(text).refusal(max_depth, "update" if is_update else "query")
+    if refusal is not None:
+        raise Refused(refusal)
     tokens = tokenize(text)
     found = _scan(tokens, base)
     keywords = {t.start for t in tokens if t.keyword in ("SERVICE", "LOAD")}
@@ -201,7 +212,7 @@ def _inspect(text: str, is_update: bool, base: str | None) -> Findings:
     try:
         found.calls = _located(_tree_calls(text, is_update, base), found.calls)
     except Exception as error:  # whatever rdflib fails with, the text cannot be cleared
-        reason = joined_error(error)
+        reason = "nested too deeply for rdflib's grammar" if isinstance(error, RecursionError) else joined_error(error)
         raise Refused(f"refused: {word} occurs where it cannot be checked ({reason})") from None
     return found
 
@@ -257,17 +268,19 @@ def secure(
     allowlist: Sequence[str],
     has_graph: Callable[[str], bool],
     parameters: Sequence[tuple[str, str]] = (),
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> tuple[str, Findings]:
-    """The text to run (SILENT calls outside the allowlist made to fail) and its findings; Refused if not allowed.
+    """The text to run (SILENT calls outside the allowlist made to fail) and its findings; Refused if not allowed
+    or nested deeper than `max_depth` levels (the setting `max_depth`).
 
     A rewritten text is checked again from scratch, with NOWHERE as its only extra allowed target.
     """
-    found = inspect(text, is_update=is_update, base=base)
+    found = inspect(text, is_update=is_update, base=base, max_depth=max_depth)
     spans = check(found, allowlist, has_graph, parameters)
     if not spans:
         return text, found
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + NOWHERE + text[end:]
-    found = inspect(text, is_update=is_update, base=base)
+    found = inspect(text, is_update=is_update, base=base, max_depth=max_depth)
     check(found, [*allowlist, NOWHERE[1:-1]], has_graph, parameters, silence=False)
     return text, found

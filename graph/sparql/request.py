@@ -59,6 +59,7 @@ def check_request(engine: Engine, request: QueryRequest) -> tuple[QueryRequest, 
         allowlist=request.settings.allowlist,
         has_graph=lambda iri: has_named_graph(engine, iri),
         parameters=parameters,
+        max_depth=request.settings.max_depth,
     )
     return replace(request, text=text, checked=True, has_dataset=found.has_dataset), found
 

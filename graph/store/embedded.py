@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
 from graph.core.namespaces import DEFAULT_BASE, prefixes
+from graph.core.text import first_line
 from graph.store.base import StoreError, dataset_from_nquads, solution_rows
 
 COPY_CHUNK = 100_000
@@ -31,8 +32,8 @@ class EmbeddedStore:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.raw = ox.Store(str(path))
-        except OSError as error:
-            raise StoreError(f"cannot open store {path}: {error}") from None
+        except (OSError, RuntimeError) as error:  # RocksDB's "Corruption: …" is a RuntimeError
+            raise StoreError(f"cannot open store {path}: {first_line(error)}") from None
         self.prefixes = prefixes(base)
 
     def select(self, text: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:

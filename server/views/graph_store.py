@@ -24,6 +24,7 @@ from graph.core.formats import MULTIPART, RDF
 from graph.core.namespaces import prefixes
 from graph.core.text import joined_error
 from server.context import runtime
+from server.encoding import rdf_bytes
 from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
 from server.writes import authorize, check_iri, transaction
@@ -81,10 +82,11 @@ def _read(target: Target) -> Response:
 
 
 def _parse(data: bytes, mimetype: str, charset: str | None, base_iri: str) -> list[ox.Triple]:
-    fmt = body_format(mimetype).rdf
+    fmt = body_format(mimetype)
     require_utf8(charset)
+    data = rdf_bytes(data, fmt)
     try:
-        return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)]
+        return [quad.triple for quad in ox.parse(data, format=fmt.rdf, base_iri=base_iri, without_named_graphs=True)]
     except SyntaxError as error:
         raise Problem(f"cannot parse the {mimetype} body: {joined_error(error)}") from None
 

@@ -28,6 +28,7 @@ from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load
 from graph.sparql.guard import Refused, secure
 from graph.sparql.request import QueryRequest, answer_request
 from server.context import runtime
+from server.encoding import checked_text
 from server.http import ANY_METHOD, Problem, answer_headers, answer_response, methods
 from server.negotiation import choose
 from server.views.openapi import build_openapi
@@ -114,9 +115,10 @@ def read_values() -> tuple[dict[str, str], str | None]:
             for name, value in _json_values().items():
                 if value is None:
                     continue
+                name = checked_text("a parameter name", name)
                 if isinstance(value, bool) or not isinstance(value, str | int | float):
                     raise Problem(f"parameter {name!r}: give a string or a number, not {json.dumps(value)}")
-                _add(values, name, [str(value)])
+                _add(values, name, [checked_text(f"parameter {name!r}", str(value))])
         elif request.get_data():
             kind = request.mimetype or "no Content-Type"
             raise Problem(f"cannot read a body with {kind}: send a form or {JSON.media_type}", 415)
@@ -126,8 +128,9 @@ def read_values() -> tuple[dict[str, str], str | None]:
 def _secured(query: NamedQuery) -> tuple[str, str | None, bool]:
     """The text to run, its form (SELECT, ASK, …) and whether it names its own dataset; REFUSED (403) if refused."""
     try:
-        allowlist, has_graph = runtime().settings.allowlist, runtime().has_graph
-        text, found = secure(query.text, is_update=False, base=None, allowlist=allowlist, has_graph=has_graph)
+        settings, has_graph = runtime().settings, runtime().has_graph
+        text, found = secure(query.text, is_update=False, base=None, allowlist=settings.allowlist,
+                             has_graph=has_graph, max_depth=settings.max_depth)
     except Refused as error:
         raise Problem(f"named query {query.name!r} cannot run on this server: {error}", kind=Kind.REFUSED) from None
     return text, found.form, found.has_dataset

@@ -31,6 +31,7 @@ from graph.sparql.execute import Answer, Engine, Executor
 from graph.sparql.guard import secure
 from graph.sparql.request import QueryRequest, answer_request, check_request
 from server.context import runtime
+from server.encoding import body_text, parameter_text
 from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
 from server.negotiation import choose_format
 from server.views import describe
@@ -51,14 +52,7 @@ class Operation:
 def _single(kind: str, values: list[str]) -> str:
     if len(values) > 1:
         raise Problem(f"{kind} given {len(values)} times: send exactly one")
-    return values[0]
-
-
-def _body() -> str:
-    try:
-        return request.get_data().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Problem(f"the body is not UTF-8: {error.reason} at byte {error.start}") from None
+    return parameter_text(values[0])
 
 
 def read_operation() -> Operation | None:
@@ -84,7 +78,7 @@ def read_operation() -> Operation | None:
         kind = "query" if mimetype == SPARQL_QUERY.media_type else "update"
         if "query" in args or "update" in args:
             raise Problem(f"the {kind} is in the body: do not also give query= or update= in the URL")
-        return Operation(kind, _body(), args)
+        return Operation(kind, body_text(), args)
     given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
     use = f"{FORM.media_type}, {SPARQL_QUERY.media_type} or {SPARQL_UPDATE.media_type}"
     raise Problem(f"POST with {given}: use {use}", 415)
@@ -131,8 +125,9 @@ def run_update(operation: Operation) -> Response:
     params = operation.params
     _refuse_params(params, ("default-graph-uri", "named-graph-uri"), "update")
     text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
-    allowlist, has_graph = runtime().settings.allowlist, runtime().has_graph
-    text, _ = secure(text, is_update=True, base=request.base_url, allowlist=allowlist, has_graph=has_graph)
+    settings, has_graph = runtime().settings, runtime().has_graph
+    text, _ = secure(text, is_update=True, base=request.base_url, allowlist=settings.allowlist, has_graph=has_graph,
+                     max_depth=settings.max_depth)
     with transaction() as tx:
         tx.apply(text, base_iri=request.base_url)
     return Response(status=204)

@@ -35,8 +35,9 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
+from graph.core.depth import depth_refusal
 from graph.core.formats import JSON, RDF, TEXT, Format, by_name
-from graph.core.text import joined_error
+from graph.core.text import joined_error, without_bom
 from graph.named_queries import Parameter, ParameterError, convert
 from graph.shacl.validate import ValidationReport, validate_dataset, validate_graph
 from graph.sparql.execute import Engine
@@ -67,8 +68,13 @@ def _expose(response: Response) -> Response:
     return response
 
 
-def parse_body(data: bytes, fmt: Format, base_iri: str) -> tuple[Dataset, bool]:
-    """A posted body as a Dataset, and whether it is a dataset (quad format or named graphs present)."""
+def parse_body(data: bytes, fmt: Format, base_iri: str, max_depth: int) -> tuple[Dataset, bool]:
+    """A posted body as a Dataset, and whether it is a dataset (quad format or named graphs present); Problem
+    (400) when it cannot be parsed or nests deeper than `max_depth` (graph.core.depth)."""
+    data = without_bom(data)
+    refusal = depth_refusal(data, fmt.name, max_depth, "the body")
+    if refusal is not None:
+        raise Problem(refusal)
     try:
         quads = list(ox.parse(data, format=fmt.rdf, base_iri=base_iri))
     except SyntaxError as error:
@@ -105,7 +111,7 @@ def stored_graph(store: Engine, name: str, union_default: bool) -> Graph:
     return data
 
 
-def check_shapes_sparql(shapes: Graph, allowlist: Sequence[str]) -> None:
+def check_shapes_sparql(shapes: Graph, allowlist: Sequence[str], max_depth: int) -> None:
     """Refused (400) unless every SPARQL text of the shapes keeps off the network (graph.sparql.guard)."""
     declared = "".join(
         f"PREFIX {prefix}: <{namespace}>\n"
@@ -116,7 +122,7 @@ def check_shapes_sparql(shapes: Graph, allowlist: Sequence[str]) -> None:
     for predicate in SPARQL_PREDICATES:
         for text in shapes.objects(None, predicate):
             if isinstance(text, Literal):
-                found = inspect(declared + str(text))
+                found = inspect(declared + str(text), max_depth=max_depth)
                 check(found, allowlist, has_graph=lambda _: False, silence=False)
                 _parse(predicate, declared + str(text))
 
@@ -184,16 +190,18 @@ class Validation:
     report_format: str
     union_default: bool
     allowlist: tuple[str, ...]
+    max_depth: int
 
 
 def validate(store: Engine, _executor: object, asked: Validation) -> tuple[bytes, bool]:
     """Parse, validate and serialize as `asked`: the report's bytes and whether the data conforms (the job
     Runtime.run gives a query process). Unusable shapes are a Problem (400)."""
-    body, is_dataset = parse_body(asked.body, by_name(asked.body_format), asked.base_iri)
+    body_format = by_name(asked.body_format, (*BODY_FORMATS, *QUAD_FORMATS))
+    body, is_dataset = parse_body(asked.body, body_format, asked.base_iri, asked.max_depth)
     try:
         if asked.graph is not None:
             shapes = union(body)
-            check_shapes_sparql(shapes, asked.allowlist)
+            check_shapes_sparql(shapes, asked.allowlist, asked.max_depth)
             report = validate_graph(stored_graph(store, asked.graph, asked.union_default), shapes=shapes)
         elif is_dataset:
             report = validate_dataset(body)
@@ -201,6 +209,8 @@ def validate(store: Engine, _executor: object, asked: Validation) -> tuple[bytes
             report = validate_graph(body.default_graph)
     except (ReportableRuntimeError, ValidationFailure) as error:
         raise Problem(f"the shapes cannot be used: {joined_error(error)}") from None
+    except RecursionError:  # shapes or data nested through named nodes, which no lexical check sees
+        raise Problem("the shapes or the data nest too deeply to be validated") from None
     if asked.focus is not None:
         report = narrow(report, asked.focus)
     return report_bytes(report, asked.report_format), report.conforms
@@ -221,7 +231,7 @@ def read_validation(report_format: str) -> Validation:
     settings = runtime().settings
     return Validation(
         request.get_data(), fmt.name, request.base_url, graph, focus, report_format, settings.union_default_graph,
-        settings.allowlist,
+        settings.allowlist, settings.max_depth,
     )
 
 
