@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
         opened.timeout = settings.query_timeout
     context.install_runtime(app, context.Runtime(settings, opened, Executor(max(1, settings.threads))))
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
+    http.install_security_headers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
