@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
         weakref.finalize(app, runtime.pool.close)
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
     app.before_request(encoding.check_parameters)
+    http.install_security_headers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

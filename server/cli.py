@@ -12,7 +12,7 @@ from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
 from graph.store import open_built
 from server.app import serving_app
-from server.serve import log_requests_to_stderr, serve_forever
+from server.serve import check_limits, log_requests_to_stderr, raise_open_file_limit, serve_forever
 from server.stores import check as check_store
 from server.stores import open_for_serving
 from server.workers import check as check_workers
@@ -51,6 +51,10 @@ def serve(
     if settings.workers < 1:
         fail(f"workers must be at least 1, not {settings.workers}")
     check_store(settings)
+    check_limits(settings)
+    warning = raise_open_file_limit(settings)  # inherited by --workers' processes
+    if warning:
+        click.echo(f"mgkg: warning: {warning}", err=True)
     if settings.workers > 1:
         _serve_processes(settings)
         return

@@ -8,7 +8,7 @@ to everything a view may raise — `error_response` for any MgkgError (its statu
 kind to status; a Problem carries its own where the kind alone does not decide it), `http_error` for werkzeug's
 HTTP errors — and the CORS headers of the API blueprints. Each view declares its methods with `@methods(…)`.
 A query's answer (/sparql, /queries/NAME) carries X-MGKG-Rows, X-MGKG-Truncated and Vary: Accept
-(`answer_response`).
+(`answer_response`). Every response carries SECURITY_HEADERS (`install_security_headers`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,27 @@ EXPOSED = "X-MGKG-Rows, X-MGKG-Truncated, Location, Content-Type, WWW-Authentica
 
 ALLOWED_HEADERS = "Authorization, Content-Type, Accept"
 """Request headers a browser client of the API may send."""
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",  # query.js and CodeMirror, files of the app; the JSON data blocks are not run
+    "style-src 'self'",  # style.css and codemirror.css; CodeMirror styles elements through the CSSOM
+    "img-src 'self' data:",  # the empty favicon is a data: URL
+    "connect-src 'self'",  # the query page's requests to /sparql
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+))
+"""The pages' Content-Security-Policy: nothing from elsewhere, nothing inline, never in a frame."""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Referrer-Policy": "no-referrer",  # a page's URL may hold a query: links out of the pages send nothing
+}
+"""Headers on every response (pages, API answers, errors); a view that sets one of them keeps its own."""
 
 
 STATUS: dict[Kind, int] = {
@@ -207,6 +228,16 @@ def error_response(error: MgkgError) -> Response:
     if isinstance(error, Problem):
         return error.response()
     return problem_response(str(error), NOT_ACCEPTABLE if isinstance(error, NotAcceptable) else STATUS[error.kind])
+
+
+def install_security_headers(app: Flask) -> None:
+    """Register SECURITY_HEADERS on every response of the app, errors included."""
+
+    @app.after_request
+    def _secure(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def install_error_and_cors_handlers(app: Flask, cors: Collection[str]) -> None:

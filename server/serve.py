@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import errno
 import logging
+import resource
 import signal
 import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from types import FrameType
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +25,7 @@ from waitress.server import create_server
 
 from graph.core.config import Settings
 from graph.core.errors import Kind, MgkgError
+from server.isolation.pool import LANE
 
 REQUEST_LOG = logging.getLogger("mgkg.requests")
 """One INFO record per request: client, method, path, status, bytes sent, duration in ms."""
@@ -105,15 +108,91 @@ def log_requests_to_stderr() -> None:
     REQUEST_LOG.propagate = False
 
 
-def listen(app: WSGIApplication, settings: Settings, socket_map: dict[int, Any]) -> Any:
-    """A waitress server bound to settings.host:port (not yet running); ServeError when it cannot bind."""
-    try:
-        return create_server(
-            RequestLog(app), map=socket_map, host=settings.host, port=settings.port, threads=settings.threads,
-            ident="mgkg",
+BACKLOG = 2048
+"""Connections the kernel queues for accepting (when every connection the server takes is in use)."""
+
+BODY_SLACK = 1024 * 1024
+"""Bytes above max_body that waitress still reads, so that the app answers a body just too large itself."""
+
+FILE_RESERVE = 256
+"""Open files a server process needs beside its connections: the store's files, pipes, logs."""
+
+
+def adjustments(settings: Settings) -> dict[str, Any]:
+    """waitress's adjustments for `settings`: idle or slow clients cannot exhaust the server.
+
+    waitress reads every request whole in its async loop before a worker thread sees it, so a client dribbling
+    its headers, or a body that never completes, holds a connection, never a thread. The connections are
+    limited by `connection_limit` (waitress' default, 100, let 100 idle sockets lock every new client out),
+    polled with poll() (select() fails past file descriptor 1024), and closed after `idle_timeout` seconds
+    without a byte (checked every cleanup interval). waitress itself refuses a body more than BODY_SLACK above
+    `max_body` before reading it (rather than spooling up to its default 1 GB to disk); a body closer to the
+    limit gets the app's one-line 413.
+    """
+    return {
+        "threads": request_threads(settings),
+        "connection_limit": settings.connection_limit,
+        "channel_timeout": settings.idle_timeout,
+        "cleanup_interval": min(30.0, max(0.5, settings.idle_timeout / 2)),
+        "asyncore_use_poll": True,
+        "backlog": BACKLOG,
+        "max_request_body_size": settings.max_body + BODY_SLACK,
+        "ident": "mgkg",
+    }
+
+
+def request_threads(settings: Settings) -> int:
+    """waitress's worker threads: one per query that may run at once (`threads`), one per query process of the
+    lane (server.isolation.pool.LANE), and two for requests that run no query (pages, dumps, descriptions)."""
+    return settings.threads + LANE + 2
+
+
+def check_limits(settings: Settings) -> None:
+    """ServeError unless `connection_limit` is above `threads` (else idle connections could hold every thread)."""
+    if settings.connection_limit <= settings.threads:
+        raise ServeError(
+            f"connection_limit ({settings.connection_limit}) must be above threads ({settings.threads}), "
+            "or idle connections lock new clients out"
         )
+
+
+def listen(
+    app: WSGIApplication, settings: Settings, socket_map: dict[int, Any], sockets: list[socket.socket] | None = None
+) -> Any:
+    """A waitress server bound to settings.host:port, or accepting on `sockets` (not yet running); ServeError when
+    it cannot bind or a limit is out of range."""
+    check_limits(settings)
+    where = {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
+    try:
+        return create_server(RequestLog(app), map=socket_map, **where, **adjustments(settings))
     except (ValueError, OSError) as error:
         raise bind_error(settings, error) from None
+
+
+def loop(server: Any, socket_map: dict[int, Any], running: Callable[[], bool], tick: Callable[[], None]) -> None:
+    """Run waitress' loop while `running()` holds, calling `tick()` after each pass (at least once a second).
+
+    The sockets stay open, owned by the caller, until `stop_server` closes them after the loop."""
+    while socket_map and running():
+        wasyncore.loop(server.adj.asyncore_loop_timeout, server.adj.asyncore_use_poll, socket_map, count=1)
+        tick()
+
+
+def raise_open_file_limit(settings: Settings) -> str | None:
+    """Raise this process' soft open-file limit to its hard limit; a warning line when that is still too low
+    for `connection_limit` connections (a file each) beside FILE_RESERVE."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and hard != resource.RLIM_INFINITY and soft < hard:
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    needed = settings.connection_limit + FILE_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        return (
+            f"the open-file limit ({soft}) is below connection_limit + {FILE_RESERVE} ({needed}): "
+            "raise it (ulimit -n) or lower connection_limit"
+        )
+    return None
 
 
 def bind_error(settings: Settings, error: Exception) -> ServeError:

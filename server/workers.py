@@ -1,4 +1,4 @@
-"""`mgkg serve --workers N`: N server processes on one listening socket (gunicorn, threaded workers).
+"""`mgkg serve --workers N`: N server processes on one listening socket (gunicorn's arbiter, waitress in each).
 
 One Python process answers with one core at a time (the GIL), whatever its threads. With N workers the
 kernel spreads connections over N processes, each holding its own handle on the store and its own threads.
@@ -7,6 +7,10 @@ with an update token, serve with one worker, where each write is one transaction
 remote SPARQL store. The socket is bound here, before the workers start, so port 0 works and the URL is
 known; the workers are started after the fork (no store handle crosses it). SIGTERM / SIGINT stop the
 workers (gunicorn's graceful shutdown, at most 10 s) and then the command.
+
+gunicorn manages the processes; each one serves its connections with waitress, as `mgkg serve` does
+(`WaitressWorker`): gunicorn's own threaded worker gives a connection a thread as soon as its first byte
+arrives, so a few clients dribbling their headers held every thread (NOTES-conn.md has the measurements).
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from contextlib import suppress
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker
 
 from graph.core.config import Settings
 from graph.store import spec_kind
 from server.app import serving_app
-from server.serve import RequestLog, ServeError, bind_error, url_of
+from server.serve import BACKLOG, ServeError, bind_error, listen, loop, stop_server, url_of
 from server.stores import open_for_serving
 
 
@@ -55,8 +60,19 @@ class Service(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         """The WSGI app of one worker (called in the worker, after the fork)."""
-        store = open_for_serving(self.settings)
-        return RequestLog(serving_app(self.settings, store))
+        return serving_app(self.settings, open_for_serving(self.settings))
+
+
+class WaitressWorker(Worker):  # type: ignore[misc]
+    """A gunicorn worker process serving its app with waitress on the shared listening socket."""
+
+    def run(self) -> None:
+        """Serve until gunicorn stops the worker (or its arbiter is gone), telling the arbiter it lives."""
+        settings: Settings = self.app.settings
+        socket_map: dict[int, Any] = {}
+        server = listen(self.wsgi, settings, socket_map, [listener.sock for listener in self.sockets])
+        loop(server, socket_map, lambda: self.alive and self.ppid == os.getppid(), self.notify)
+        stop_server(server, socket_map)  # the requests in progress are answered (gunicorn allows 10 s)
 
 
 def _leave(_arbiter: object, _worker: object) -> None:
@@ -71,7 +87,7 @@ def serve_workers(settings: Settings, workers: int, announce: Callable[[str], No
     """Serve with `workers` processes until SIGTERM / SIGINT (call check() first); ServeError when the address
     cannot be bound."""
     try:
-        listener = socket.create_server((settings.host, settings.port), backlog=2048)
+        listener = socket.create_server((settings.host, settings.port), backlog=BACKLOG)
     except OSError as error:
         raise bind_error(settings, error) from None
     listener.set_inheritable(True)
@@ -79,8 +95,7 @@ def serve_workers(settings: Settings, workers: int, announce: Callable[[str], No
     options = {
         "bind": [f"fd://{listener.fileno()}"],
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": settings.threads,
+        "worker_class": WaitressWorker,
         "timeout": max(60, int(settings.query_timeout * 2)),
         "graceful_timeout": 10,
         "loglevel": "warning",

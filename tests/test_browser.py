@@ -178,3 +178,23 @@ def test_malformed_query_shows_the_error_next_to_the_editor(
     browser.find_element(By.ID, "run").click()
     WebDriverWait(browser, WAIT).until(ready.text_to_be_present_in_element((By.ID, "result-body"), "true"))
     assert not browser.find_element(By.ID, "error").is_displayed()
+
+
+def test_the_page_runs_under_its_content_security_policy(browser: Chrome, base_url: str) -> None:
+    assert "script-src 'self'" in requests.get(base_url + "/", timeout=WAIT).headers["Content-Security-Policy"]
+    browser.get_log("browser")  # type: ignore[no-untyped-call]  # forget what earlier tests logged
+    open_page(browser, base_url)
+    assert browser.find_elements(By.CSS_SELECTOR, "button.example")  # built from the JSON data block
+    set_query(browser, "ASK { ?s ?p ?o }")
+    browser.find_element(By.ID, "run").click()
+    WebDriverWait(browser, WAIT).until(ready.text_to_be_present_in_element((By.ID, "result-body"), "true"))
+    log = browser.get_log("browser")  # type: ignore[no-untyped-call]
+    assert [entry["message"] for entry in log if "Content Security Policy" in entry["message"]] == []
+    # The policy is in force: an inline script added to the page is refused (and that refusal is logged).
+    browser.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.inlineRan = true';"
+        "document.body.appendChild(s);"
+    )
+    assert browser.execute_script("return window.inlineRan === undefined") is True
+    log = browser.get_log("browser")  # type: ignore[no-untyped-call]
+    assert any("Content Security Policy" in entry["message"] for entry in log)

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.http import EXPOSED, Problem, require_utf8
+from server.http import EXPOSED, SECURITY_HEADERS, Problem, require_utf8
 
 ROUTES = {
     "/sparql": "GET, HEAD, POST, OPTIONS",
@@ -134,3 +134,54 @@ def test_refused_texts_and_failed_queries_are_one_line_errors(client: FlaskClien
     assert broken.status_code == 400 and broken.data.decode().count("\n") == 1
     unacceptable = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "image/png"})
     assert unacceptable.status_code == 406 and unacceptable.data.decode().count("\n") == 1
+
+
+SECURED = [
+    ("/", {}, 200),
+    ("/queries", {"Accept": "text/html"}, 200),
+    ("/queries/project-by-id?id=TC.0287", {"Accept": "text/html"}, 200),
+    ("/dumps/", {"Accept": "text/html"}, 200),
+    ("/static/query.js", {}, 200),
+    ("/sparql?query=ASK%7B%7D", {}, 200),
+    ("/queries/project-by-id?id=TC.0287", {}, 200),
+    ("/openapi.json", {}, 200),
+    ("/.well-known/void", {}, 200),
+    ("/no-such-thing", {}, 404),
+    ("/sparql?query=SELECT+nonsense", {}, 400),
+    ("/sparql?query=SELECT+nonsense", {"Accept": "application/json"}, 400),
+    ("/sparql?query=ASK%7B%7D", {"Accept": "image/png"}, 406),
+    ("/queries/project-by-id?id=TC.0287", {"Accept": "application/json"}, 200),
+]
+"""Pages, static files, API answers and errors, with the Accept header and the status each gets."""
+
+
+@pytest.mark.parametrize(("url", "headers", "status"), SECURED)
+def test_every_response_carries_the_security_headers(
+    client: FlaskClient, url: str, headers: dict[str, str], status: int
+) -> None:
+    response = client.get(url, headers=headers)
+    assert response.status_code == status
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_errors_of_every_kind_carry_the_security_headers(store: EmbeddedStore) -> None:
+    client = create_app(Settings(store="memory", query_timeout=1e-9, max_body=10), store).test_client()
+    answers = [
+        client.get("/queries/conflicting-facts"),  # 503: the query times out
+        client.post("/sparql", data=b"ASK { ?s ?p ?o }", content_type="application/sparql-query"),  # 413
+        client.patch("/sparql"),  # 405
+        client.post("/sparql", data=b"ASK {}", content_type="text/plain"),  # 415
+    ]
+    assert [response.status_code for response in answers] == [503, 413, 405, 415]
+    for response in answers:
+        assert {name: response.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_the_policy_allows_nothing_inline_and_nothing_from_elsewhere() -> None:
+    policy = dict(part.split(" ", 1) for part in SECURITY_HEADERS["Content-Security-Policy"].split("; "))
+    assert policy["script-src"] == policy["style-src"] == policy["default-src"] == "'self'"
+    assert policy["object-src"] == policy["frame-ancestors"] == "'none'"
+    assert "unsafe" not in SECURITY_HEADERS["Content-Security-Policy"]

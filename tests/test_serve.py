@@ -23,6 +23,7 @@ import requests
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+from support.connections import PARTIAL_BODY, PARTIAL_HEADERS, ask, dribbling, held_open
 from support.ports import reserved_ports
 
 from graph.build import write_store
@@ -269,6 +270,32 @@ def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None
     assert code == 0
     assert running.stderr_text().endswith("mgkg: stopped\n")
     assert "Traceback" not in running.stderr_text() and "SIGSEGV" not in running.stderr_text()
+
+
+def test_workers_answer_a_new_client_past_idle_half_open_and_slow_connections(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--workers", "2", "--threads", "2")
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+, writes off, 2 processes; Ctrl-C to stop$")
+        with (
+            held_open(running.url, 500),
+            held_open(running.url, 50, PARTIAL_BODY),
+            held_open(running.url, 50, PARTIAL_HEADERS) as slow,
+            dribbling(slow),
+        ):
+            assert [ask(running.url) for _ in range(4)] == [200] * 4  # new connections: any worker may take one
+    finally:
+        assert running.stop() == 0
+    assert "Traceback" not in running.stderr_text()
+
+
+def test_a_connection_limit_not_above_the_threads_is_one_line_and_exit_2(data_dir: Path) -> None:
+    process = mgkg("--data-dir", str(data_dir), "serve", "--port", "0", "--threads", "4",
+                   env={"MGKG_CONNECTION_LIMIT": "4"})
+    _, err = process.communicate(timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert err == (
+        "mgkg: error: connection_limit (4) must be above threads (4), or idle connections lock new clients out\n"
+    )
 
 
 def test_no_in_memory_overrides_the_setting(data_dir: Path) -> None:

@@ -36,6 +36,8 @@ class Settings:
     update_token: str = ""
     threads: int = 8
     workers: int = 1
+    connection_limit: int = 1000
+    idle_timeout: float = 30.0
     in_memory: bool = False
     isolation: bool = True
     query_memory: int = 2048

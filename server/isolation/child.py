@@ -70,7 +70,10 @@ def serve_jobs(connection: Connection, store_path: str, memory_mb: int, log_path
     """Run jobs from `connection` on the store at `store_path` (read-only) until the pool closes the pipe."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _to_stderr_file(log_path)
+    try:
+        _to_stderr_file(log_path)
+    except OSError:  # the pool closed (its folder is gone) while this process was starting: nothing to do
+        return
     store = ox.Store.read_only(store_path)
     _limit_memory(memory_mb)
     while True:

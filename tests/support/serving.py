@@ -12,10 +12,8 @@ from contextlib import contextmanager
 from typing import Any
 from wsgiref.types import WSGIApplication
 
-from waitress import wasyncore
-
 from graph.core.config import Settings
-from server.serve import WORKER_GRACE, listen, stop_server, url_of
+from server.serve import WORKER_GRACE, listen, loop, stop_server, url_of
 
 
 @contextmanager
@@ -29,14 +27,13 @@ def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
     server = listen(app, settings, socket_map)
     stopping = threading.Event()
 
-    def run() -> None:
-        # waitress' own loop, ended by `stopping` rather than by emptying the map: the sockets stay open, and
-        # owned by this thread, until they are closed after the loop (closing them from another thread while
-        # the loop polls them, or through a trigger thunk, races the workers' own pulls of the trigger).
-        while socket_map and not stopping.is_set():
-            wasyncore.loop(server.adj.asyncore_loop_timeout, server.adj.asyncore_use_poll, socket_map, count=1)
-
-    thread = threading.Thread(target=run, name="mgkg-server", daemon=True)
+    # waitress' own loop, ended by `stopping` rather than by emptying the map: the sockets stay open, and
+    # owned by this thread, until they are closed after the loop (closing them from another thread while
+    # the loop polls them, or through a trigger thunk, races the workers' own pulls of the trigger).
+    thread = threading.Thread(
+        target=loop, args=(server, socket_map, lambda: not stopping.is_set(), lambda: None), name="mgkg-server",
+        daemon=True,
+    )
     thread.start()
     try:
         yield url_of(server.effective_port, settings)
