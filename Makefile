@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build validate stats serve test lint browser-deps virtuoso-deps bench conformance clean
+.PHONY: install build validate stats serve test lint browser-deps virtuoso-deps bench conformance reliability clean
 
 install: $(STAMP)
 
@@ -79,6 +79,11 @@ conformance: install
 	MGKG_W3C_TESTS=$(W3C) $(BIN)/python -m tests.conformance.w3c_oxigraph
 
 # Overhead of HTTP vs the store, and throughput with 1/4/16 clients (printed, never asserted).
+# Hostile requests (depth bombs, runaways, a memory hog, idle and slow clients) against `mgkg serve`, and the bombs
+# against Oxigraph's own server: a Markdown table for the README's Reliability section (about a minute).
+reliability: install
+	$(BIN)/python -m benchmarks.reliability --out benchmarks/reliability.md
+
 bench: install
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.validate --sizes $(SIZES)
