@@ -29,6 +29,7 @@ from pathlib import Path
 
 from benchmarks.clients import MgkgServer, OxigraphServer, Server
 from benchmarks.workload import tree_rss_mb
+from graph.core.formats import SPARQL_QUERY
 
 MGKG = str(Path(sys.executable).with_name("mgkg"))
 OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))
@@ -69,7 +70,7 @@ def _request(url: str, method: str, path: str, body: bytes | None = None, conten
 
 
 def _post_query(url: str, text: str, endpoint: str = "/sparql") -> tuple[int | str, float]:
-    return _request(url, "POST", endpoint, text.encode(), "application/sparql-query")
+    return _request(url, "POST", endpoint, text.encode(), SPARQL_QUERY.media_type)
 
 
 def _ask(url: str, endpoint: str = "/sparql") -> tuple[int | str, float]:
@@ -205,7 +206,7 @@ def measure(timeout: float) -> list[Row]:
             bombs(served, rows, "mgkg", "/sparql")
             for size in (10.5, 64.0):
                 body = b"x" * int(size * 1024 * 1024)
-                status, _ = _request(served.url, "POST", "/sparql", body, "application/sparql-query")
+                status, _ = _request(served.url, "POST", "/sparql", body, SPARQL_QUERY.media_type)
                 rows.append(Row(f"{size:g} MB body (max_body 10 MB)", str(status), _alive(served)))
             runaways(served, rows)
             memory_hog(served, rows)
