@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from benchmarks.workload import LOOKUP, Case, chunked, peak_rss_mb, tree_rss_mb
+from benchmarks.workload import LOOKUP, Case, chunked, peak_rss_mb, tree_pss_mb
 from graph.core.formats import RESULTS, by_name
 from server.serve import free_port
 
@@ -31,8 +31,8 @@ SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-r
 
 
 class Server:
-    """A server in a child process; `url` once it listens, `stop()` gives its peak RSS (MB), that of the process
-    and its descendants together (sampled every 50 ms) or of the process alone, whichever is higher.
+    """A server in a child process; `url` once it listens, `stop()` gives its peak memory (MB): the peak RSS of
+    the process, or the peak PSS of it and its descendants together (sampled every 50 ms), whichever is higher.
 
     Starting fails with SystemExit and one line (the server's last output) when the program is missing, exits,
     does not answer within 60 s, or something else answers where it should; the child and its log are gone then.
@@ -59,9 +59,9 @@ class Server:
             raise
 
     def _sample(self, every: float = 0.05) -> None:
-        """Keep the peak of the whole process tree's RSS (the server and its query processes) in `rss`."""
+        """Keep the peak of the whole process tree's PSS (the server and its query processes) in `rss`."""
         while not self._sampling.wait(every):
-            self.rss = max(self.rss, tree_rss_mb(self.process.pid))
+            self.rss = max(self.rss, tree_pss_mb(self.process.pid))
 
     def _wait(self, deadline: float) -> str:
         while time.monotonic() < deadline:
@@ -87,7 +87,7 @@ class Server:
         """Read the server's peak RSS (MB), SIGTERM it and wait for it (SIGKILL after 30 s); that peak."""
         self._sampling.set()
         if self.process.returncode is None:
-            self.rss = max(self.rss, peak_rss_mb(self.process.pid) or 0.0, tree_rss_mb(self.process.pid))
+            self.rss = max(self.rss, peak_rss_mb(self.process.pid) or 0.0, tree_pss_mb(self.process.pid))
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)

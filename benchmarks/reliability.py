@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.clients import MgkgServer, OxigraphServer, Server
-from benchmarks.workload import tree_rss_mb
+from benchmarks.workload import tree_pss_mb
 from graph.core.formats import SPARQL_QUERY
 
 MGKG = str(Path(sys.executable).with_name("mgkg"))
@@ -144,7 +144,7 @@ def memory_hog(server: Server, rows: list[Row]) -> None:
 
     def watch() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], tree_rss_mb(server.process.pid))
+            peak[0] = max(peak[0], tree_pss_mb(server.process.pid))
 
     threading.Thread(target=watch, daemon=True).start()
     status, seconds = _post_query(server.url, HOG)

@@ -174,9 +174,10 @@ def peak_rss_mb(pid: int) -> float | None:
     return int(found[1]) / 1024 if found else None
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS) of a process and all its descendants now, in MB (0 once it has exited): a server
-    with query processes (server.isolation) holds memory in them too."""
+def tree_pss_mb(pid: int) -> float:
+    """Memory of a process and all its descendants now, in MB (0 once it has exited): their proportional set
+    sizes (PSS: a page shared by n processes counts 1/n in each), so the query processes a server forks
+    (server.isolation), which share the pages their fork server loaded, are not counted n times over."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -188,7 +189,7 @@ def tree_rss_mb(pid: int) -> float:
     while todo:
         current = todo.pop()
         try:
-            found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{current}/status").read_text(encoding="ascii"))
+            found = re.search(r"Pss:\s+(\d+) kB", Path(f"/proc/{current}/smaps_rollup").read_text(encoding="ascii"))
         except OSError:
             continue
         total += int(found[1]) / 1024 if found else 0.0
