@@ -98,6 +98,8 @@ def test_head_is_get_without_body(reader: FlaskClient) -> None:
         (f"/rdf-graphs?graph={quote(PROVENANCE)}&graph={quote(PROVENANCE)}", "GET", "exactly one"),
         ("/rdf-graphs?graph=relative/iri", "GET", "not an absolute IRI"),
         ("/rdf-graphs/a%3Eb", "GET", "not an absolute IRI"),
+        ("/rdf-graphs?graph=a:b%C2%85c", "GET", "not an absolute IRI"),  # a C1 control: no IRI code point
+        ("/rdf-graphs?graph=http://h:port/", "GET", "not an absolute IRI"),  # RFC 3987, as Oxigraph reads it
     ],
 )
 def test_graph_naming_errors_are_400(reader: FlaskClient, path: str, method: str, message: str) -> None:

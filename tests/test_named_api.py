@@ -217,6 +217,8 @@ def test_unknown_parameter(client: FlaskClient) -> None:
         ("/queries/projects-active-in-year?year=2009&year=2010", "year"),
         ("/queries/fact-sources?subject=not%20an%20iri", "subject"),
         ("/queries/fact-sources?subject=%3Chttps://x/%3E%20extra", "subject"),
+        ("/queries/fact-sources?subject=a:b%C2%85c", "subject"),  # no IRI code point: was a 500 from Oxigraph
+        ("/queries/fact-sources?subject=a:b%23c%23d", "subject"),
     ],
 )
 def test_malformed_values(client: FlaskClient, url: str, name: str) -> None:

@@ -279,7 +279,11 @@ def test_unknown_graph_is_404(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["graph=not%20an%20iri", "target=%3Cx%3E%20%7D", "graph=union&graph=default", "target=a:b&target=c:d"]
+    "query",
+    [
+        "graph=not%20an%20iri", "target=%3Cx%3E%20%7D", "graph=union&graph=default", "target=a:b&target=c:d",
+        "graph=a:b%C2%85c", "target=a:b%C2%85c",  # no IRI code point (a C1 control): were 500s from Oxigraph
+    ],
 )
 def test_bad_parameters_are_400(client: FlaskClient, query: str) -> None:
     response = post(client, DOCUMENT_SHAPES, query=query)

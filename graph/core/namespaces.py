@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import pyoxigraph as ox
 from rdflib import Namespace, URIRef
 
 DEFAULT_BASE = "https://w3id.org/mgkg/"
@@ -65,8 +66,15 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def is_absolute_iri(text: str) -> bool:
-    """Whether `text` is an absolute IRI (a scheme, then `:`) that can be written between < and >."""
-    return _SCHEME.match(text) is not None and IRI_FORBIDDEN.search(text) is None
+    """Whether `text` is an absolute IRI (a scheme, then `:`) that can be written between < and >, and an IRI by
+    RFC 3987 as Oxigraph reads one (no control character, one `#`, a numeric port …): JSON Schema's `iri`."""
+    if _SCHEME.match(text) is None or IRI_FORBIDDEN.search(text) is not None:
+        return False
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def normalize_base(base: str) -> str:
