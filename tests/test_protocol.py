@@ -317,6 +317,14 @@ def test_get_without_query_is_the_service_description(client: FlaskClient) -> No
     assert (None, RDF.type, SD.Service) in graph
 
 
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri"])
+def test_dataset_parameters_without_a_query_are_400(client: FlaskClient, name: str) -> None:
+    # Not a query, and not the service description either (that is a GET without parameters): they were ignored.
+    response = client.get(f"/sparql?{name}=not-a-graph")
+    assert response.status_code == 400
+    assert response.data.decode() == f"{name} needs a query: without one, GET /sparql is the service description\n"
+
+
 # --- the dataset: union default graph, FROM, protocol parameters -------------------------------------------
 
 

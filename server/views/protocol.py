@@ -62,7 +62,12 @@ def read_operation() -> Operation | None:
         if "update" in args:
             raise Problem("updates must be sent with POST")
         queries = args.getlist("query")
-        return Operation("query", _single("query", queries), args) if queries else None
+        if not queries:
+            for name in DATASET:
+                if name in args:
+                    raise Problem(f"{name} needs a query: without one, GET /sparql is the service description")
+            return None
+        return Operation("query", _single("query", queries), args)
     mimetype = request.mimetype
     if mimetype in media_types(PROTOCOL_BODIES):
         require_utf8(request.mimetype_params.get("charset"))
@@ -84,6 +89,10 @@ def read_operation() -> Operation | None:
     raise Problem(f"POST with {given}: use {use}", 415)
 
 
+DATASET = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
+"""The protocol's dataset parameters: of a query (the first two) or of an update (the others)."""
+
+
 def _refuse_params(params: MultiDict[str, str], names: tuple[str, ...], kind: str) -> None:
     for name in names:
         if name in params:
@@ -94,7 +103,7 @@ def run_query(operation: Operation) -> Response:
     """Evaluate a query under the limits (server.context.Runtime.run) and answer in the negotiated format."""
     rt = runtime()
     params = operation.params
-    _refuse_params(params, ("using-graph-uri", "using-named-graph-uri"), "query")
+    _refuse_params(params, DATASET[2:], "query")
     query = QueryRequest(
         operation.text,
         rt.settings,
@@ -123,7 +132,7 @@ def run_update(operation: Operation) -> Response:
     """Authorize, check and apply an update (SHACL-gated); 204 when applied."""
     authorize()
     params = operation.params
-    _refuse_params(params, ("default-graph-uri", "named-graph-uri"), "update")
+    _refuse_params(params, DATASET[:2], "update")
     text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
     settings, has_graph = runtime().settings, runtime().has_graph
     text, _ = secure(text, is_update=True, base=request.base_url, allowlist=settings.allowlist, has_graph=has_graph,
