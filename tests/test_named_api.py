@@ -160,6 +160,16 @@ def test_post_form_and_json_bodies(client: FlaskClient) -> None:
     assert by_url
 
 
+def test_json_numbers_are_read_as_their_value(client: FlaskClient) -> None:
+    # JSON does not tell 2009 from 2009.0 (JSON Schema's integer is either): both are the year 2009.
+    assert rows(client.post("/queries/projects-active-in-year", json={"year": 2009.0})) == rows(
+        client.get("/queries/projects-active-in-year?year=2009")
+    )
+    one_line_400(client.post("/queries/projects-active-in-year", json={"year": 2009.5}), "2009.5")
+    one_line_400(client.post("/queries/projects-active-in-year", json={"year": 1e16}), "10000000000000000")
+    one_line_400(client.post("/queries/projects-active-in-year", json={"year": 1.5e-7}), "0.00000015")
+
+
 def test_format_may_come_in_the_body(client: FlaskClient) -> None:
     response = client.post("/queries/project-by-id", json={"id": "TC.0287", "format": "tsv"})
     assert response.headers["Content-Type"].startswith("text/tab-separated-values")

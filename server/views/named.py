@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -101,6 +102,13 @@ def _json_values() -> Mapping[str, object]:
     return body
 
 
+def _text(value: str | int | float) -> str:
+    """A JSON value as text: a number as its value is written without exponent (2009.0 is 2009, 1e16 all digits)."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
 def read_values() -> tuple[dict[str, str], str | None]:
     """The parameter values of the request (URL, then form or JSON body) and the `format` asked for."""
     values: dict[str, str] = {}
@@ -118,7 +126,7 @@ def read_values() -> tuple[dict[str, str], str | None]:
                 name = checked_text("a parameter name", name)
                 if isinstance(value, bool) or not isinstance(value, str | int | float):
                     raise Problem(f"parameter {name!r}: give a string or a number, not {json.dumps(value)}")
-                _add(values, name, [checked_text(f"parameter {name!r}", str(value))])
+                _add(values, name, [checked_text(f"parameter {name!r}", _text(value))])
         elif request.get_data():
             kind = request.mimetype or "no Content-Type"
             raise Problem(f"cannot read a body with {kind}: send a form or {JSON.media_type}", 415)
@@ -180,5 +188,10 @@ def run(name: str) -> Response:
 @methods("GET, HEAD")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of the service, with one path per named query."""
-    document = build_openapi(catalogue(), request.url_root, runtime().settings.update_token != "")
+    rt = runtime()
+    settings = rt.settings
+    document = build_openapi(
+        catalogue(), request.url_root, settings.update_token != "", graphs=[str(g) for g in rt.store.graphs()],
+        allowlist=settings.allowlist, union_default_graph=settings.union_default_graph,
+    )
     return Response(json.dumps(document, indent=2), 200, mimetype=JSON.media_type)
