@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
