@@ -317,12 +317,17 @@ def test_get_without_query_is_the_service_description(client: FlaskClient) -> No
     assert (None, RDF.type, SD.Service) in graph
 
 
-@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri"])
-def test_dataset_parameters_without_a_query_are_400(client: FlaskClient, name: str) -> None:
-    # Not a query, and not the service description either (that is a GET without parameters): they were ignored.
-    response = client.get(f"/sparql?{name}=not-a-graph")
-    assert response.status_code == 400
-    assert response.data.decode() == f"{name} needs a query: without one, GET /sparql is the service description\n"
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
+def test_dataset_parameters_are_checked_without_a_query_too(client: FlaskClient, name: str) -> None:
+    # They were ignored and the service description answered whatever they said.
+    unknown = client.get(f"/sparql?{name}=urn:x:no-such-graph")
+    assert unknown.status_code == 400
+    assert unknown.data.decode() == (
+        f"{name} <urn:x:no-such-graph> refused: no graph of this store has that name and it is not allowlisted\n"
+    )
+    assert client.get(f"/sparql?{name}=not-an-iri").status_code == 400
+    known = client.get(f"/sparql?{name}=https://w3id.org/mgkg/graph/provenance", headers={"Accept": "text/turtle"})
+    assert known.status_code == 200 and b"sd:Service" in known.data
 
 
 # --- the dataset: union default graph, FROM, protocol parameters -------------------------------------------

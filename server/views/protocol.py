@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 
 from graph.core.formats import FORM, PROTOCOL_BODIES, RDF, RESULTS, SPARQL_QUERY, SPARQL_UPDATE, media_types
 from graph.sparql.execute import Answer, Engine, Executor
-from graph.sparql.guard import secure
+from graph.sparql.guard import Findings, check, secure
 from graph.sparql.request import QueryRequest, answer_request, check_request
 from server.context import runtime
 from server.encoding import body_text, parameter_text
@@ -63,9 +63,7 @@ def read_operation() -> Operation | None:
             raise Problem("updates must be sent with POST")
         queries = args.getlist("query")
         if not queries:
-            for name in DATASET:
-                if name in args:
-                    raise Problem(f"{name} needs a query: without one, GET /sparql is the service description")
+            check_dataset(args)
             return None
         return Operation("query", _single("query", queries), args)
     mimetype = request.mimetype
@@ -91,6 +89,14 @@ def read_operation() -> Operation | None:
 
 DATASET = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
 """The protocol's dataset parameters: of a query (the first two) or of an update (the others)."""
+
+
+def check_dataset(params: MultiDict[str, str]) -> None:
+    """Refused (400) unless default-graph-uri and named-graph-uri name graphs a query may use: checked also without
+    a query (the service description), as they would be with one."""
+    rt = runtime()
+    given = [(name, check_iri(name, iri)) for name in DATASET[:2] for iri in params.getlist(name)]
+    check(Findings(), rt.settings.allowlist, rt.has_graph, parameters=given)
 
 
 def _refuse_params(params: MultiDict[str, str], names: tuple[str, ...], kind: str) -> None:
