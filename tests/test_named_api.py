@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,9 +20,11 @@ from support.clients import client_for
 from werkzeug.test import TestResponse
 
 from graph.core.formats import RESULTS, Format
-from graph.named_queries import NamedQuery, Parameter, QueryFileError, load_queries
+from graph.named_queries import NamedQuery, Parameter, ParameterError, QueryFileError, load_queries
 from graph.store import EmbeddedStore, open_store
 from server.views.openapi import SCHEMAS, build_openapi, parameter_schema
+from server.views.openapi.named import json_schema
+from server.views.openapi.schemas import SPACE
 
 FACT = "fact-sources"
 EVIL = URIRef("https://w3id.org/mgkg/id/project/evil")
@@ -372,15 +376,26 @@ def test_openapi_describes_the_fixed_endpoints(document: dict[str, Any]) -> None
         "application/sparql-query",
         "application/sparql-update",
     }
-    assert set(paths["/rdf-graphs"]) >= {"get", "put", "post", "delete"}
-    assert {p["name"] for p in paths["/rdf-graphs"]["parameters"]} == {"default", "graph"}
-    for method in ("put", "post", "delete"):
-        assert paths["/rdf-graphs"][method]["security"] == [{"bearer": []}]
-    assert "security" not in paths["/rdf-graphs"]["get"]
+    graphs = paths["/sparql"]["get"]["parameters"][1]["schema"]["items"]["enum"]
+    assert "https://w3id.org/mgkg/graph/provenance" in graphs  # the store's graphs, for datasets
+    store = paths["/rdf-graphs"]
+    assert set(store) >= {"get", "put", "post", "delete"}
+    target = store["get"]["parameters"][0]["schema"]["oneOf"]
+    assert [sorted(choice["required"]) for choice in target] == [["graph"], ["default"]]
+    for method in ("put", "delete"):  # the default graph is the union here: read-only
+        assert store[method]["parameters"] == [
+            {"name": "graph", "in": "query", "required": True, "description": "The IRI of the graph.",
+             "schema": {"type": "string", "format": "iri"}}
+        ]  # fmt: skip
+    assert store["post"]["parameters"][0]["required"] is False  # POST without a graph creates one
+    for method in ("put", "post", "delete"):  # writes are off: 403 whatever the request holds
+        assert "security" not in store[method]
+    assert "security" not in store["get"]
     assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     shacl = paths["/shacl"]["post"]["responses"]["200"]
     assert "X-SHACL-Conforms" in shacl["headers"]
     assert {"text/turtle", "application/json", "text/plain"} <= set(shacl["content"])
+    assert shacl["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ShaclReport"}
     assert paths["/dumps/{name}"]["get"]["parameters"][0]["schema"]["enum"] == [
         "mgkg.ttl.gz",
         "mgkg.trig.gz",
@@ -388,26 +403,52 @@ def test_openapi_describes_the_fixed_endpoints(document: dict[str, Any]) -> None
     ]
 
 
+def test_openapi_asks_for_the_token_when_writes_are_on() -> None:
+    document = build_openapi({}, "http://example.org/", writes_enabled=True, union_default_graph=False)
+    store = document["paths"]["/rdf-graphs"]
+    for method in ("put", "post", "delete"):
+        assert store[method]["security"] == [{"bearer": []}]
+        assert "oneOf" in store[method]["parameters"][0]["schema"]  # ?default is writable without the union
+    assert document["paths"]["/sparql"]["post"]["security"] == [{}, {"bearer": []}]
+
+
+def get_parameters(item: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The schemas of a named query's GET parameters, and the required ones (one object when format=html alone
+    is allowed without them)."""
+    parameters = item["get"]["parameters"]
+    if [p["name"] for p in parameters] == ["values"]:
+        schema = parameters[0]["schema"]
+        return schema["properties"], set(schema["anyOf"][0]["required"])
+    return {p["name"]: p["schema"] for p in parameters}, {p["name"] for p in parameters if p["required"]}
+
+
 def test_openapi_has_every_named_query_with_its_parameters(
     document: dict[str, Any], queries: dict[str, NamedQuery]
 ) -> None:
     for name, query in queries.items():
         item = document["paths"][f"/queries/{name}"]
-        declared = {p["name"]: p for p in item["get"]["parameters"] if p["name"] != "format"}
-        assert set(declared) == {p.name for p in query.parameters}, name
+        declared, required = get_parameters(item)
+        assert set(declared) == {p.name for p in query.parameters} | {"format"}, name
+        assert required == {p.name for p in query.parameters if not p.optional}
         for parameter in query.parameters:
-            entry = declared[parameter.name]
-            assert entry["in"] == "query"
-            assert entry["required"] is not parameter.optional
-            assert entry["schema"] == parameter_schema(parameter)
+            assert declared[parameter.name] == parameter_schema(parameter)
         assert "text/html" in item["get"]["responses"]["200"]["content"]
         body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert set(body["properties"]) == {p.name for p in query.parameters}
-    year = document["paths"]["/queries/projects-active-in-year"]["get"]["parameters"][0]
-    assert year["schema"] == {"type": "string", "pattern": "^[0-9]{4}$"}
-    assert year["required"] is True
-    organisation = document["paths"]["/queries/iom-figures"]["get"]["parameters"][0]
-    assert organisation["schema"] == {"type": "string", "format": "iri", "default": "orgs:iom"}
+        assert body["additionalProperties"] is False  # unknown parameters are refused
+    year, required = get_parameters(document["paths"]["/queries/projects-active-in-year"])
+    assert year["year"] == {"type": "string", "pattern": f"^{SPACE}*(?:[0-9]{{4}}){SPACE}*$"}
+    assert required == {"year"}
+    organisation, _ = get_parameters(document["paths"]["/queries/iom-figures"])
+    assert organisation["organisation"]["default"] == "orgs:iom"
+
+
+def optional(pattern: str) -> dict[str, Any]:
+    """The schema of an optional value of `pattern`, blanks around it allowed."""
+    return {"type": "string", "pattern": f"^{SPACE}*(?:{pattern})?{SPACE}*$"}
+
+
+BLANK = {"type": "string", "pattern": f"^{SPACE}*$"}
 
 
 @pytest.mark.parametrize(
@@ -415,15 +456,40 @@ def test_openapi_has_every_named_query_with_its_parameters(
     [
         ("iri", None, {"type": "string", "format": "iri"}),
         ("string", "x", {"type": "string", "default": "x"}),
-        ("integer", "42", {"type": "integer", "default": 42}),
-        ("decimal", "1.5", {"type": "number", "default": 1.5}),
-        ("date", "2008-02-22", {"type": "string", "format": "date", "default": "2008-02-22"}),
-        ("year", "2016", {"type": "string", "pattern": "^[0-9]{4}$", "default": "2016"}),
+        ("integer", "42", {**optional("[+-]?[0-9]+"), "default": "42"}),
+        ("decimal", "1.5", {**optional(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"), "default": "1.5"}),
+        ("date", "2008-02-22", {"anyOf": [{"type": "string", "format": "date"}, BLANK], "default": "2008-02-22"}),
+        ("year", "2016", {**optional("[0-9]{4}"), "default": "2016"}),
     ],
 )
 def test_parameter_schemas(kind: str, default: str | None, schema: dict[str, Any]) -> None:
     assert parameter_schema(Parameter("p", kind, default is not None, default, "d")) == schema
     assert set(SCHEMAS) == {"iri", "string", "integer", "decimal", "date", "year"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "accepted"),
+    [
+        ("year", " 2009\t", True), ("year", "2009\x85", True), ("year", "209", False), ("year", "", True),
+        ("integer", "+42", True), ("integer", "4 2", False), ("decimal", ".5", True), ("decimal", "1e3", False),
+    ],
+)  # fmt: skip
+def test_the_patterns_are_what_the_server_reads(kind: str, text: str, accepted: bool) -> None:
+    parameter = Parameter("p", kind, True, None, "d")
+    matches = re.fullmatch(parameter_schema(parameter)["pattern"], text) is not None
+    try:
+        NamedQuery("q", "t", "d", (parameter,), "SELECT ?p {}", Path("q.rq")).bind({"p": text})
+        read = True
+    except ParameterError:
+        read = False
+    assert matches is read is accepted
+
+
+def test_a_json_body_may_give_numbers_and_null() -> None:
+    year = json_schema(Parameter("year", "year", True, None, "d"))
+    assert year["anyOf"][1:] == [{"type": "integer", "minimum": 1000, "maximum": 9999}, {"type": "null"}]
+    assert json_schema(Parameter("id", "string", False, None, "d")) == {"anyOf": [{"type": "string"},
+                                                                                 {"type": "number"}]}
 
 
 def test_openapi_document_is_valid(document: dict[str, Any]) -> None:
