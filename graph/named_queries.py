@@ -129,8 +129,9 @@ class NamedQuery:
     text: str
     path: Path
 
-    def bind(self, values: Mapping[str, str], base: str = DEFAULT_BASE) -> dict[str, Node]:
-        """The RDF terms to substitute for `values` (defaults applied); ParameterError on a bad value."""
+    def bind(self, values: Mapping[str, str | None], base: str = DEFAULT_BASE) -> dict[str, Node]:
+        """The RDF terms to substitute for `values` (defaults applied; None: not given, the name still checked);
+        ParameterError on a bad value or an unknown name."""
         declared = {p.name: p for p in self.parameters}
         for name in values:
             if name not in declared:

@@ -89,7 +89,11 @@ def index() -> Response | str:
     return response
 
 
-def _add(values: dict[str, str], name: str, given: list[str]) -> None:
+Values = dict[str, str | None]
+"""Parameter values by name; None for a JSON null (not given, but its name is checked)."""
+
+
+def _add(values: Values, name: str, given: list[str] | list[None]) -> None:
     if len(given) > 1 or name in values:
         raise Problem(f"parameter {name!r} given more than once: give it once")
     values[name] = given[0]
@@ -109,9 +113,9 @@ def _text(value: str | int | float) -> str:
     return str(value)
 
 
-def read_values() -> tuple[dict[str, str], str | None]:
+def read_values() -> tuple[Values, str | None]:
     """The parameter values of the request (URL, then form or JSON body) and the `format` asked for."""
-    values: dict[str, str] = {}
+    values: Values = {}
     for name, given in request.args.lists():
         _add(values, name, given)
     if request.method == "POST":
@@ -121,9 +125,10 @@ def read_values() -> tuple[dict[str, str], str | None]:
                 _add(values, name, given)
         elif request.mimetype == JSON.media_type:
             for name, value in _json_values().items():
-                if value is None:
-                    continue
                 name = checked_text("a parameter name", name)
+                if value is None:
+                    _add(values, name, [None])
+                    continue
                 if isinstance(value, bool) or not isinstance(value, str | int | float):
                     raise Problem(f"parameter {name!r}: give a string or a number, not {json.dumps(value)}")
                 _add(values, name, [checked_text(f"parameter {name!r}", _text(value))])
@@ -144,8 +149,9 @@ def _secured(query: NamedQuery) -> tuple[str, str | None, bool]:
     return text, found.form, found.has_dataset
 
 
-def _page(query: NamedQuery, values: Mapping[str, str], status: int, **extra: Any) -> Response:
+def _page(query: NamedQuery, given: Values, status: int, **extra: Any) -> Response:
     url = url_for("named.run", name=query.name)
+    values = {name: value for name, value in given.items() if value is not None}
     links = {f.name: f"{url}?{urlencode({**values, RESERVED: f.name})}" for f in RESULTS}
     body = render_template(
         "queries.html", active="queries", query=describe(query), values=values, downloads=links, **extra
