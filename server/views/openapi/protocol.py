@@ -56,8 +56,8 @@ def _array(item: Schema) -> Schema:
 
 
 def _form(fields: dict[str, Schema], refused: tuple[str, ...]) -> Schema:
-    """A form of the protocol: `fields`, the first required; other fields are ignored, but not those `refused`
-    (the other operation's, and the `format` whose values depend on the query's form)."""
+    """A form (or query string) of the protocol: `fields`, the first required; other fields are ignored, but not
+    those `refused` (the other operation's, a `format` described elsewhere or whose values depend on the query)."""
     return {
         "type": "object",
         "properties": fields,
@@ -126,12 +126,12 @@ def sparql(graphs: Sequence[str], allowlist: Sequence[str], writes_enabled: bool
 
 
 def _selector(default_graph: bool, required: bool) -> Schema:
-    """The graph a request names: ?graph=IRI, or ?default when `default_graph` (one object, exploded)."""
+    """The graph a request names: ?graph=IRI, or ?default when `default_graph` (one object, exploded; other
+    parameters are ignored, as the protocol's forms)."""
     if not default_graph:
         return query_parameter("graph", "The IRI of the graph.", IRI, required=required)
-    named = {"type": "object", "properties": {"graph": IRI}, "required": ["graph"], "additionalProperties": False}
-    default = {"type": "object", "properties": {"default": {"type": "string"}}, "required": ["default"],
-               "additionalProperties": False}  # fmt: skip
+    named = _form({"graph": IRI}, ("default", "format"))
+    default = _form({"default": {"type": "string"}}, ("graph", "format"))
     return {
         "name": "target",
         "in": "query",
