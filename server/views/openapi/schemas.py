@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graph.core.formats import JSON, RDF, RESULTS, TEXT, Format
+from graph.core.formats import JSON, RDF, RESULTS, TEXT, Format, by_name
 
 Schema = dict[str, Any]
 
@@ -23,8 +23,8 @@ SPACE = "[" + "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).i
 """A character Python's str.strip() drops (all are in the Basic Multilingual Plane), as a regular-expression
 class ECMAScript reads alike."""
 
-JSON_TYPES = ("application/json", "application/sparql-results+json", "application/ld+json")
-"""The media types whose answers are JSON documents with a schema here."""
+SPARQL_JSON = by_name("json", RESULTS)
+JSON_LD = by_name("jsonld")
 
 
 def ref(name: str) -> Schema:
@@ -116,11 +116,11 @@ def content(media_types: Iterable[str], json_schema: Schema | None = None) -> di
     mapped = {}
     for media in media_types:
         schema = TEXT_SCHEMA
-        if media == "application/sparql-results+json":
+        if media == SPARQL_JSON.media_type:
             schema = ref("SparqlResults")
-        elif media == "application/ld+json":
+        elif media == JSON_LD.media_type:
             schema = ref("JsonLd")
-        elif media in JSON_TYPES and json_schema is not None:
+        elif media == JSON.media_type and json_schema is not None:
             schema = json_schema
         mapped[media] = {"schema": dict(schema)}
     return mapped
