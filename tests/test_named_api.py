@@ -352,6 +352,13 @@ def test_html_form_first_then_errors(client: FlaskClient) -> None:
     assert "parameter &#39;year&#39;: expected a year like 2016" in wrong.data.decode()
 
 
+def test_an_empty_form_posted_is_an_error_not_a_first_visit(client: FlaskClient) -> None:
+    # It was the first visit's 200: a POST submits the form, and a required value is missing.
+    posted = client.post("/queries/project-by-id?format=html", data={})
+    assert posted.status_code == 400
+    assert "parameter &#39;id&#39;: missing value" in posted.data.decode()
+
+
 # --- OpenAPI ----------------------------------------------------------------------------------------------
 
 
@@ -430,7 +437,10 @@ def get_parameters(item: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set
     parameters = item["get"]["parameters"]
     if [p["name"] for p in parameters] == ["values"]:
         schema = parameters[0]["schema"]
-        return schema["properties"], set(schema["anyOf"][0]["required"])
+        null = {"type": "null"}  # an optional value of the object may be null: not in the query string, not given
+        unwrapped = {name: s["anyOf"][0] if s.get("anyOf", [])[-1:] == [null] else s
+                     for name, s in schema["properties"].items()}  # fmt: skip
+        return unwrapped, set(schema["anyOf"][0]["required"])
     return {p["name"]: p["schema"] for p in parameters}, {p["name"] for p in parameters if p["required"]}
 
 

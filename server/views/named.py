@@ -172,8 +172,9 @@ def run(name: str) -> Response:
     try:
         bindings = query.bind(values, settings.base)
     except ParameterError as error:
-        if fmt is HTML:  # a first visit without values shows the form; later ones say what is wrong
-            return _page(query, values, 400, error=str(error)) if values else _page(query, values, 200)
+        if fmt is HTML:  # a first visit (a GET without values) shows the form; later ones say what is wrong
+            first = request.method == "GET" and not values
+            return _page(query, values, 200) if first else _page(query, values, 400, error=str(error))
         raise Problem(str(error)) from None
     asked = QueryRequest(
         text,
