@@ -437,10 +437,7 @@ def get_parameters(item: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set
     parameters = item["get"]["parameters"]
     if [p["name"] for p in parameters] == ["values"]:
         schema = parameters[0]["schema"]
-        null = {"type": "null"}  # an optional value of the object may be null: not in the query string, not given
-        unwrapped = {name: s["anyOf"][0] if s.get("anyOf", [])[-1:] == [null] else s
-                     for name, s in schema["properties"].items()}  # fmt: skip
-        return unwrapped, set(schema["anyOf"][0]["required"])
+        return schema["properties"], set(schema["anyOf"][0]["required"])
     return {p["name"]: p["schema"] for p in parameters}, {p["name"] for p in parameters if p["required"]}
 
 

@@ -103,11 +103,6 @@ def _description(parameter: Parameter) -> str:
     return parameter.description + (" (an absolute IRI or a prefixed name)" if parameter.type == "iri" else "")
 
 
-def _or_absent(schema: Schema) -> Schema:
-    """An optional value of the object, or null: a value that puts nothing in the query string, not given."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
 def _values_with_form_page(query: NamedQuery, parameters: list[Schema]) -> Schema:
     """The query-string parameters as one object: the required ones are required unless `format=html` is given
     alone, which asks for the page with the empty form."""
@@ -123,7 +118,7 @@ def _values_with_form_page(query: NamedQuery, parameters: list[Schema]) -> Schem
         "explode": True,
         "schema": {
             "type": "object",
-            "properties": {p["name"]: p["schema"] if p["required"] else _or_absent(p["schema"]) for p in parameters},
+            "properties": {p["name"]: p["schema"] for p in parameters},
             "additionalProperties": False,
             "anyOf": [{"required": required}, alone],
         },
