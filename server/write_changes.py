@@ -11,38 +11,14 @@ then compares the store before and after.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from graph.sparql.tokens import tokenize
+from graph.changes.policy import operations
 from graph.store import RawEngine
 
 _ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:[^\\]*>")
 """An IRI token that is absolute and has no escapes (so it names the graph as written)."""
-
-Operation = list[tuple[int, str, int]]
-"""The depth-0 tokens of one update operation: (token index, upper-cased word or token text, start offset)."""
-
-
-def operations(text: str) -> Iterator[Operation]:
-    """The depth-0 tokens of each operation of an update (split at depth-0 ';')."""
-    tokens = tokenize(text)
-    depth = 0
-    current: Operation = []
-    for index, token in enumerate(tokens):
-        if token.text == "}":
-            depth -= 1
-        if depth == 0:
-            if token.text == ";":
-                yield current
-                current = []
-                continue
-            current.append((index, token.keyword or token.text, token.start))
-        if token.text == "{":
-            depth += 1
-    yield current
-
 
 def stated_changes(live: RawEngine, text: str, base_iri: str | None) -> list[ox.Quad] | None:
     """The quads the update may add or remove, when its operations say them; None when only running it tells."""

@@ -32,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Response, request
 
+from graph.changes.policy import operations
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT, by_name
 from graph.core.namespaces import is_absolute_iri
@@ -44,7 +45,7 @@ from graph.store import RawEngine
 from server.context import Runtime, runtime
 from server.http import Problem
 from server.negotiation import NotAcceptable, choose
-from server.write_changes import operations, stated_changes
+from server.write_changes import stated_changes
 
 REPORT_FORMATS = (by_name("turtle"), JSON, TEXT)
 """Formats of the SHACL report answered with 422, the default first."""
