@@ -1,1 +1,3 @@
-"""Changes: every accepted write a changeset — computed once, journaled, applied, kept as history."""
+"""Changesets: every accepted write as one changeset (who, when, why, exactly the quads added and removed),
+kept in a durable journal (`journal`), as RDF in the history graph (`history`), computed once from an update
+(`compute`), applied to a store with its history in one transaction (`apply`), replayed after a build."""
