@@ -96,7 +96,10 @@ def _quad_text(quad: ox.Quad) -> str:
     return f"GRAPH {graph} {{ {triple} }}" if isinstance(graph, ox.NamedNode) else triple
 
 
-def empty_graph_changes(live: RawEngine, scratch: ox.Store) -> tuple[tuple[ox.NamedNode, ...], tuple[ox.NamedNode, ...]]:
+Graphs = tuple[ox.NamedNode, ...]
+
+
+def empty_graph_changes(live: RawEngine, scratch: ox.Store) -> tuple[Graphs, Graphs]:
     """The named graphs the write created and dropped (named graphs are not quads: a changeset does not hold
     them, so the live store follows the scratch by hand)."""
     before = {g for g in live.named_graphs() if isinstance(g, ox.NamedNode)}

@@ -25,7 +25,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from graph.changes.policy import WRITER_NAME
+from graph.changes.model import WRITER_PATTERN as WRITER_NAME
 from graph.core.config import ConfigError, Settings
 from graph.core.files import write_atomic
 

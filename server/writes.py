@@ -30,7 +30,7 @@ or the using-graph-uri parameter to read the others).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -114,10 +114,8 @@ def read_message(default: str) -> str:
     given twice, longer than MAX_MESSAGE characters or not one line."""
     header = request.headers.get(MESSAGE_HEADER)
     if header is not None:  # HTTP headers arrive as Latin-1: a UTF-8 message is read back as UTF-8
-        try:
+        with suppress(UnicodeEncodeError, UnicodeDecodeError):
             header = header.encode("latin-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
     given = [value for value in (header, *request.args.getlist("message"), *request.form.getlist("message"))
              if value is not None]
     if len(given) > 1:

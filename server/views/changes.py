@@ -24,9 +24,9 @@ from flask import Blueprint, Response, request, url_for
 from graph.changes.apply import blocking, inverse
 from graph.changes.history import describe, history_quads, matching
 from graph.changes.model import Changeset, changeset_iri
+from graph.core.errors import Kind
 from graph.core.formats import ATOM, JSON, RDF, Format
 from graph.core.namespaces import prefixes
-from graph.core.errors import Kind
 from server.context import Runtime, runtime
 from server.generation import journal_of
 from server.http import ANY_METHOD, Problem, methods
@@ -82,7 +82,9 @@ def _since() -> datetime | None:
             day = date.fromisoformat(text)
             moment = datetime(day.year, day.month, day.day)
     except ValueError:
-        raise Problem(f"since must be a date (2026-12-06) or a date and time (2026-12-06T10:15:00Z), not {text[:40]!r}")
+        raise Problem(
+            f"since must be a date (2026-12-06) or a date and time (2026-12-06T10:15:00Z), not {text[:40]!r}"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -199,7 +201,7 @@ def _atom(page: list[Changeset], base: str) -> bytes:
         reverts = f"; reverts {changeset.reverts}" if changeset.reverts else ""
         add(entry, "summary", f"{len(changeset.added)} quad(s) added, {len(changeset.removed)} removed in {graphs}"
             f"{reverts}")
-    return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return bytes(ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
 def _stamp(moment: datetime) -> str:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
+from graph.changes.model import contribution_graph
+from graph.changes.policy import check_graphs
 from graph.core.formats import MULTIPART, RDF
 from graph.core.namespaces import prefixes
 from graph.core.text import joined_error
@@ -30,8 +32,6 @@ from server.context import runtime
 from server.encoding import rdf_bytes
 from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
-from graph.changes.model import contribution_graph
-from graph.changes.policy import check_graphs
 from server.writes import author, authorize, check_iri, transaction, written
 
 bp = Blueprint("graph_store", __name__)
