@@ -102,7 +102,8 @@ def test_the_old_update_token_writes_as_editor_with_the_default_message(client: 
     assert response.status_code == 204
     record = json.loads(client.get(f"/changes/{response.headers['X-MGKG-Changeset']}").data)
     assert (record["writer"], record["message"]) == ("editor", "SPARQL Update via HTTP")
-    alice_graph = client.post("/sparql", data=comment("y"), content_type=UPDATE, headers={"Authorization": "Bearer old"})
+    old = {"Authorization": "Bearer old"}
+    alice_graph = client.post("/sparql", data=comment("y"), content_type=UPDATE, headers=old)
     assert alice_graph.status_code == 204  # any contribution graph, not only one's own
 
 
