@@ -66,6 +66,7 @@ class Journal:
         self.folder = Path(data_dir) / "journal"
         self.path = self.folder / "changes.jsonl"
         self.lock_path = self.folder / "lock"
+        self._held = 0
 
     # -- writing -------------------------------------------------------------------------------------------
     def append(self, changeset: Changeset) -> None:
@@ -79,7 +80,14 @@ class Journal:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the appenders' exclusive lock for the duration of the block."""
+        """Hold the appenders' exclusive lock for the duration of the block (re-entrant for this object)."""
+        if self._held:
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
+            return
         try:
             self._make_folder()
             handle = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -87,8 +95,10 @@ class Journal:
             raise JournalError(f"journal {self.lock_path}: cannot open: {error.strerror}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            self._held = 1
             yield
         finally:
+            self._held = 0
             os.close(handle)  # releases the lock
 
     def _append(self, record: dict[str, Any]) -> None:
