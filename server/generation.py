@@ -45,8 +45,6 @@ class Generation:
     """The store's path when it is an Oxigraph store on disk (a symlink to a generation, or an old-style folder)."""
     target: str | None
     """What `link` pointed to when the store was opened (None: not a symlink)."""
-    folder: Path | None = None
-    """The folder the store was opened in (`link` resolved)."""
 
 
 def writable(store: EmbeddedStore | RemoteStore) -> bool:
@@ -72,7 +70,7 @@ def install(app: Flask, rt: Runtime) -> None:
     else:  # next to the store (data/store → data/journal), wherever the store spec puts it; a remote one's: data_dir
         folder = store.path.parent if isinstance(store, EmbeddedStore) and store.path else rt.settings.data_dir
     link = store.path if isinstance(store, EmbeddedStore) and store.path is not None else None
-    rt.generation = Generation(Journal(folder), link, _target(link), link.resolve() if link is not None else None)
+    rt.generation = Generation(Journal(folder), link, _target(link))
     if writable(store):
         for place in remove_leftovers(store):
             LOG.warning("removed the scratch folder %s a killed write left behind", place)
@@ -115,7 +113,7 @@ def switch(rt: Runtime, state: Generation, target: str) -> None:
     """Open the generation `target` as the old store was opened, catch it up, swap it in, close the old one."""
     old = rt.store
     assert isinstance(old, EmbeddedStore) and old.path is not None
-    if old.path.resolve() == state.folder:  # the same folder under another name: nothing to switch
+    if old.path.resolve() == old.location:  # the same folder under another name: nothing to switch
         state.target = target
         return
     try:
@@ -131,7 +129,7 @@ def switch(rt: Runtime, state: Generation, target: str) -> None:
         except (OSError, RuntimeError) as error:
             LOG.error("flushing the previous store generation: %s", first_line(error))
     rt.store = new
-    state.target, state.folder = target, old.path.resolve()
+    state.target = target
     rt.wrote()  # caches are recomputed and query processes reopen the store
     LOG.warning("now serving the store generation %s", target)
     # The old store closes when the last request still reading it lets it go (closing it now would pull it

@@ -63,7 +63,7 @@ def test_options_is_a_preflight_naming_the_allowed_methods(client: FlaskClient, 
     assert response.data == b""
     assert response.headers["Allow"] == allowed
     assert response.headers["Access-Control-Allow-Methods"] == allowed
-    assert response.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type, Accept"
+    assert response.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type, Accept, X-MGKG-Message"
     assert response.headers["Access-Control-Max-Age"] == "86400"
 
 
