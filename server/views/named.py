@@ -33,6 +33,7 @@ from server.http import ANY_METHOD, Problem, answer_headers, answer_response, me
 from server.negotiation import choose
 from server.views.openapi import build_openapi
 from server.views.results_table import html_results
+from server.writers import writes_enabled
 
 bp = Blueprint("named", __name__)
 
@@ -180,5 +181,5 @@ def run(name: str) -> Response:
 @methods("GET, HEAD")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of the service, with one path per named query."""
-    document = build_openapi(catalogue(), request.url_root, runtime().settings.update_token != "")
+    document = build_openapi(catalogue(), request.url_root, writes_enabled(runtime().settings))
     return Response(json.dumps(document, indent=2), 200, mimetype=JSON.media_type)

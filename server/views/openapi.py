@@ -280,6 +280,8 @@ def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_ena
         ),
         "/openapi.json": _get("openapi", "This document", {"200": ok("OpenAPI 3.1.", [JSON.media_type])}),
     }
+    from server.views.changes_openapi import changes_paths  # it imports this module's helpers
+    paths.update(changes_paths())
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)
     return {
