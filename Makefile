@@ -87,3 +87,4 @@ reliability: install
 bench: install
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.validate --sizes $(SIZES)
+	$(BIN)/python -m benchmarks.writes --sizes $(SIZES)
