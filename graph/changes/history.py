@@ -12,8 +12,8 @@ PROV-O for who and when; every node is an IRI (no blank nodes), so the graph exp
         prov:invalidated <{base}id/change/OTHER> ;       # only for a revert: the changeset it undoes
         cs:addition <{base}id/change/ID/added/1> ;       # one reified statement per added quad …
         cs:removal <{base}id/change/ID/removed/1> .      # … and per removed quad
-    <{base}id/change/ID/added/1> a rdf:Statement ;
-        rdf:subject <s> ; rdf:predicate <p> ; rdf:object "o" ;
+    <{base}id/change/ID/added/1>                         # a statement, not typed rdf:Statement: that class is
+        rdf:subject <s> ; rdf:predicate <p> ; rdf:object "o" ;   # mgkg's link records (shapes/links-shapes.ttl)
         dcterms:isPartOf <g> .                           # the graph of the quad (none for the default graph)
     <{base}id/writer/writer> a prov:Agent ; rdfs:label "writer" .
 
@@ -76,7 +76,6 @@ def history_quads(changeset: Changeset, base: str) -> list[ox.Quad]:
             statement = ox.NamedNode(f"{node.value}/{kind}/{number}")
             triples += [
                 (node, CS + link, statement),
-                (statement, RDF + "type", ox.NamedNode(RDF + "Statement")),
                 (statement, RDF + "subject", quad.subject),
                 (statement, RDF + "predicate", quad.predicate),
                 (statement, RDF + "object", quad.object),
