@@ -12,9 +12,9 @@ PROV-O for who and when; every node is an IRI (no blank nodes), so the graph exp
         prov:invalidated <{base}id/change/OTHER> ;       # only for a revert: the changeset it undoes
         cs:addition <{base}id/change/ID/added/1> ;       # one reified statement per added quad …
         cs:removal <{base}id/change/ID/removed/1> .      # … and per removed quad
-    <{base}id/change/ID/added/1>                         # not typed rdf:Statement (cs:addition says what it is):
-        rdf:subject <s> ; rdf:predicate <p> ; rdf:object "o" ;  # shapes/links-shapes.ttl holds every
-        dcterms:isPartOf <g> .                           # rdf:Statement to be a link record, stated in the graph
+    <{base}id/change/ID/added/1>                         # a statement, not typed rdf:Statement: that class is
+        rdf:subject <s> ; rdf:predicate <p> ; rdf:object "o" ;   # mgkg's link records (shapes/links-shapes.ttl)
+        dcterms:isPartOf <g> .                           # the graph of the quad (none for the default graph)
     <{base}id/writer/writer> a prov:Agent ; rdfs:label "writer" .
 
 "Is changeset ID in this store" is whether <{base}id/change/ID> has a triple here (graph.changes.apply).

@@ -17,6 +17,7 @@ from rdflib import Dataset
 from graph.build import NonConformingError, StaleChangesError, build_dataset, write_store
 from graph.changes.journal import Journal
 from graph.cli import output
+from graph.cli.changes import history, revert
 from graph.cli.link import enrich, link
 from graph.cli.load import load
 from graph.cli.support import fail, progress, settings_of, translate
@@ -257,6 +258,6 @@ def stats(ctx: click.Context) -> None:
         click.echo(f"  {count:>6}  {cls.rsplit('#', 1)[-1]}")
 
 
-for command in (link, enrich, synth, load):
+for command in (link, enrich, synth, load, history, revert):
     cli.add_command(command)
 
