@@ -2,9 +2,9 @@
 
     .venv/bin/python -m benchmarks.writes [--sizes 1000000] [--writes 30]
 
-At the largest of the sizes, `mgkg synth` data of about that many triples (and the ontology) is bulk-loaded into an Oxigraph
-store on disk, and an app with writes on (isolation off: the writes run in the server process anyway) is sent
-`--writes` updates one after another, each a new changeset: an INSERT DATA of one comment on a project (the
+At the largest of the sizes, `mgkg synth` data of about that many triples (and the ontology) is bulk-loaded into
+an Oxigraph store on disk, and an app with writes on (isolation off: writes run in the server process anyway) is
+sent `--writes` updates one after another, each a new changeset: an INSERT DATA of one comment on a project (the
 update states its quads), then as many DELETE/INSERT … WHERE replacing that comment (only running it tells
 what it changes). Each is one request through Flask's test client: authorization, the scratch copy (a RocksDB
 checkpoint), the update, the policy, the SHACL gate, the journal's fsync and the commit. Wall-clock seconds on

@@ -229,7 +229,7 @@ def test_revert_is_refused_while_a_later_change_depends_on_it(client: FlaskClien
     response = client.post(f"/changes/{first}/revert", headers=AUTH)
     assert response.status_code == 409
     assert response.get_data(as_text=True) == (
-        f"changeset {first} cannot be reverted: later changeset(s) {later} changed the same quads (revert them "
+        f"changeset {first} cannot be reverted: later changeset(s) {later} changed the same quads (revert those "
         "first)\n"
     )
     assert set(fresh.raw) == before

@@ -21,10 +21,9 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from graph.changes.apply import blocking, inverse
 from graph.changes.history import describe, history_quads, matching
 from graph.changes.model import Changeset, changeset_iri
-from graph.core.errors import Kind
+from graph.changes.revert import check_applies, revert_changeset
 from graph.core.formats import ATOM, JSON, RDF, Format
 from graph.core.namespaces import prefixes
 from server.context import Runtime, runtime
@@ -159,17 +158,10 @@ def revert(id: str) -> Response:
     who = author(f"Revert {id[:80]}")
     rt = runtime()
     with transaction(who) as tx:
-        every = changesets(rt)
-        target = _find(rt, id)
-        later = every[every.index(target) + 1 :]
-        blockers = blocking(later, target)
-        if blockers:
-            raise Problem(
-                f"changeset {id} cannot be reverted: later changeset(s) {', '.join(blockers)} changed the same "
-                "quads (revert them first)",
-                kind=Kind.CONFLICT,
-            )
-        undo = tx.apply_changeset(inverse(target, who.writer, who.message))
+        undo = revert_changeset(journal_of(rt), id, who.writer, who.message)  # 404, or 409 naming later ones
+        if isinstance(rt.store.raw, ox.Store):
+            check_applies(rt.store.raw, undo)
+        undo = tx.apply_changeset(undo)
     body = json.dumps(describe(undo, rt.settings.base), indent=2, ensure_ascii=False)
     response = Response(body, 201, content_type=JSON.content_type)
     response.headers["Location"] = url_for("changes.one", id=undo.id, _external=True)
