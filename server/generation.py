@@ -116,6 +116,10 @@ def switch(rt: Runtime, state: Generation, target: str) -> None:
     if old.path.resolve() == old.location:  # the same folder under another name: nothing to switch
         state.target = target
         return
+    if not (old.path.resolve() / "CURRENT").is_file():  # not a finished RocksDB store: never open an empty one
+        LOG.error("data/store points to %s, which holds no store: still serving the previous one", target)
+        state.target = target
+        return
     try:
         new = EmbeddedStore(old.path, rt.settings.base, read_only=old.read_only)
     except StoreError as error:  # e.g. a build still holding it: stay on the old one, try again next request

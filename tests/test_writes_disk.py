@@ -127,3 +127,20 @@ def test_a_build_while_serving_is_followed_and_keeps_the_writes(data: Path, buil
     current = ox.Store(str(data / "store"))
     journal = Journal(data)
     assert [c.id for c in journal] and all(contains(current, c.id, BASE) for c in journal)
+
+
+def test_a_link_to_no_store_is_not_followed(data: Path) -> None:
+    """data/store pointed at a folder without a store (a half-made generation, a mistake): the app stays on the
+    store it has, rather than opening a new, empty one."""
+    client = serve(data)
+    try:
+        before = runtime_of(client).store
+        empty = data / "generations" / "999999" / "store"
+        empty.mkdir(parents=True)
+        link = data / "store.tmp"
+        link.symlink_to(empty.relative_to(data))
+        link.replace(data / "store")
+        assert client.post("/sparql", data=insert("still here"), headers=AUTH).status_code == 204
+        assert runtime_of(client).store is before and not any(empty.iterdir())
+    finally:
+        close(client)

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
+from graph.changes.journal import Journal, JournalError
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
@@ -232,4 +233,24 @@ def test_revert_is_refused_while_a_later_change_depends_on_it(client: FlaskClien
         f"changeset {first} cannot be reverted: later changeset(s) {later} changed the same quads (revert those "
         "first)\n"
     )
+    assert set(fresh.raw) == before
+
+
+def test_a_journal_that_cannot_be_written_refuses_the_write_and_changes_nothing(
+    client: FlaskClient, fresh: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Journal, changeset: object) -> None:
+        raise JournalError("journal /x/changes.jsonl: cannot write: No space left on device")
+
+    monkeypatch.setattr(Journal, "append", broken)
+    before = set(fresh.raw)
+    status, text, changeset = update(client, comment("lost?"))
+    assert status == 502 and text == "journal /x/changes.jsonl: cannot write: No space left on device\n"
+    assert changeset is None and set(fresh.raw) == before
+
+
+def test_what_a_changeset_cannot_hold_is_400(client: FlaskClient, fresh: EmbeddedStore) -> None:
+    before = set(fresh.raw)
+    status, text, _ = update(client, f"DELETE DATA {{ GRAPH <{ALICE}> {{ _:b <urn:p> 1 }} }}".encode())
+    assert status == 400 and text.startswith("the update was not applied: DELETE DATA cannot hold blank nodes")
     assert set(fresh.raw) == before
