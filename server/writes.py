@@ -6,6 +6,8 @@ each accepted write is one changeset — computed once, checked, validated, jour
 **Why.** The message is the `X-MGKG-Message` header or the `message` parameter (one line, at most 500
 characters); without one it is "SPARQL Update via HTTP", "Graph Store PUT <graph>" and so on.
 **Where.** graph/changes/policy.py: only contribution graphs; DROP / CLEAR ALL, DEFAULT, NAMED are refused (403).
+With `open_writes` (conformance suites, private sandboxes) any graph may be written and the default graph of a
+write is the store's own, as SPARQL 1.1 Update has it; writes are still changesets, gated and journaled.
 
 Under the app's write lock, within `settings.query_timeout` (503 after that):
 
@@ -177,8 +179,10 @@ class Transaction:
     def apply(self, text: str, base_iri: str | None = None) -> Changeset | None:
         """Run the update once on a scratch copy, check and validate what it changed, journal it and apply it to
         the live store; its changeset (None when it changed nothing). Problem / Nonconforming / QueryFailed if not."""
-        refuse_bulk_drops(text)
-        graph = contribution_graph(self.author.writer, self.base)
+        graph: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
+        if not self.rt.settings.open_writes:
+            refuse_bulk_drops(text)
+            graph = contribution_graph(self.author.writer, self.base)
         return self.commit(lambda scratch: _computed(scratch, text, base_iri, graph, self.base))
 
     def apply_changeset(self, changeset: Changeset) -> Changeset:
@@ -216,7 +220,8 @@ class Transaction:
             added, removed = change(scratch)
             deadline.check()
             created, dropped = empty_graph_changes(self.rt.store.raw, scratch)
-            check_graphs({*created, *dropped, *(quad.graph_name for quad in (*added, *removed))}, self.base)
+            if not self.rt.settings.open_writes:
+                check_graphs({*created, *dropped, *(quad.graph_name for quad in (*added, *removed))}, self.base)
             if not added and not removed:
                 return Prepared(None, created, dropped)
             if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the change, so not one
@@ -233,7 +238,7 @@ class Transaction:
 
 
 def _computed(
-    scratch: ox.Store, text: str, base_iri: str | None, graph: ox.NamedNode, base: str
+    scratch: ox.Store, text: str, base_iri: str | None, graph: ox.NamedNode | ox.DefaultGraph, base: str
 ) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """compute() with its failures as one-line problems (400: syntax, a missing graph, a blank node …)."""
     try:

@@ -254,3 +254,16 @@ def test_what_a_changeset_cannot_hold_is_400(client: FlaskClient, fresh: Embedde
     status, text, _ = update(client, f"DELETE DATA {{ GRAPH <{ALICE}> {{ _:b <urn:p> 1 }} }}".encode())
     assert status == 400 and text.startswith("the update was not applied: DELETE DATA cannot hold blank nodes")
     assert set(fresh.raw) == before
+
+
+def test_open_writes_write_any_graph_as_sparql_update_has_it(fresh: EmbeddedStore) -> None:
+    """`open_writes` (the W3C suites, a private sandbox): no policy, the default graph is the store's own — each
+    write still a changeset."""
+    settings = Settings(store="memory", update_token="t", open_writes=True, union_default_graph=False)
+    client = create_app(settings, fresh).test_client()
+    headers = {"Authorization": "Bearer t"}
+    for body in (comment("in a document", DOCUMENT), comment("in the default graph", None)):
+        response = client.post("/sparql", data=body, content_type=UPDATE, headers=headers)
+        assert response.status_code == 204 and response.headers["X-MGKG-Changeset"]
+    assert fresh.raw.query(f'ASK {{ GRAPH <{DOCUMENT}> {{ ?s ?p "in a document" }} }}')
+    assert list(fresh.raw.quads_for_pattern(None, None, ox.Literal("in the default graph"), ox.DefaultGraph()))

@@ -51,7 +51,8 @@ class Net:
 
 
 def compute(
-    scratch: ox.Store, text: str, base_iri: str | None, default_graph: ox.NamedNode, base: str | None = None
+    scratch: ox.Store, text: str, base_iri: str | None, default_graph: ox.NamedNode | ox.DefaultGraph,
+    base: str | None = None,
 ) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """Run the update on `scratch`; (added, removed): exactly the quads it added and removed.
 
@@ -59,7 +60,7 @@ def compute(
     a text that does not parse, ChangesError for what a changeset cannot hold, and what the store raises
     (RuntimeError: a graph that does not exist, …).
     """
-    skolem = base if base is not None else default_graph.value.split("graph/", 1)[0]
+    skolem = base if base is not None else str(getattr(default_graph, "value", "")).split("graph/", 1)[0]
     net = Net()
     pending: list[Operation] = []
     for operation in split(text):
@@ -75,8 +76,8 @@ def compute(
 
 
 def _stated(
-    scratch: ox.Store, operation: Operation, what: str, base_iri: str | None, default_graph: ox.NamedNode,
-    skolem: str, net: Net,
+    scratch: ox.Store, operation: Operation, what: str, base_iri: str | None,
+    default_graph: ox.NamedNode | ox.DefaultGraph, skolem: str, net: Net,
 ) -> None:
     """Apply an operation whose quads its text says (INSERT/DELETE DATA, DROP/CLEAR/CREATE GRAPH <iri>)."""
     if what in ("INSERT DATA", "DELETE DATA"):
@@ -113,7 +114,7 @@ def _stated(
 
 
 def _run(
-    scratch: ox.Store, operations: list[Operation], base_iri: str | None, default_graph: ox.NamedNode,
+    scratch: ox.Store, operations: list[Operation], base_iri: str | None, default_graph: ox.NamedNode | ox.DefaultGraph,
     skolem: str, net: Net,
 ) -> None:
     """Run operations whose changes only running tells, and note the difference of the dumps before and after."""

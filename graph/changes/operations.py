@@ -94,8 +94,11 @@ def kind(operation: Operation) -> str:
     return "RUN"
 
 
-def rewrite(operation: Operation, default_graph: ox.NamedNode) -> str:
-    """The operation's text, with its prologue, where no GRAPH means `default_graph` (see the module docstring)."""
+def rewrite(operation: Operation, default_graph: ox.NamedNode | ox.DefaultGraph) -> str:
+    """The operation's text, with its prologue, where no GRAPH means `default_graph` (see the module docstring;
+    the store's own default graph, as SPARQL 1.1 Update has it, leaves the text as it is)."""
+    if isinstance(default_graph, ox.DefaultGraph):
+        return f"{operation.prologue}\n{operation.text}" if operation.prologue else operation.text
     words, text, graph = operation.words, operation.text, f"<{default_graph.value}>"
     if words[0] == "DELETE" and words[1:2] == ["WHERE"]:
         block = text[operation.tokens[2].start - operation.start :]
@@ -112,7 +115,9 @@ def rewrite(operation: Operation, default_graph: ox.NamedNode) -> str:
     return f"{operation.prologue}\n{text}" if operation.prologue else text
 
 
-def data_quads(operation: Operation, base_iri: str | None, default_graph: ox.NamedNode) -> list[ox.Quad]:
+def data_quads(
+    operation: Operation, base_iri: str | None, default_graph: ox.NamedNode | ox.DefaultGraph
+) -> list[ox.Quad]:
     """The quads of an INSERT DATA / DELETE DATA block, those without GRAPH in `default_graph` (blank nodes as
     the block has them: a fresh label each); SyntaxError when the block does not parse."""
     block = operation.text[operation.tokens[1].start - operation.start :]

@@ -36,6 +36,7 @@ class Settings:
     update_token: str = ""
     writers_file: str = ""
     writers: str = ""
+    open_writes: bool = False
     threads: int = 8
     workers: int = 1
     connection_limit: int = 1000
