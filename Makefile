@@ -93,3 +93,4 @@ fuzz: install
 bench: install
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.validate --sizes $(SIZES)
+	$(BIN)/python -m benchmarks.writes --sizes $(SIZES)

@@ -1,22 +1,33 @@
-"""Build: curated source files → one RDF dataset (a named graph per document) → validated → store."""
+"""Build: curated source files → one RDF dataset (a named graph per document) → validated → store, with the
+journal of writes replayed on top (graph.changes.replay) — so a build keeps every write.
+
+An on-disk store is built as a new generation (graph.store.generations) and swapped in atomically; a process
+holding the old one keeps it whole. One build at a time per store (a lock file beside it).
+"""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterable
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from graph.changes.apply import StaleChangeset
+from graph.changes.journal import Journal
+from graph.changes.replay import Replay, replay
 from graph.core import resources
 from graph.core.errors import Kind, MgkgError
 from graph.core.files import parse_graph
 from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
 from graph.core.namespaces import graph_iri as make_graph_iri
 from graph.shacl.validate import ValidationReport, validate_dataset
-from graph.store import EmbeddedStore, open_store, spec_kind
+from graph.store import EmbeddedStore, generations, open_store, spec_kind
 
 Progress = Callable[[str], None]
 
@@ -41,6 +52,20 @@ class NonConformingError(BuildError):
         self.located = located
         more = f" (and {len(located) - 1} more)" if len(located) > 1 else ""
         super().__init__(f"{located[0]}{more}" if located else "graph does not conform")
+
+
+class StaleChangesError(BuildError):
+    """Journal changesets no longer apply to the sources (or make the graph not conform); carries them."""
+
+    kind = Kind.CONFLICT
+
+    def __init__(self, refused: list[StaleChangeset]) -> None:
+        """Keep the changesets set aside; the message counts them."""
+        self.refused = refused
+        super().__init__(
+            f"{len(refused)} changeset(s) of the journal no longer apply; nothing was written "
+            "(--drop-stale drops them, recorded in the journal)"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,7 +140,13 @@ def locate(report: ValidationReport, dataset: Dataset, sources: Iterable[SourceF
 def build_dataset(
     base: str = DEFAULT_BASE, folder: Path | None = None, progress: Progress | None = None
 ) -> tuple[Dataset, ValidationReport]:
-    """Load and validate; raise NonConformingError (nothing written anywhere) if it does not conform."""
+    """Load and validate; raise NonConformingError (nothing written anywhere) if it does not conform, BuildError
+    for a sources folder without any document."""
+    sources = source_files(base, folder)
+    if not any(source.path.name not in SPECIAL_GRAPHS for source in sources):
+        where = folder or resources.sources_dir()
+        raise BuildError(f"{where}: no document source files (*.ttl besides {', '.join(SPECIAL_GRAPHS)}): "
+                         "nothing to build")
     dataset = load_dataset(base, folder, progress)
     if progress:
         progress("validate")
@@ -125,8 +156,15 @@ def build_dataset(
     return dataset, report
 
 
-def write_store(dataset: Dataset, spec: str, base: str = DEFAULT_BASE) -> None:
-    """Write the dataset to the store `spec`; an on-disk store is swapped in whole, never half-written."""
+def write_store(
+    dataset: Dataset, spec: str, base: str = DEFAULT_BASE, journal: Journal | None = None, drop_stale: bool = False
+) -> Replay:
+    """Write the dataset to the store `spec`, then replay `journal` on it; what the replay did.
+
+    An on-disk store is built as a new generation and swapped in whole, never half-written. Changesets that no
+    longer apply raise StaleChangesError (nothing swapped in) unless `drop_stale`: then they are marked dropped
+    in the journal. Other stores (memory, a remote endpoint) get the dataset only, without the journal.
+    """
     kind, location = spec_kind(spec)
     if kind != "oxigraph":
         store = open_store(spec, base)
@@ -134,18 +172,60 @@ def write_store(dataset: Dataset, spec: str, base: str = DEFAULT_BASE) -> None:
             store.replace(dataset)
         finally:
             store.close()
-        return
+        return Replay()
     target = Path(location)
-    fresh = target.with_name(target.name + ".new")
-    old = target.with_name(target.name + ".old")
-    for leftover in (fresh, old):
-        shutil.rmtree(leftover, ignore_errors=True)
+    data = dataset.serialize(format="nquads", encoding="utf-8")
+    with _build_lock(target):
+        generations.cleanup(target)
+        fresh = generations.create(target)
+        try:
+            done = _fill(fresh, data, base, journal, drop_stale)
+            generations.swap(target, fresh)
+        except BaseException:
+            generations.discard(fresh)
+            raise
+    return done
+
+
+def _fill(fresh: Path, data: bytes, base: str, journal: Journal | None, drop_stale: bool) -> Replay:
+    """Load the dataset into the new generation and replay the journal on it (see write_store)."""
     store = EmbeddedStore(fresh, base)
     try:
-        store.replace(dataset)
+        if journal is None:
+            store.raw.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            return Replay()
+        with journal.locked():  # no write is journalled meanwhile (a server's next one waits, then catches up)
+            changesets = list(journal)
+            dropped: dict[str, StaleChangeset] = {}
+            while True:  # again after dropping a nonconforming changeset: later ones may have needed it
+                store.raw.clear()
+                store.raw.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+                done = replay(store.raw, changesets, base, skip=dropped)
+                if not done.refused:
+                    break
+                if not drop_stale:
+                    raise StaleChangesError(done.refused)
+                dropped.update((stale.id, stale) for stale in done.refused)
+                if not done.nonconforming:
+                    break
+            for stale in dropped.values():
+                journal.drop(stale.id, stale.reason)
+            done.dropped = list(dropped.values())
+        return done
     finally:
         store.close()
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _build_lock(target: Path) -> Iterator[None]:
+    """Hold the lock of builds of the store at `target`; BuildError when another build holds it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(target.with_name(f".{target.name}.build-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another `mgkg build` is writing {target}: wait for it to finish") from None
+        yield
+    finally:
+        os.close(handle)

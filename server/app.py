@@ -9,14 +9,14 @@ from flask import Flask
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
-from server import context, encoding, http
+from server import context, encoding, generation, http
 from server.isolation.pool import ProcessPool
-from server.views import describe, dumps, graph_store, named, pages, protocol, shacl
+from server.views import changes, describe, dumps, graph_store, named, pages, protocol, shacl
 
-BLUEPRINTS = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp)
+BLUEPRINTS = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp)
 """One blueprint per face of the service, in the order their routes are matched."""
 
-API = (protocol.bp, graph_store.bp, shacl.bp, describe.bp, dumps.bp, named.bp)
+API = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp)
 """The blueprints browsers may call from other origins (CORS headers); the HTML pages are not among them."""
 
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     pool = query_processes(settings, opened)
     runtime = context.Runtime(settings, opened, Executor(max(1, settings.threads)), pool=pool)
     context.install_runtime(app, runtime)
+    generation.install(app, runtime)
     if runtime.pool is not None:
         weakref.finalize(app, runtime.pool.close)
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})

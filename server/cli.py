@@ -17,6 +17,10 @@ from server.stores import check as check_store
 from server.stores import open_for_serving
 from server.workers import check as check_workers
 from server.workers import serve_workers
+from server.writers import writes_enabled
+from server.writers_cli import writers
+
+cli.add_command(writers)
 
 
 def with_flags(settings: Settings, **flags: object) -> Settings:
@@ -42,7 +46,8 @@ def serve(
 ) -> None:
     """Serve the built graph over HTTP (SPARQL endpoint, query page, named queries) until SIGINT/SIGTERM.
 
-    Writes are off unless MGKG_UPDATE_TOKEN (or update_token in mgkg.toml) is set; never pass it as a flag.
+    Writes are off unless writers are configured (`mgkg writers add NAME`) or MGKG_UPDATE_TOKEN is set; never pass
+    a token as a flag.
     """
     settings = with_flags(
         settings_of(ctx), host=host, port=port, threads=threads, workers=workers, in_memory=in_memory,
@@ -70,7 +75,7 @@ def serve(
 
 def _announce(settings: Settings, url: str) -> None:
     click.echo(f"mgkg: serving {url}", err=True)
-    writes = "on (bearer token required)" if settings.update_token else "off"
+    writes = "on (bearer token required)" if writes_enabled(settings) else "off"
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
     copy = " (a copy in memory)" if settings.in_memory else ""
     click.echo(f"mgkg: store {settings.store_spec}{copy}, writes {writes}{processes}; Ctrl-C to stop", err=True)

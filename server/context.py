@@ -42,6 +42,8 @@ class Runtime:
     """Query processes (server.isolation) when the store is on disk and `settings.isolation` is on."""
     write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     writes: int = field(default=0, init=False)
+    generation: Any = field(default=None, init=False, repr=False)
+    """The journal and the store generation being served (server.generation.Generation; set by its install)."""
     queries: dict[str, NamedQuery] | None = field(default=None, init=False, repr=False)
     """The named-query catalogue, loaded on first use (server.views.named.catalogue)."""
     _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict, init=False, repr=False)

@@ -34,10 +34,10 @@ R = TypeVar("R")
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 """The methods a `@methods` view is routed for: it answers those it does not allow with 405 itself."""
 
-EXPOSED = "X-MGKG-Rows, X-MGKG-Truncated, Location, Content-Type, WWW-Authenticate"
+EXPOSED = "X-MGKG-Rows, X-MGKG-Truncated, X-MGKG-Changeset, Location, Content-Type, WWW-Authenticate"
 """Response headers a browser client of the API may read."""
 
-ALLOWED_HEADERS = "Authorization, Content-Type, Accept"
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-MGKG-Message"
 """Request headers a browser client of the API may send."""
 
 CONTENT_SECURITY_POLICY = "; ".join((

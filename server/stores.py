@@ -14,6 +14,7 @@ from collections.abc import Callable
 from graph.core.config import Settings
 from graph.store import EmbeddedStore, RemoteStore, open_built, open_store, spec_kind
 from server.serve import ServeError
+from server.writers import writes_enabled
 
 
 def check(settings: Settings) -> None:
@@ -22,8 +23,8 @@ def check(settings: Settings) -> None:
         return
     if spec_kind(settings.store_spec)[0] == "sparql":
         raise ServeError("--in-memory copies an embedded Oxigraph store; a remote store is served where it is")
-    if settings.update_token:
-        raise ServeError("--in-memory serves a read-only copy: writes (an update token) need the store itself")
+    if writes_enabled(settings):
+        raise ServeError("--in-memory serves a read-only copy: writes need the store itself")
 
 
 def open_for_serving(settings: Settings, say: Callable[[str], None] | None = None) -> EmbeddedStore | RemoteStore:
@@ -36,7 +37,7 @@ def open_for_serving(settings: Settings, say: Callable[[str], None] | None = Non
         if say is not None:
             say(f"mgkg: {len(copy):,} quads copied into memory in {time.perf_counter() - start:.1f} s")
         return copy
-    if not settings.update_token or not store.read_only:
+    if not writes_enabled(settings) or not store.read_only:
         return store
     store.close()
     return open_store(settings.store_spec, settings.base)

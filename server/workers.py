@@ -30,6 +30,7 @@ from graph.store import spec_kind
 from server.app import serving_app
 from server.serve import BACKLOG, ServeError, bind_error, listen, loop, stop_server, url_of
 from server.stores import open_for_serving
+from server.writers import writes_enabled
 
 
 def check(settings: Settings, workers: int) -> None:
@@ -37,7 +38,7 @@ def check(settings: Settings, workers: int) -> None:
     kind, _ = spec_kind(settings.store_spec)
     if kind == "memory":
         raise ServeError(f"--workers {workers} needs a store on disk or a remote store (each process opens it)")
-    if kind == "oxigraph" and settings.update_token:
+    if kind == "oxigraph" and writes_enabled(settings):
         raise ServeError(
             f"--workers {workers} opens the store read-only in each process: writes (an update token) need "
             "--workers 1, or a remote store"

@@ -1,97 +1,115 @@
-"""What a write changes, for incremental validation (server/writes.py): read from the update where it says so.
+"""A write's changes on the stores: the scratch copy an update runs on, and a changeset applied to the live store.
 
-INSERT DATA / DELETE DATA name their quads, and DROP / CLEAR GRAPH <iri> / DEFAULT the graph they empty, which
-is all the Graph Store protocol sends and what most SPARQL updates are: then the quads the update may add or
-remove (a superset: an inserted quad may be there already) come from running the DATA block alone on an
-empty store, and from the live store for a dropped graph. Anything else (DELETE/INSERT … WHERE, LOAD, ADD,
-COPY, MOVE, DROP ALL, blank nodes in INSERT DATA, whose labels the store chooses) gives None: the caller
-then compares the store before and after.
+A scratch copy of a store on disk is a RocksDB checkpoint in `<data_dir>/.scratch-*` next to the store (hard
+links: milliseconds, whatever its size), removed when the write is done — and at the next start of a writing
+server when a kill left one behind (`remove_leftovers`). Any other store (in memory, remote) is copied into an
+in-memory store from its N-Quads dump, its empty named graphs too. A changeset is applied to pyoxigraph's
+store by graph.changes.apply (one transaction); to a remote store as one SPARQL update with the same quads.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.sparql.tokens import tokenize
-from graph.store import RawEngine
+from graph.changes.apply import apply
+from graph.changes.history import history_quads
+from graph.changes.model import Changeset
+from graph.store import EmbeddedStore, RawEngine, RemoteStore
 
-_ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:[^\\]*>")
-"""An IRI token that is absolute and has no escapes (so it names the graph as written)."""
-
-Operation = list[tuple[int, str, int]]
-"""The depth-0 tokens of one update operation: (token index, upper-cased word or token text, start offset)."""
-
-
-def operations(text: str) -> Iterator[Operation]:
-    """The depth-0 tokens of each operation of an update (split at depth-0 ';')."""
-    tokens = tokenize(text)
-    depth = 0
-    current: Operation = []
-    for index, token in enumerate(tokens):
-        if token.text == "}":
-            depth -= 1
-        if depth == 0:
-            if token.text == ";":
-                yield current
-                current = []
-                continue
-            current.append((index, token.keyword or token.text, token.start))
-        if token.text == "{":
-            depth += 1
-    yield current
+SCRATCH_PREFIX = ".scratch-"
+"""The name of a scratch folder starts so (next to the store)."""
 
 
-def stated_changes(live: RawEngine, text: str, base_iri: str | None) -> list[ox.Quad] | None:
-    """The quads the update may add or remove, when its operations say them; None when only running it tells."""
-    prologue: list[str] = []
-    found: list[ox.Quad] = []
-    for operation in operations(text):
-        words = [word for _, word, _ in operation]
-        while len(words) >= 2 and words[0] in ("PREFIX", "BASE"):
-            size = 3 if words[0] == "PREFIX" else 2
-            start, end = operation[0][2], operation[size - 1][2] + len(words[size - 1])
-            prologue.append(text[start:end])
-            operation, words = operation[size:], words[size:]
-        if not words:
-            continue
-        if words[:2] in (["INSERT", "DATA"], ["DELETE", "DATA"]) and words[-1] == "}":
-            quads = _data_block(" ".join(prologue), text[operation[1][2] : operation[-1][2] + 1], base_iri)
-        elif words[0] in ("DROP", "CLEAR"):
-            quads = _emptied(live, words[2:] if words[1:2] == ["SILENT"] else words[1:])
-        elif words[0] == "CREATE":
-            quads = []
-        else:
-            return None
-        if quads is None:
-            return None
-        found += quads
+def scratch_folder(store: EmbeddedStore | RemoteStore) -> Path | None:
+    """Where scratch copies of `store` go: the folder holding it when it is a pyoxigraph store on disk, else None."""
+    path = getattr(store, "path", None)
+    return Path(path).parent if isinstance(store.raw, ox.Store) and path is not None else None
+
+
+@contextmanager
+def scratch_copy(store: EmbeddedStore | RemoteStore) -> Iterator[ox.Store]:
+    """A writable copy of `store`, thrown away after the block: a checkpoint on disk, else a copy in memory."""
+    folder = scratch_folder(store)
+    if folder is None:
+        yield _memory_copy(store.raw)
+        return
+    place = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=folder))
+    try:
+        store.raw.backup(str(place / "store"))  # type: ignore[union-attr]
+        scratch = ox.Store(str(place / "store"))
+        try:
+            yield scratch
+        finally:
+            del scratch  # closes the checkpoint before its folder goes
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+def _memory_copy(live: RawEngine) -> ox.Store:
+    """The quads and named graphs of `live` in a new in-memory store (parsed quad by quad: bulk_load would rename
+    blank nodes)."""
+    scratch = ox.Store()
+    scratch.bulk_extend(ox.parse(live.dump(format=ox.RdfFormat.N_QUADS) or b"", format=ox.RdfFormat.N_QUADS))
+    for graph in live.named_graphs():
+        scratch.add_graph(graph)
+    return scratch
+
+
+def remove_leftovers(store: EmbeddedStore | RemoteStore) -> list[Path]:
+    """Remove the scratch folders a killed write left next to `store` (call it holding the store read-write)."""
+    folder = scratch_folder(store)
+    if folder is None:
+        return []
+    found = sorted(folder.glob(SCRATCH_PREFIX + "*"))
+    for place in found:
+        shutil.rmtree(place, ignore_errors=True)
     return found
 
 
-def _data_block(prologue: str, data: str, base_iri: str | None) -> list[ox.Quad] | None:
-    """The quads of 'DATA { … }', inserted alone into an empty store (None when it has blank nodes)."""
-    scratch = ox.Store()
-    try:
-        scratch.update(f"{prologue}\nINSERT {data}", base_iri=base_iri)
-    except (SyntaxError, ValueError, OSError, RuntimeError):
-        return None
-    quads = list(scratch)
-    if any(isinstance(term, ox.BlankNode) for quad in quads for term in (quad.subject, quad.object)):
-        return None
-    return quads
+def change_scratch(scratch: ox.Store, changeset: Changeset) -> None:
+    """Make the changeset's quad changes on a scratch store (not its history: that is not validated)."""
+    for quad in changeset.removed:
+        scratch.remove(quad)
+    for quad in changeset.added:
+        scratch.add(quad)
 
 
-def _emptied(live: RawEngine, target: list[str]) -> list[ox.Quad] | None:
-    """The quads of the graph a DROP / CLEAR empties (None for ALL, NAMED or a graph not written as an IRI)."""
-    if target == ["DEFAULT"]:
-        return list(live.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    if len(target) == 2 and target[0] == "GRAPH" and _ABSOLUTE.fullmatch(target[1]):
-        try:
-            graph = ox.NamedNode(target[1][1:-1])
-        except ValueError:
-            return None
-        return list(live.quads_for_pattern(None, None, None, graph))
-    return None
+def apply_live(store: EmbeddedStore | RemoteStore, changeset: Changeset, base: str) -> None:
+    """Apply the changeset and its history to the live store in one transaction (one update for a remote one)."""
+    if isinstance(store.raw, ox.Store):
+        apply(store.raw, changeset, base)
+        return
+    removed = "\n".join(_quad_text(q) for q in changeset.removed)
+    added = "\n".join(_quad_text(q) for q in (*changeset.added, *history_quads(changeset, base)))
+    store.raw.update(f"DELETE DATA {{\n{removed}\n}} ;\nINSERT DATA {{\n{added}\n}}")
+
+
+def _quad_text(quad: ox.Quad) -> str:
+    graph = quad.graph_name
+    triple = f"{quad.subject} {quad.predicate} {quad.object} ."
+    return f"GRAPH {graph} {{ {triple} }}" if isinstance(graph, ox.NamedNode) else triple
+
+
+Graphs = tuple[ox.NamedNode, ...]
+
+
+def empty_graph_changes(live: RawEngine, scratch: ox.Store) -> tuple[Graphs, Graphs]:
+    """The named graphs the write created and dropped (named graphs are not quads: a changeset does not hold
+    them, so the live store follows the scratch by hand)."""
+    before = {g for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
+    after = {g for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
+    return tuple(sorted(after - before, key=str)), tuple(sorted(before - after, key=str))
+
+
+def follow_graphs(store: EmbeddedStore | RemoteStore, created: Iterable[ox.NamedNode],
+                  dropped: Iterable[ox.NamedNode]) -> None:
+    """Create and drop these (empty) named graphs in the live store, as the write did on the scratch."""
+    steps = [f"CREATE SILENT GRAPH {g}" for g in created] + [f"DROP SILENT GRAPH {g}" for g in dropped]
+    if steps:
+        store.raw.update(" ;\n".join(steps))

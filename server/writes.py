@@ -1,54 +1,70 @@
-"""SHACL-gated, transactional writes shared by SPARQL Update (/sparql) and the Graph Store protocol (/rdf-graphs).
+"""Writes shared by SPARQL Update (/sparql), the Graph Store protocol (/rdf-graphs) and revert (/changes/ID/revert):
+each accepted write is one changeset — computed once, checked, validated, journaled, then applied.
 
-Writes are off unless `settings.update_token` is set; then every write needs `Authorization: Bearer <token>`.
-A write is one SPARQL update text, applied under the app's write lock in two steps:
+**Who.** Writes are off unless writers are configured (server/writers.py: `mgkg writers add NAME`, or the old
+`update_token`, writer `editor`); then every write needs `Authorization: Bearer <token>` of a writer.
+**Why.** The message is the `X-MGKG-Message` header or the `message` parameter (one line, at most 500
+characters); without one it is "SPARQL Update via HTTP", "Graph Store PUT <graph>" and so on.
+**Where.** graph/changes/policy.py: only contribution graphs; DROP / CLEAR ALL, DEFAULT, NAMED are refused (403).
+With `open_writes` (conformance suites, private sandboxes) any graph may be written and the default graph of a
+write is the store's own, as SPARQL 1.1 Update has it; writes are still changesets, gated and journaled.
 
-1. on a scratch copy — a RocksDB checkpoint of a live store on disk, else an in-memory Oxigraph store loaded
-   with the N-Quads dump of the live store (plus its empty named graphs) — within `settings.query_timeout`
-   (503 after that); the result is validated incrementally (`graph.shacl.validate.validate_store` with the
-   changes): only the focus nodes whose results the changed quads can change — the quads an INSERT DATA /
-   DELETE DATA / DROP GRAPH names (server/write_changes.py), else the difference of the dumps before and
-   after. A non-conforming result is refused with 422 and the SHACL report of those nodes (Turtle, or JSON /
-   text as negotiated), the live store untouched. Violations the store already had elsewhere do not block a
-   write;
-2. then the same update runs on the live store, one Oxigraph transaction, still under the lock.
+Under the app's write lock, within `settings.query_timeout` (503 after that):
 
-The update therefore runs twice: functions such as NOW(), RAND(), UUID() or BNODE() may give the live store
-other values than the validated copy had, and an allowlisted LOAD fetches its document twice.
-Update WHERE clauses read the store's own default graph, as SPARQL 1.1 Update says (not the union of the
-named graphs that queries see): use GRAPH ?g { … }, USING, WITH or the using-graph-uri parameter.
+1. the update runs once, on a scratch copy of the live store (server/write_changes.py), where no GRAPH means
+   the writer's contribution graph; graph.changes.compute gives exactly the quads it added and removed
+   (blank nodes skolemized, in the scratch too);
+2. a change to any graph that is not a contribution graph is refused (403 naming it);
+3. the scratch is validated incrementally (only the focus nodes those quads can affect): a non-conforming
+   result is refused with 422 and the SHACL report (Turtle, or JSON / text as negotiated). Violations the store
+   already had elsewhere do not block a write;
+4. the changeset (id, time, writer, message, quads) is appended to the journal and fsync'd;
+5. the same quads, with the changeset's history quads, are applied to the live store in one transaction.
+
+What was validated is what is stored: the update never runs on the live store, so NOW(), RAND(), UUID() and
+BNODE() keep the values the gate saw, and an allowlisted LOAD fetches its document once. A write that changes
+no quad records nothing (204 all the same). A kill at any point loses no acknowledged write: the journal is
+fsync'd before the store is written, and a writing server catches its store up on the journal at start.
+Update WHERE clauses read the writer's contribution graph where they name no graph (use GRAPH ?g { … }, USING
+or the using-graph-uri parameter to read the others).
 """
 
 from __future__ import annotations
 
-import hmac
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pyoxigraph as ox
 from flask import Response, request
 
+from graph.changes.compute import compute
+from graph.changes.model import MAX_MESSAGE, ChangesError, Changeset, contribution_graph, new_id
+from graph.changes.operations import split
+from graph.changes.policy import check_graphs, refuse_bulk_drops
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT, by_name
 from graph.core.namespaces import is_absolute_iri
-from graph.shacl.incremental import changed_quads
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
 from graph.sparql.execute import Deadline, QueryFailed, failure
 from graph.sparql.tokens import tokenize
-from graph.store import RawEngine
 from server.context import Runtime, runtime
+from server.generation import journal_of
 from server.http import Problem
 from server.negotiation import NotAcceptable, choose
-from server.write_changes import operations, stated_changes
+from server.write_changes import apply_live, change_scratch, empty_graph_changes, follow_graphs, scratch_copy
+from server.writers import authenticate, writes_enabled
 
 REPORT_FORMATS = (by_name("turtle"), JSON, TEXT)
 """Formats of the SHACL report answered with 422, the default first."""
 
+MESSAGE_HEADER = "X-MGKG-Message"
+"""The request header that carries a write's message (or the `message` parameter)."""
+
+CHANGESET_HEADER = "X-MGKG-Changeset"
+"""The response header naming the changeset a write made (absent when it changed nothing)."""
 
 
 class Nonconforming(Problem):
@@ -70,10 +86,18 @@ class Nonconforming(Problem):
         return Response(self.report.serialize(fmt.name), 422, content_type=fmt.content_type)
 
 
-def authorize() -> None:
-    """Raise Problem unless writes are enabled and the request carries the right bearer token."""
-    token = runtime().settings.update_token
-    if not token:
+@dataclass(frozen=True)
+class Author:
+    """Who makes a write and why: the writer's name and the changeset's message."""
+
+    writer: str
+    message: str
+
+
+def authorize() -> str:
+    """The writer the request's bearer token names; Problem unless writes are on and the token is a writer's."""
+    settings = runtime().settings
+    if not writes_enabled(settings):
         raise Problem("updates are disabled on this server (no update token is configured)", kind=Kind.REFUSED)
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
@@ -81,8 +105,35 @@ def authorize() -> None:
             "updates need an Authorization: Bearer <token> header", 401, {"WWW-Authenticate": 'Bearer realm="mgkg"'},
             kind=Kind.REFUSED,
         )
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+    writer = authenticate(settings, given.strip())
+    if writer is None:
         raise Problem("the bearer token is not valid for updates", kind=Kind.REFUSED)
+    return writer
+
+
+def read_message(default: str) -> str:
+    """The write's message: the X-MGKG-Message header or the `message` parameter, else `default`; 400 when it is
+    given twice, longer than MAX_MESSAGE characters or not one line."""
+    header = request.headers.get(MESSAGE_HEADER)
+    if header is not None:  # HTTP headers arrive as Latin-1: a UTF-8 message is read back as UTF-8
+        with suppress(UnicodeEncodeError, UnicodeDecodeError):
+            header = header.encode("latin-1").decode("utf-8")
+    given = [value for value in (header, *request.args.getlist("message"), *request.form.getlist("message"))
+             if value is not None]
+    if len(given) > 1:
+        raise Problem(f"message given {len(given)} times ({MESSAGE_HEADER} header, message=): send one")
+    message = given[0].strip() if given else default
+    if not message or any(ord(c) < 32 or ord(c) == 127 for c in message):
+        raise Problem("the message must be one line of text, without control characters")
+    if len(message) > MAX_MESSAGE:
+        raise Problem(f"the message has {len(message)} characters: at most {MAX_MESSAGE} are kept")
+    return message
+
+
+def author(default_message: str) -> Author:
+    """The request's writer (authorize) and message (read_message)."""
+    writer = authorize()
+    return Author(writer, read_message(default_message))
 
 
 def check_iri(name: str, iri: str) -> str:
@@ -92,88 +143,120 @@ def check_iri(name: str, iri: str) -> str:
     return iri
 
 
-def _run(store: RawEngine, text: str, base_iri: str | None) -> None:
-    try:
-        store.update(text, base_iri=base_iri)
-    except SyntaxError as error:
-        raise QueryFailed(f"update syntax error: {error}") from None
-    except (MgkgError, OSError, ValueError, RuntimeError) as error:
-        raise failure("update failed", error) from None
+def written(response: Response, changeset: Changeset | None) -> Response:
+    """`response` naming the changeset a write made (X-MGKG-Changeset), when it made one."""
+    if changeset is not None:
+        response.headers[CHANGESET_HEADER] = changeset.id
+    return response
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A write checked and validated on the scratch: its changeset (None: no quad changed), and the empty
+    contribution graphs it created and dropped (the live store follows)."""
+
+    changeset: Changeset | None
+    created: tuple[ox.NamedNode, ...] = ()
+    dropped: tuple[ox.NamedNode, ...] = ()
+
+
+Change = Callable[[ox.Store], tuple[list[ox.Quad], list[ox.Quad]]]
+"""Makes a write's changes on a scratch store and says them: (added, removed)."""
 
 
 @dataclass
 class Transaction:
-    """Writes made while holding the app's write lock (see `transaction()`)."""
+    """Writes made while holding the app's write lock (see `transaction()`), by one author."""
 
     rt: Runtime
+    author: Author
 
     @property
-    def store(self) -> RawEngine:
-        """The live pyoxigraph store, or a remote store's view of it (read it freely; write only through `apply`)."""
-        return self.rt.store.raw
+    def base(self) -> str:
+        """The base IRI of data and graphs."""
+        return self.rt.settings.base
 
-    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
-        """Run the update on a scratch copy of the live store and validate what it changed.
+    def apply(self, text: str, base_iri: str | None = None) -> Changeset | None:
+        """Run the update once on a scratch copy, check and validate what it changed, journal it and apply it to
+        the live store; its changeset (None when it changed nothing). Problem / Nonconforming / QueryFailed if not."""
+        graph: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
+        if not self.rt.settings.open_writes:
+            refuse_bulk_drops(text)
+            graph = contribution_graph(self.author.writer, self.base)
+        return self.commit(lambda scratch: _computed(scratch, text, base_iri, graph, self.base))
 
-        A store on disk is copied as a RocksDB checkpoint next to it (hard links: milliseconds, whatever its
-        size); any other in memory, from its dump — parsed quad by quad, as bulk_load would rename blank nodes
-        and the dumps before and after could no longer be compared quad by quad.
-        """
-        stated = stated_changes(self.store, text, base_iri)
-        path = getattr(self.rt.store, "path", None)
-        if not isinstance(self.store, ox.Store) or path is None:
-            return self._validate_copy(text, base_iri, deadline, stated, None)
-        folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(path).parent))
-        try:
-            return self._validate_copy(text, base_iri, deadline, stated, folder / "store")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    def apply_changeset(self, changeset: Changeset) -> Changeset:
+        """Validate a changeset made elsewhere (a revert) on a scratch copy, journal it and apply it."""
 
-    def _validate_copy(
-        self, text: str, base_iri: str | None, deadline: Deadline, stated: list[ox.Quad] | None, checkpoint: Path | None
-    ) -> ValidationReport:
-        before = None
-        if checkpoint is not None:
-            self.store.backup(str(checkpoint))  # type: ignore[union-attr]
-            scratch = ox.Store(str(checkpoint))
-        else:
-            before = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
-            scratch = ox.Store()
-            scratch.bulk_extend(ox.parse(before, format=ox.RdfFormat.N_QUADS))
-            for graph in self.store.named_graphs():
-                scratch.add_graph(graph)
-        try:
-            deadline.check()
-            _run(scratch, text, base_iri)
-            deadline.check()
-            if stated is None:
-                before = before if before is not None else self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
-                stated = changed_quads(before, scratch.dump(format=ox.RdfFormat.N_QUADS) or b"")
-            if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the diff, so not a change
-                load_triples(scratch, TermMap(), load_ontology())
-            deadline.check()
-            return validate_store(scratch, engine="oxigraph", changes=Changes.of_quads(stated))
-        finally:
-            del scratch  # closes a checkpoint before its folder goes
+        def change(scratch: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+            change_scratch(scratch, changeset)
+            return list(changeset.added), list(changeset.removed)
 
-    def apply(self, text: str, base_iri: str | None = None) -> None:
-        """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
+        made = self.commit(change, changeset)
+        assert made is not None
+        return made
+
+    def commit(self, change: Change, template: Changeset | None = None) -> Changeset | None:
+        """Make `change` on a scratch copy and gate it (policy, SHACL) within the time limit; then journal it
+        and apply it to the live store. `template` gives the changeset's id, time and reverts (a revert)."""
         timeout = self.rt.settings.query_timeout
-        report = self.rt.executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
-        if not report.conforms:
-            raise Nonconforming(report)
+        prepared = self.rt.executor.call(timeout, lambda deadline: self._prepare(change, template, deadline), "update")
+        changeset = prepared.changeset
+        if changeset is not None:
+            journal_of(self.rt).append(changeset)  # fsync'd: from here on the write is never lost
+        elif not prepared.created and not prepared.dropped:
+            return None
         try:
-            _run(self.store, text, base_iri)
+            if changeset is not None:
+                apply_live(self.rt.store, changeset, self.base)
+            follow_graphs(self.rt.store, prepared.created, prepared.dropped)
         finally:  # counted even if it failed: a remote store may have applied part of it
             self.rt.wrote()
+        return changeset
+
+    def _prepare(self, change: Change, template: Changeset | None, deadline: Deadline) -> Prepared:
+        with scratch_copy(self.rt.store) as scratch:
+            deadline.check()
+            added, removed = change(scratch)
+            deadline.check()
+            created, dropped = empty_graph_changes(self.rt.store.raw, scratch)
+            if not self.rt.settings.open_writes:
+                check_graphs({*created, *dropped, *(quad.graph_name for quad in (*added, *removed))}, self.base)
+            if not added and not removed:
+                return Prepared(None, created, dropped)
+            if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the change, so not one
+                load_triples(scratch, TermMap(), load_ontology())
+            report = validate_store(scratch, engine="oxigraph", changes=Changes.of_quads([*added, *removed]))
+            if not report.conforms:
+                raise Nonconforming(report)
+            now = datetime.now(UTC)
+            changeset = Changeset(
+                template.id if template else new_id(now), template.time if template else now, self.author.writer,
+                self.author.message, tuple(added), tuple(removed), template.reverts if template else None,
+            )
+            return Prepared(changeset, created, dropped)
+
+
+def _computed(
+    scratch: ox.Store, text: str, base_iri: str | None, graph: ox.NamedNode | ox.DefaultGraph, base: str
+) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """compute() with its failures as one-line problems (400: syntax, a missing graph, a blank node …)."""
+    try:
+        return compute(scratch, text, base_iri, graph, base)
+    except SyntaxError as error:
+        raise QueryFailed(f"update syntax error: {error}") from None
+    except ChangesError as error:
+        raise Problem(f"the update was not applied: {error}") from None
+    except (MgkgError, OSError, ValueError, RuntimeError) as error:
+        raise failure("update failed", error) from None
 
 
 @contextmanager
-def transaction() -> Iterator[Transaction]:
+def transaction(who: Author) -> Iterator[Transaction]:
     """Hold the write lock for the duration of the block (one write at a time; reads go on)."""
     rt = runtime()
     with rt.write_lock:
-        yield Transaction(rt)
+        yield Transaction(rt, who)
 
 
 def _block_after(text: str, start: int) -> str:
@@ -203,15 +286,17 @@ def add_using(text: str, default: Sequence[str], named: Sequence[str]) -> str:
     clauses += [f"USING NAMED <{check_iri('using-named-graph-uri', g)}>" for g in named]
     using = " ".join(clauses) + " "
     edits: list[tuple[int, str]] = []
-    for operation in operations(text):
+    for operation in split(text):
         previous = ""
-        for _, word, start in operation:
+        for token in operation.tokens:
+            word = token.keyword or token.text
             if word in ("USING", "WITH"):
                 raise Problem(f"the update has {word} and using-graph-uri/using-named-graph-uri: give only one")
             if word == "WHERE":
-                prefix = _block_after(text, start + len("WHERE")) + " " if previous == "DELETE" else ""
-                edits.append((start, prefix + using))
+                prefix = _block_after(text, token.start + len("WHERE")) + " " if previous == "DELETE" else ""
+                edits.append((token.start, prefix + using))
             previous = word
     for start, insert in sorted(edits, reverse=True):
         text = text[:start] + insert + text[start:]
     return text
+

@@ -154,7 +154,8 @@ def test_write_store_replaces_an_on_disk_store_whole(tmp_path: Path, built: Data
         assert not store.select(f"SELECT * WHERE {{ <{PRJ}x> ?p ?o }}")
     finally:
         store.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store.build-lock", "generations", "store"]
+    assert (tmp_path / "store").is_symlink() and len(list((tmp_path / "generations").iterdir())) == 2
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
-"""Graph Store HTTP Protocol at /rdf-graphs: GET/HEAD in every format, PUT/POST/DELETE with token and SHACL gate."""
+"""Graph Store HTTP Protocol at /rdf-graphs: GET/HEAD in every format, PUT/POST/DELETE with token and SHACL gate,
+on contribution graphs only."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 import pytest
@@ -17,7 +18,8 @@ TOKEN = "gsp-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TURTLE = "text/turtle"
 PROVENANCE = "https://w3id.org/mgkg/graph/provenance"
-NEW = "http://example.org/graphs/notes"
+NEW = "https://w3id.org/mgkg/graph/contributions/editor/notes"
+"""A contribution graph of writer `editor` (the update_token's): writes may go there."""
 NOTES = b"@prefix ex: <http://example.org/> .\nex:note ex:text \"first\" ; ex:about ex:thing .\n"
 MORE = b"<http://example.org/note> <http://example.org/text> \"second\" .\n"
 NEGATIVE = b"""@prefix mgkg: <https://w3id.org/mgkg/ontology#> .
@@ -142,9 +144,11 @@ def test_post_to_the_collection_creates_a_graph_with_a_location(client: FlaskCli
     response = client.post("/rdf-graphs", data=NOTES, content_type=TURTLE, headers=AUTH)
     assert response.status_code == 201
     location = response.headers["Location"]
-    assert location.startswith("http://localhost/rdf-graphs/") and triples(fresh, location) == 2
-    direct = client.get(location.removeprefix("http://localhost"), headers={"Accept": "application/n-triples"})
-    assert direct.status_code == 200 and len(direct.data.splitlines()) == 2
+    assert location.startswith("http://localhost/rdf-graphs?graph=https://w3id.org/mgkg/graph/contributions/editor/")
+    iri = unquote(location.removeprefix("http://localhost/rdf-graphs?graph="))
+    assert triples(fresh, iri) == 2
+    graph = client.get(location.removeprefix("http://localhost"), headers={"Accept": "application/n-triples"})
+    assert graph.status_code == 200 and len(graph.data.splitlines()) == 2
 
 
 def test_post_multipart_merges_every_part(client: FlaskClient, fresh: EmbeddedStore) -> None:
@@ -162,9 +166,11 @@ def test_post_multipart_merges_every_part(client: FlaskClient, fresh: EmbeddedSt
 
 
 def test_direct_identification_uses_the_request_url(client: FlaskClient, fresh: EmbeddedStore) -> None:
-    assert client.put("/rdf-graphs/notes/1", data=NOTES, content_type=TURTLE, headers=AUTH).status_code == 201
-    assert triples(fresh, "http://localhost/rdf-graphs/notes/1") == 2
-    assert client.delete("/rdf-graphs/notes/1", headers=AUTH).status_code == 204
+    """The graph IRI is the request URL, which is no contribution graph: read-only (403 naming it)."""
+    refused = client.put("/rdf-graphs/notes/1", data=NOTES, content_type=TURTLE, headers=AUTH)
+    assert refused.status_code == 403
+    assert refused.data.decode().startswith("graph <http://localhost/rdf-graphs/notes/1> is read-only")
+    assert not fresh.raw.contains_named_graph(ox.NamedNode("http://localhost/rdf-graphs/notes/1"))
     assert client.get("/rdf-graphs/notes/1").status_code == 404
 
 
@@ -222,7 +228,7 @@ def test_a_nonconforming_graph_is_422_and_nothing_changes(client: FlaskClient, f
     assert b"ValidationReport" in response.data
     assert len(fresh) == before and not fresh.raw.contains_named_graph(ox.NamedNode(NEW))
     dropped = client.delete(graph_url(PROVENANCE), headers={**AUTH, "Accept": "application/json"})
-    assert dropped.status_code == 422 and b'"conforms": false' in dropped.data
+    assert dropped.status_code == 403 and b"is read-only" in dropped.data
     assert triples(fresh, PROVENANCE) > 0
 
 
@@ -231,10 +237,10 @@ def test_the_union_default_graph_is_read_only(client: FlaskClient) -> None:
     assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
-def test_the_default_graph_is_writable_when_the_union_is_off(fresh: EmbeddedStore) -> None:
+def test_the_default_graph_is_read_only_when_the_union_is_off(fresh: EmbeddedStore) -> None:
+    """The store's default graph is no contribution graph: writes to it are refused (403), reads go on."""
     client = create_app(Settings(store="memory", update_token=TOKEN, union_default_graph=False), fresh).test_client()
-    assert client.put("/rdf-graphs?default", data=NOTES, content_type=TURTLE, headers=AUTH).status_code == 204
-    body = client.get("/rdf-graphs?default", headers={"Accept": "application/n-triples"}).data
-    assert len(body.splitlines()) == 2
-    assert client.delete("/rdf-graphs?default", headers=AUTH).status_code == 204
+    for response in (client.put("/rdf-graphs?default", data=NOTES, content_type=TURTLE, headers=AUTH),
+                     client.delete("/rdf-graphs?default", headers=AUTH)):
+        assert response.status_code == 403 and response.data.decode().startswith("the default graph is read-only")
     assert client.get("/rdf-graphs?default", headers={"Accept": "application/n-triples"}).data == b""

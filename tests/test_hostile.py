@@ -42,7 +42,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 WRITE = {"Authorization": f"Bearer {TOKEN}"}
 MEDIA = {fmt: by_name(fmt, RDF_READ).media_type for fmt, _ in DOCUMENTS.values()}
 BOM = b"\xef\xbb\xbf"
-GRAPH = "https://w3id.org/mgkg/graph/hostile"
+GRAPH = "https://w3id.org/mgkg/graph/contributions/editor/hostile"  # writable: the body, not the policy, is judged
 
 
 @dataclass(frozen=True)

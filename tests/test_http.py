@@ -24,6 +24,9 @@ ROUTES = {
     "/dumps/": "GET, HEAD, OPTIONS",
     "/dumps/mgkg.ttl.gz": "GET, HEAD, OPTIONS",
     "/": "GET, HEAD, OPTIONS",
+    "/changes": "GET, HEAD, OPTIONS",
+    "/changes/some-id": "GET, HEAD, OPTIONS",
+    "/changes/some-id/revert": "POST, OPTIONS",
 }
 """One URL of every route family, and the methods it allows."""
 
@@ -53,6 +56,7 @@ def test_every_route_is_listed(app: Flask) -> None:
     assert rules == {
         "/sparql", "/rdf-graphs", "/rdf-graphs/<path:path>", "/shacl", "/queries", "/queries/<name>",
         "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/",
+        "/changes", "/changes/<id>", "/changes/<id>/revert",
     }  # fmt: skip
 
 
@@ -63,7 +67,7 @@ def test_options_is_a_preflight_naming_the_allowed_methods(client: FlaskClient, 
     assert response.data == b""
     assert response.headers["Allow"] == allowed
     assert response.headers["Access-Control-Allow-Methods"] == allowed
-    assert response.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type, Accept"
+    assert response.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type, Accept, X-MGKG-Message"
     assert response.headers["Access-Control-Max-Age"] == "86400"
 
 
@@ -111,7 +115,8 @@ def test_other_charsets_are_415_naming_the_charset(charset: str) -> None:
     ("url", "kwargs"),
     [
         ("/sparql", {"data": "ASK {}".encode("utf-16"), "content_type": "application/sparql-query; charset=UTF-16"}),
-        ("/rdf-graphs?graph=urn:x:g", {"data": b"", "content_type": "text/turtle; charset=UTF-16", "method": "PUT"}),
+        ("/rdf-graphs?graph=https://w3id.org/mgkg/graph/contributions/editor/g",
+         {"data": b"", "content_type": "text/turtle; charset=UTF-16", "method": "PUT"}),
         ("/shacl", {"data": b"", "content_type": "text/turtle; charset=UTF-16"}),
     ],
 )

@@ -160,9 +160,9 @@ def test_a_write_is_seen_by_the_query_processes(tmp_path: Path) -> None:
     path = tmp_path / "store"
     EmbeddedStore(path).close()
     client, _ = _app(path, update_token=TOKEN)
-    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{EX}a> ?p ?o }}"
     assert b'"value":"0"' in client.get("/sparql", query_string={"query": count}).data
-    insert = f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}b> <{EX}c> }} }}"
+    insert = f"INSERT DATA {{ <{EX}a> <{EX}b> <{EX}c> }}"  # into the writer's contribution graph
     done = client.post("/sparql", data=insert, content_type="application/sparql-update",
                        headers={"Authorization": f"Bearer {TOKEN}"})
     assert done.status_code == 204, done.data

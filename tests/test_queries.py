@@ -7,6 +7,7 @@ other literals → their text, unbound → None.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib.namespace import XSD
 
+from graph.changes.apply import apply, inverse
+from graph.changes.model import Changeset, new_id
 from graph.core.namespaces import prefixes
 from graph.named_queries import (
     NamedQuery,
@@ -75,7 +78,8 @@ def answer(store: EmbeddedStore, queries: dict[str, NamedQuery], name: str, *col
 
 
 TESTED = {
-    "beneficiary-institutions", "conflicting-facts", "country-figures", "editorial-statements", "fact-sources",
+    "beneficiary-institutions", "changes-to-entity", "conflicting-facts", "country-figures", "editorial-statements",
+    "fact-sources",
     "funders-by-country", "institutions-by-project", "iom-figures", "office-contacts", "organisation-units",
     "programme-components", "project-by-id", "projects-active-in-year", "projects-by-donor", "projects-by-place",
     "projects-by-theme", "projects-with-several-funders", "source-documents", "timeline", "total-budget-by-funder",
@@ -491,6 +495,24 @@ def test_timeline(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:
         ("2010", "event", "event:montenegro-eu-candidate-status"),
         ("2010", "project end", "prj:tc-0287"),
     ]
+
+
+def test_changes_to_entity(fresh: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:
+    base, comment = "https://w3id.org/mgkg/", ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    mine = ox.NamedNode(base + "graph/contributions/alice")  # "mgg:contributions/alice" in rows()
+    note = ox.Quad(ox.NamedNode(base + "id/project/tc-0287"), comment, ox.Literal("checked"), mine)
+    first = Changeset(new_id(datetime(2026, 1, 1, tzinfo=UTC)), datetime(2026, 1, 1, tzinfo=UTC), "alice",
+                      "a note", (note,), ())
+    undo = inverse(first, "bob", "wrong project")
+    for changeset in (first, undo):
+        apply(fresh.raw, changeset, base)
+    columns = ("writer", "message", "action", "statementSubject", "predicate", "object", "graph", "reverts")
+    assert rows(fresh, queries, "changes-to-entity", *columns, subject="prj:tc-0287") == [
+        ("bob", "wrong project", "removed", "prj:tc-0287", "rdfs:comment", "checked", "mgg:contributions/alice",
+         f"{base}id/change/{first.id}"),
+        ("alice", "a note", "added", "prj:tc-0287", "rdfs:comment", "checked", "mgg:contributions/alice", None),
+    ]
+    assert rows(fresh, queries, "changes-to-entity", "change", subject="prj:px-0009") == []
 
 
 @pytest.mark.parametrize(

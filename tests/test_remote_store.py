@@ -344,19 +344,20 @@ def test_writes_go_through_the_shacl_gate_on_a_remote_store(
     settings = load_settings({"store": f"sparql:{loaded.query_url}", "update_token": "t0ken", "base": OTHER_BASE}, {})
     client = create_app(settings, other).test_client()
     auth = {"Authorization": "Bearer t0ken"}
-    target = {"graph": OTHER_BASE + "graph/notes"}
+    target = {"graph": OTHER_BASE + "graph/contributions/editor/notes"}
     body = f'<{OTHER_BASE}id/note/1> <http://www.w3.org/2000/01/rdf-schema#label> "a note"@en .'
     created = client.put("/rdf-graphs", query_string=target, data=body,
                          headers={**auth, "Content-Type": "application/n-triples"})
     assert created.status_code == 201, created.get_data(as_text=True)
-    assert other.graphs() == [URIRef(target["graph"])]
+    history = URIRef(OTHER_BASE + "graph/changes")  # each changeset's history goes with it, in one update
+    assert other.graphs() == [history, URIRef(target["graph"])]
     refused = client.post("/sparql", headers=auth, data={"update": (
         f"INSERT DATA {{ GRAPH <{target['graph']}> {{ <{OTHER_BASE}id/project/x> a "
         '<https://w3id.org/mgkg/ontology#Project> ; <https://w3id.org/mgkg/ontology#projectsId> "bad" } }')})
     assert refused.status_code == 422
-    assert len(other) == 1
+    assert other.graphs() == [history, URIRef(target["graph"])]
     assert client.delete("/rdf-graphs", query_string=target, headers=auth).status_code == 204
-    assert other.graphs() == [] and len(loaded) > 0
+    assert other.graphs() == [history] and len(loaded) > 0
 
 
 def test_an_unreachable_store_answers_502() -> None:

@@ -1,4 +1,5 @@
-"""SPARQL Update over /sparql: off by default, bearer token, SHACL gate (422), transactions, using-graph-uri."""
+"""SPARQL Update over /sparql: off by default, bearer token, SHACL gate (422), transactions, using-graph-uri,
+the write policy (contribution graphs only) and the changeset each write makes."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPDATE = "application/sparql-update"
 SH = Namespace("http://www.w3.org/ns/shacl#")
-GRAPH = "https://w3id.org/mgkg/graph/000_b68a0693b93220c3"
+DOCUMENT = "https://w3id.org/mgkg/graph/000_b68a0693b93220c3"
+GRAPH = "https://w3id.org/mgkg/graph/contributions/editor"
+"""The contribution graph of writer `editor` (the update_token's)."""
 PROJECT = "https://w3id.org/mgkg/id/project/youth-social-participation-montenegro"
 PREFIXES = "PREFIX mgkg: <https://w3id.org/mgkg/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 GOOD = PREFIXES + f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{PROJECT}> rdfs:comment "checked in 2024" }} }}'
@@ -38,6 +41,14 @@ UNLABELLED_PROJECT = PREFIXES + (
 def client(fresh: EmbeddedStore) -> FlaskClient:
     """A client of an app with updates enabled (token TOKEN) on the fresh store."""
     return create_app(Settings(store="memory", update_token=TOKEN), fresh).test_client()
+
+
+HISTORY = "https://w3id.org/mgkg/graph/changes"
+
+
+def data_quads(store: EmbeddedStore) -> int:
+    """How many quads the store has outside the history graph."""
+    return sum(1 for quad in store.raw if quad.graph_name != ox.NamedNode(HISTORY))
 
 
 def has_comment(store: EmbeddedStore) -> bool:
@@ -78,10 +89,10 @@ def test_wrong_token_is_403(client: FlaskClient, fresh: EmbeddedStore) -> None:
 
 
 def test_a_conforming_update_is_applied_with_204(client: FlaskClient, fresh: EmbeddedStore) -> None:
-    before = len(fresh)
+    before = data_quads(fresh)
     response = client.post("/sparql", data=GOOD.encode(), content_type=UPDATE, headers=AUTH)
     assert response.status_code == 204 and response.data == b""
-    assert has_comment(fresh) and len(fresh) == before + 1
+    assert has_comment(fresh) and data_quads(fresh) == before + 1
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
@@ -94,7 +105,7 @@ def test_a_form_encoded_update_is_applied(client: FlaskClient, fresh: EmbeddedSt
 
 
 def test_relative_iris_resolve_against_the_endpoint(client: FlaskClient, fresh: EmbeddedStore) -> None:
-    update = "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> <o> } }"
+    update = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://example.org/s> <http://example.org/p> <o> }} }}"
     assert client.post("/sparql", data=update.encode(), content_type=UPDATE, headers=AUTH).status_code == 204
     assert fresh.raw.query("ASK { GRAPH ?g { ?s ?p <http://localhost/o> } }")
 
@@ -124,11 +135,11 @@ def test_the_report_is_json_or_text_on_request(client: FlaskClient, fresh: Embed
     payload = json.loads(as_json.data)
     assert payload["conforms"] is False
     violations = [r for r in payload["results"] if r["severity"] == "Violation"]
-    assert [r["path"] for r in violations] == ["mgkg:amountValue"]
+    assert "mgkg:amountValue" in [r["path"] for r in violations]
     as_text = client.post(
         "/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers={**AUTH, "Accept": "text/plain"}
     )
-    assert as_text.data.decode().startswith("Conforms: no (1 violations")
+    assert as_text.data.decode().startswith("Conforms: no (")
     unacceptable = client.post(
         "/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers={**AUTH, "Accept": "image/png"}
     )
@@ -174,10 +185,12 @@ def test_every_write_is_counted_and_refused_ones_are_not(client: FlaskClient) ->
     turtle = {"content_type": "text/turtle", "headers": AUTH}
     assert client.post("/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers=AUTH).status_code == 422
     assert client.post("/sparql", data=b"CLEAR NAMED", content_type=UPDATE).status_code == 401
-    assert client.put("/rdf-graphs?graph=urn:x:g", data=b"<urn:x:a> <urn:x:b> 1 .", **turtle).status_code == 201
-    assert client.put("/rdf-graphs?graph=urn:x:g", data=b"<urn:x:a> <urn:x:b> 2 .", **turtle).status_code == 204
-    assert client.post("/rdf-graphs?graph=urn:x:g", data=b"<urn:x:a> <urn:x:b> 3 .", **turtle).status_code == 204
-    assert client.delete("/rdf-graphs?graph=urn:x:g", headers=AUTH).status_code == 204
+    assert client.post("/sparql", data=b"CLEAR NAMED", content_type=UPDATE, headers=AUTH).status_code == 403
+    target = f"/rdf-graphs?graph={quote(GRAPH + '/g')}"
+    assert client.put(target, data=b"<urn:x:a> <urn:x:b> 1 .", **turtle).status_code == 201
+    assert client.put(target, data=b"<urn:x:a> <urn:x:b> 2 .", **turtle).status_code == 204
+    assert client.post(target, data=b"<urn:x:a> <urn:x:b> 3 .", **turtle).status_code == 204
+    assert client.delete(target, headers=AUTH).status_code == 204
     assert client.post("/sparql", data=GOOD.encode(), content_type=UPDATE, headers=AUTH).status_code == 204
     assert rt.writes == 5
 
@@ -193,13 +206,13 @@ def test_dataset_parameters_of_queries_do_not_apply_to_updates(client: FlaskClie
 
 
 def test_using_graph_uri_sets_the_where_dataset(client: FlaskClient, fresh: EmbeddedStore) -> None:
-    target = "http://example.org/labels"
+    target = GRAPH + "/labels"
     update = PREFIXES + f"INSERT {{ GRAPH <{target}> {{ ?p rdfs:comment 'seen' }} }} WHERE {{ ?p a mgkg:Project }}"
     plain = client.post("/sparql", data=update.encode(), content_type=UPDATE, headers=AUTH)
     assert plain.status_code == 204
-    assert not fresh.raw.contains_named_graph(ox.NamedNode(target))  # WHERE read the (empty) default graph
+    assert not fresh.raw.contains_named_graph(ox.NamedNode(target))  # WHERE read the (empty) contribution graph
     response = client.post(
-        f"/sparql?using-graph-uri={quote(GRAPH)}", data=update.encode(), content_type=UPDATE, headers=AUTH
+        f"/sparql?using-graph-uri={quote(DOCUMENT)}", data=update.encode(), content_type=UPDATE, headers=AUTH
     )
     assert response.status_code == 204
     assert fresh.raw.query(f"ASK {{ GRAPH <{target}> {{ <{PROJECT}> ?p ?o }} }}")

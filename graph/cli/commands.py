@@ -14,8 +14,10 @@ from typing import Any
 import click
 from rdflib import Dataset
 
-from graph.build import NonConformingError, build_dataset, write_store
+from graph.build import NonConformingError, StaleChangesError, build_dataset, write_store
+from graph.changes.journal import Journal
 from graph.cli import output
+from graph.cli.changes import history, revert
 from graph.cli.link import enrich, link
 from graph.cli.load import load
 from graph.cli.support import fail, progress, settings_of, translate
@@ -31,7 +33,7 @@ from graph.shacl.validate import ENGINES, ShaclEngine, ValidationReport, validat
 from graph.sparql.execute import Executor, Limits, QueryFailed
 from graph.sparql.guard import Refused, secure
 from graph.stats import compute_stats
-from graph.store import EmbeddedStore, has_graph, open_built
+from graph.store import EmbeddedStore, has_graph, open_built, spec_kind
 
 
 class Main(click.Group):
@@ -64,18 +66,22 @@ def cli(ctx: click.Context, config: str | None, base: str | None, data_dir: str 
 
 @cli.command()
 @click.option("--sources", type=click.Path(file_okay=False), help="Folder of source files [the packaged ones].")
+@click.option("--drop-stale", is_flag=True,
+              help="Drop journal changesets that no longer apply (recorded in the journal) instead of stopping.")
 @click.pass_context
-def build(ctx: click.Context, sources: str | None) -> None:
-    """Build the sources into the store; refuse (exit 1) if the graph does not conform."""
+def build(ctx: click.Context, sources: str | None, drop_stale: bool) -> None:
+    """Build the sources into the store and replay the journal of writes on top; refuse (exit 1) if the graph does
+    not conform or a journal changeset no longer applies (unless --drop-stale)."""
     settings = settings_of(ctx)
     folder = Path(sources) if sources else None
     if folder is not None and not folder.is_dir():
         fail(f"--sources {sources}: no such folder")
+    journal = Journal(settings.data_dir)
     try:
         with progress("build") as step:
             dataset, report = build_dataset(settings.base, folder, progress=step)
-            step("write store")
-            write_store(dataset, settings.store_spec, settings.base)
+            step("write store and replay the journal")
+            done = write_store(dataset, settings.store_spec, settings.base, journal, drop_stale)
     except NonConformingError as error:
         for line in error.located[:50]:
             click.echo(line, err=True)
@@ -83,11 +89,22 @@ def build(ctx: click.Context, sources: str | None) -> None:
         if more > 0:
             click.echo(f"… and {more} more (run `mgkg validate` on the sources for all)", err=True)
         fail(f"the graph does not conform: {len(error.located)} violations; nothing was written", 1)
+    except StaleChangesError as error:
+        for stale in error.refused:
+            click.echo(f"changeset {stale.id}: {stale.reason}", err=True)
+        fail(str(error), 1)
+    for stale in done.dropped:
+        click.echo(f"mgkg: dropped changeset {stale.id}: {stale.reason}", err=True)
     quads = sum(1 for _ in dataset.quads((None, None, None, None)))
     click.echo(
         f"built {quads} quads in {len(list(dataset.graphs())) - 1} graphs into {settings.store_spec} "
         f"({len(report.warnings)} warnings, {len(report.infos)} infos)"
     )
+    if done.applied or done.dropped:
+        click.echo(f"replayed {len(done.applied)} changesets of the journal ({len(done.dropped)} dropped)")
+    elif spec_kind(settings.store_spec)[0] != "oxigraph" and len(journal):
+        click.echo(f"mgkg: warning: the journal's {len(journal)} changesets are replayed into an on-disk store only",
+                   err=True)
 
 
 @cli.command()
@@ -241,6 +258,6 @@ def stats(ctx: click.Context) -> None:
         click.echo(f"  {count:>6}  {cls.rsplit('#', 1)[-1]}")
 
 
-for command in (link, enrich, synth, load):
+for command in (link, enrich, synth, load, history, revert):
     cli.add_command(command)
 

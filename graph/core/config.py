@@ -34,6 +34,9 @@ class Settings:
     max_depth: int = 64
     allowlist: tuple[str, ...] = ()
     update_token: str = ""
+    writers_file: str = ""
+    writers: str = ""
+    open_writes: bool = False
     threads: int = 8
     workers: int = 1
     connection_limit: int = 1000

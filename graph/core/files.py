@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -91,11 +93,35 @@ def read_data_files(paths: Iterable[Path]) -> Dataset:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file renamed over it: never a half-written file."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    """Write `data` to `path`, never leaving a half-written file: a regular file (or a new one) through a temporary
+    file beside it, fsync'd, renamed over it; a symlink is followed (the file it names is replaced, the link
+    stays); a FIFO, a character device or anything under /dev or /proc (/dev/stdout) is written straight through.
+    """
     try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot write: {error.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise DataFileError(f"{path}: cannot write: it is a folder")
+    if (mode is not None and not stat.S_ISREG(mode)) or str(path.absolute()).startswith(("/dev/", "/proc/")):
+        try:
+            with path.open("wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise DataFileError(f"{path}: cannot write: {error.strerror}") from None
+        return
+    target = Path(os.path.realpath(path))
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, stat.S_IMODE(mode))
+        temporary.replace(target)
     except OSError as error:
         with suppress(OSError):  # under a regular file or in a missing folder there is nothing to remove
             temporary.unlink(missing_ok=True)

@@ -152,7 +152,10 @@ TEXT = Format("text", Page("plain text", _PLAIN, "txt"))
 PAGES = (JSON, HTML, TEXT)
 """The formats of mgkg's own documents."""
 
-ALL = (*RDF_READ, *RESULTS, *PAGES)
+ATOM = Format("atom", Page("Atom feed", "application/atom+xml", "atom"))
+"""An Atom feed (RFC 4287): the changes made through the API, for feed readers (/changes)."""
+
+ALL = (*RDF_READ, *RESULTS, *PAGES, ATOM)
 """Every format of the registry."""
 
 INDEX = (JSON, HTML)

@@ -21,17 +21,23 @@ class EmbeddedStore:
     """Oxigraph, in memory (path None) or on disk; `raw` is its pyoxigraph Store (graph.sparql.execute runs on it)."""
 
     def __init__(self, path: Path | None = None, base: str = DEFAULT_BASE, read_only: bool = False) -> None:
-        """Open (or create) the store at `path`; in memory when path is None."""
+        """Open (or create) the store at `path`; in memory when path is None.
+
+        A symlink (`data/store`, graph.store.generations) is resolved first: RocksDB names its files by the path
+        it was opened with, and must go on writing into the generation it opened after a build swaps the link.
+        """
         self.path = path
         self.read_only = read_only
+        self.location = path.resolve() if path is not None else None
+        """The folder opened: `path` with its symlinks resolved (the generation)."""
         try:
             if path is None:
                 self.raw = ox.Store()
             elif read_only:
-                self.raw = ox.Store.read_only(str(path))
+                self.raw = ox.Store.read_only(str(self.location))
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self.raw = ox.Store(str(path))
+                self.raw = ox.Store(str(self.location))
         except (OSError, RuntimeError) as error:  # RocksDB's "Corruption: …" is a RuntimeError
             raise StoreError(f"cannot open store {path}: {first_line(error)}") from None
         self.prefixes = prefixes(base)

@@ -32,6 +32,7 @@ from server.context import Runtime, runtime
 from server.http import ANY_METHOD, methods
 from server.negotiation import choose
 from server.views.dumps import DUMPS
+from server.writers import writes_enabled
 
 bp = Blueprint("describe", __name__)
 
@@ -156,7 +157,7 @@ def service_description(fmt_name: str) -> tuple[bytes, str]:
     out.add(service, STANDARD["rdf"] + "type", ox.NamedNode(SD + "Service"))
     out.add(service, SD + "endpoint", _url("sparql"))
     out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
-    if settings.update_token:
+    if writes_enabled(settings):
         out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Update"))
     for fmt in (*RESULTS, *RDF):
         out.add(service, SD + "resultFormat", ox.NamedNode(fmt.iri))

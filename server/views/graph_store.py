@@ -9,7 +9,12 @@ PUT replaces a graph, POST merges into it (a POST to /rdf-graphs itself creates 
 with its Location), DELETE drops it; 201 when a graph is created, 204 otherwise. Bodies are Turtle,
 N-Triples, RDF/XML, JSON-LD or N3 by Content-Type (415 otherwise, 400 with the parser's position when they do
 not parse), or multipart/form-data with one such part per file. Writes go through server.writes: the same
-bearer token and the same SHACL gate (422) as SPARQL Update, and each is one transaction.
+writers, policy, SHACL gate (422) and journal as SPARQL Update, each one changeset (X-MGKG-Changeset). Only
+contribution graphs (`{base}graph/contributions/…`) may be written: any other graph, the default graph and
+the graphs of direct identification (their IRI is the request URL) are read-only (403). A POST to
+/rdf-graphs itself creates `{base}graph/contributions/{writer}/{uuid}`; its Location is its indirect URL.
+With `open_writes` every graph may be written (the store's default graph when the union is off), and a POST to
+/rdf-graphs creates `/rdf-graphs/{uuid}` (direct identification), as the protocol's tests expect.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
+from graph.changes.model import contribution_graph
+from graph.changes.policy import check_graphs
 from graph.core.formats import MULTIPART, RDF
 from graph.core.namespaces import prefixes
 from graph.core.text import joined_error
@@ -27,7 +34,7 @@ from server.context import runtime
 from server.encoding import rdf_bytes
 from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
-from server.writes import authorize, check_iri, transaction
+from server.writes import author, authorize, check_iri, transaction, written
 
 bp = Blueprint("graph_store", __name__)
 
@@ -109,11 +116,14 @@ def _write(target: Target, created_location: str | None = None) -> Response:
             405,
             {"Allow": READ_ONLY},
         )
-    authorize()
+    who = author(f"Graph Store {method} " + (f"<{target.iri}>" if target.iri else "default graph"))
+    settings = runtime().settings
+    if not settings.open_writes:
+        check_graphs([target.iri or ox.DefaultGraph()], settings.base)
     triples = [] if method == "DELETE" else _body_triples(target.iri or request.base_url)
     data = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
     inner = f"GRAPH <{target.iri}> {{\n{data}}}" if target.iri else data
-    with transaction() as tx:
+    with transaction(who) as tx:
         existed = target.iri is None or tx.rt.has_graph(target.iri)
         steps = []
         if method == "DELETE":
@@ -126,8 +136,8 @@ def _write(target: Target, created_location: str | None = None) -> Response:
             steps.append(f"CREATE SILENT GRAPH <{target.iri}>")
         if data:
             steps.append(f"INSERT DATA {{\n{inner}}}")
-        tx.apply(" ;\n".join(steps))
-    response = Response(status=204 if existed else 201)
+        changeset = tx.apply(" ;\n".join(steps))
+    response = written(Response(status=204 if existed else 201), changeset)
     if created_location:
         response.headers["Location"] = created_location
     return response
@@ -138,8 +148,12 @@ def _handle(target: Target | None) -> Response:
     if target is None:
         if method != "POST":
             raise Problem("name the graph: ?graph=IRI or ?default (or POST to create a new graph)")
-        iri = url_for("graph_store.direct", path=uuid.uuid4().hex, _external=True)
-        return _write(Target(iri), created_location=iri)
+        writer, settings = authorize(), runtime().settings  # 401/403 before anything else
+        if settings.open_writes:
+            iri = url_for("graph_store.direct", path=uuid.uuid4().hex, _external=True)
+            return _write(Target(iri), created_location=iri)
+        iri = f"{contribution_graph(writer, settings.base).value}/{uuid.uuid4().hex}"
+        return _write(Target(iri), created_location=url_for("graph_store.indirect", graph=iri, _external=True))
     return _read(target) if method in ("GET", "HEAD") else _write(target)
 
 

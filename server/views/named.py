@@ -34,6 +34,7 @@ from server.http import ANY_METHOD, Problem, answer_headers, answer_response, me
 from server.negotiation import choose
 from server.views.openapi import build_openapi
 from server.views.results_table import html_results
+from server.writers import writes_enabled
 
 bp = Blueprint("named", __name__)
 
@@ -198,7 +199,7 @@ def openapi() -> Response:
     rt = runtime()
     settings = rt.settings
     document = build_openapi(
-        catalogue(), request.url_root, settings.update_token != "", graphs=[str(g) for g in rt.store.graphs()],
+        catalogue(), request.url_root, writes_enabled(settings), graphs=[str(g) for g in rt.store.graphs()],
         allowlist=settings.allowlist, union_default_graph=settings.union_default_graph,
     )
     return Response(json.dumps(document, indent=2), 200, mimetype=JSON.media_type)

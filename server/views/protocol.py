@@ -14,8 +14,9 @@ and answered by `answer_query`, the job server.context.Runtime.run gives a query
 when the store is on disk: past `settings.query_timeout`, counted from the request's arrival, that process
 is killed and the answer is 503; a crash of the engine costs that process (500), never the server.
 
-Updates: POST update= (form) or application/sparql-update, with using-graph-uri / using-named-graph-uri;
-see server.writes (bearer token, SHACL gate, 204). SERVICE, LOAD, FROM and USING are checked by graph.sparql.guard.
+Updates: POST update= (form) or application/sparql-update, with using-graph-uri / using-named-graph-uri and
+a message (X-MGKG-Message or message=); see server.writes (a writer's bearer token, contribution graphs only,
+SHACL gate, journal; 204 with X-MGKG-Changeset). SERVICE, LOAD, FROM and USING are checked by graph.sparql.guard.
 Every error is one line of text/plain (or JSON), with the HTTP status the W3C protocol tests expect.
 """
 
@@ -35,7 +36,7 @@ from server.encoding import body_text, parameter_text
 from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
 from server.negotiation import choose_format
 from server.views import describe
-from server.writes import add_using, authorize, check_iri, transaction
+from server.writes import add_using, author, check_iri, transaction, written
 
 bp = Blueprint("protocol", __name__)
 
@@ -135,17 +136,17 @@ def answer_query(engine: Engine, executor: Executor, query: QueryRequest, accept
 
 
 def run_update(operation: Operation) -> Response:
-    """Authorize, check and apply an update (SHACL-gated); 204 when applied."""
-    authorize()
+    """Authorize, check and apply an update (one changeset, SHACL-gated); 204 naming the changeset."""
+    who = author("SPARQL Update via HTTP")
     params = operation.params
     _refuse_params(params, DATASET[:2], "update")
     text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
     settings, has_graph = runtime().settings, runtime().has_graph
     text, _ = secure(text, is_update=True, base=request.base_url, allowlist=settings.allowlist, has_graph=has_graph,
                      max_depth=settings.max_depth)
-    with transaction() as tx:
-        tx.apply(text, base_iri=request.base_url)
-    return Response(status=204)
+    with transaction(who) as tx:
+        changeset = tx.apply(text, base_iri=request.base_url)
+    return written(Response(status=204), changeset)
 
 
 @bp.route("/sparql", methods=ANY_METHOD)

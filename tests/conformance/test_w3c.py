@@ -4,7 +4,8 @@ The runners (see $MGKG_W3C_TESTS/README.md, default /work/shared/w3c-tests) load
 carry no Authorization header and expect the store's default graph to be its own graph (not the union). The
 conformance app is therefore the normal app with: a memory store, `union_default_graph = false`, an update
 token that a WSGI wrapper adds to requests without one (the app still checks it), and an allowlist holding the
-IRIs the suites use as graph names (http://kasei.us/2009/09/sparql/data/, file:///); the SHACL gate stays on.
+IRIs the suites use as graph names (http://kasei.us/2009/09/sparql/data/, file:///) and `open_writes` (the suites
+write any graph, and the store's own default graph); the SHACL gate stays on, and every write is a changeset.
 
 Full runs, from the repository root (PYTHONPATH=. makes this module importable as tests.conformance.test_w3c):
   PYTHONPATH=. .venv/bin/python $W3C/tools/run_protocol.py --flask-app 'tests.conformance.test_w3c:conformance_app()' \\
@@ -40,6 +41,7 @@ CONFORMANCE = Settings(
     store="memory",
     update_token=TOKEN,
     union_default_graph=False,
+    open_writes=True,
     allowlist=("http://kasei.us/2009/09/sparql/data/", "file:///"),
 )
 """The settings of conformance runs."""
@@ -76,15 +78,29 @@ def run(tool: str, *args: str) -> str:
     return done.stdout
 
 
+SKOLEMIZED = ("put_get_repeat_direct", "post_get_post_get_direct", "put_get_repeat_indirect", "put_get_default",
+              "post_get_post_get_indirect", "post_get_new_graph", "put_get_uri_pct_encoded_indirect",
+              "put_get_uri_pct_encoded_twice")
+"""Graph Store tests that PUT or POST blank nodes and expect them back: writes skolemize them (graph.changes)."""
+
+HISTORY_OR_SKOLEM = {"add-silent", "clear-silent", "copy-silent", "create-silent", "drop-silent", "move-silent",
+                     "jsonres01", "jsonres02"}
+"""Sample tests that compare the whole dataset after an update (which now holds the history graph too) or load
+blank nodes through an update and expect them in the results (skolemized)."""
+
 needs_suite = pytest.mark.skipif(not (W3C / "tools").is_dir(), reason=f"no W3C test suite at {W3C}")
 
 
 @needs_suite
 @pytest.mark.slow
 def test_protocol_graph_store_and_service_description_suites_pass() -> None:
+    """All but the Graph Store tests whose bodies hold blank nodes: a write stores them as skolem IRIs
+    ({base}.well-known/genid/…, so that a changeset can name them), and the graph read back is not isomorphic."""
     output = run("run_protocol.py", "--gsp", "http://localhost/rdf-graphs")
     totals = ast.literal_eval(output.strip().splitlines()[-1].removeprefix("TOTAL "))
-    assert totals == {"pass": 50, "fail": 0, "skip": 0}, output
+    assert totals == {"pass": 42, "fail": 8, "skip": 0}, output
+    failed = re.findall(r"^FAIL graph-store-protocol/(\S+)", output, re.MULTILINE)
+    assert sorted(failed) == sorted(SKOLEMIZED), output
 
 
 @needs_suite
@@ -95,7 +111,8 @@ def test_a_sample_of_the_query_and_update_suites_passes() -> None:
     total = re.search(r"^TOTAL (\d+): (.*)$", output, re.MULTILINE)
     assert total is not None, output
     counts = dict(part.split("=") for part in total.group(2).split("  ")[0].split())
-    assert counts == {"pass": total.group(1)}, output
+    failed = set(re.findall(r"^FAIL\s+\S+#(\S+)", output, re.MULTILINE))
+    assert failed == HISTORY_OR_SKOLEM and counts["pass"] == str(int(total.group(1)) - len(failed)), output
 
 
 @needs_suite

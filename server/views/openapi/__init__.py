@@ -17,6 +17,7 @@ from graph.core.formats import GZIP, INDEX, JSON
 from graph.named_queries import NamedQuery
 from server.views.dumps import DUMPS
 from server.views.openapi import protocol
+from server.views.openapi.changes import changes_paths
 from server.views.openapi.named import SCHEMAS, named_query_path, parameter_schema
 from server.views.openapi.schemas import (
     COMPONENTS,
@@ -81,6 +82,7 @@ def build_openapi(
         "/rdf-graphs": protocol.graph_store(union_default_graph, writes_enabled),
         "/shacl": protocol.shacl(),
         **_documents(),
+        **changes_paths(),
     }
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)
@@ -89,7 +91,10 @@ def build_openapi(
         "info": {
             "title": "mgkg: Migration Governance Knowledge Graph",
             "version": _version(),
-            "description": f"SPARQL endpoint, Graph Store, SHACL validation and named queries. Writes are {writes}.",
+            "description": (
+                "SPARQL endpoint, Graph Store, SHACL validation, named queries and the changes made by writes. "
+                f"Writes are {writes}."
+            ),
         },
         "servers": [{"url": server_url.rstrip("/") or "/"}],
         "paths": paths,
