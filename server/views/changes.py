@@ -43,6 +43,9 @@ ONE_FORMATS: tuple[Format, ...] = (JSON, *RDF)
 MAX_LIMIT = 1000
 """The most changes one page of /changes lists."""
 
+MAX_OFFSET = 10**9
+"""The largest offset /changes takes."""
+
 HISTORY_PREFIXES = {
     "cs": "http://purl.org/vocab/changeset/schema#",
     "prov": "http://www.w3.org/ns/prov#",
@@ -72,9 +75,10 @@ def _number(name: str, default: int, low: int, high: int) -> int:
 
 
 def _since() -> datetime | None:
-    text = request.args.get("since")
-    if text is None:
+    given = request.args.get("since")
+    if given is None:
         return None
+    text = given.upper()  # RFC 3339 allows t and z
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text else None
         if moment is None:
@@ -82,7 +86,7 @@ def _since() -> datetime | None:
             moment = datetime(day.year, day.month, day.day)
     except ValueError:
         raise Problem(
-            f"since must be a date (2026-12-06) or a date and time (2026-12-06T10:15:00Z), not {text[:40]!r}"
+            f"since must be a date (2026-12-06) or a date and time (2026-12-06T10:15:00Z), not {given[:40]!r}"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -114,7 +118,7 @@ def listing() -> Response:
     rt = runtime()
     base = rt.settings.base
     fmt = choose(request, LIST_FORMATS, request.args.get("format"))
-    limit, offset = _number("limit", 100, 1, MAX_LIMIT), _number("offset", 0, 0, 10**9)
+    limit, offset = _number("limit", 100, 1, MAX_LIMIT), _number("offset", 0, 0, MAX_OFFSET)
     entity = request.args.get("entity")
     found = matching(changesets(rt), check_iri("entity", entity) if entity is not None else None, _since())
     found.reverse()

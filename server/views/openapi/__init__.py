@@ -82,7 +82,7 @@ def build_openapi(
         "/rdf-graphs": protocol.graph_store(union_default_graph, writes_enabled),
         "/shacl": protocol.shacl(),
         **_documents(),
-        **changes_paths(),
+        **changes_paths(writes_enabled),
     }
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)
