@@ -15,6 +15,7 @@ from graph.core.errors import Kind, MgkgError
 from graph.core.files import parse_graph
 from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
 from graph.core.namespaces import graph_iri as make_graph_iri
+from graph.shacl.derived import add_derived
 from graph.shacl.validate import ValidationReport, validate_dataset
 from graph.store import EmbeddedStore, open_store, spec_kind
 
@@ -115,12 +116,13 @@ def locate(report: ValidationReport, dataset: Dataset, sources: Iterable[SourceF
 def build_dataset(
     base: str = DEFAULT_BASE, folder: Path | None = None, progress: Progress | None = None
 ) -> tuple[Dataset, ValidationReport]:
-    """Load and validate; raise NonConformingError (nothing written anywhere) if it does not conform."""
+    """Load, add the derived graph, validate; raise NonConformingError (nothing written anywhere) on a violation."""
     dataset = load_dataset(base, folder, progress)
+    add_derived(dataset, base)
     if progress:
         progress("validate")
     report = validate_dataset(dataset)
-    if not report.conforms:
+    if not report.no_violations:
         raise NonConformingError(report, locate(report, dataset, source_files(base, folder)))
     return dataset, report
 

@@ -8,10 +8,13 @@ A write is one SPARQL update text, applied under the app's write lock in two ste
    (503 after that); the result is validated incrementally (`graph.shacl.validate.validate_store` with the
    changes): only the focus nodes whose results the changed quads can change — the quads an INSERT DATA /
    DELETE DATA / DROP GRAPH names (server/write_changes.py), else the difference of the dumps before and
-   after. A non-conforming result is refused with 422 and the SHACL report of those nodes (Turtle, or JSON /
-   text as negotiated), the live store untouched. Violations the store already had elsewhere do not block a
-   write;
-2. then the same update runs on the live store, one Oxigraph transaction, still under the lock.
+   after. Before validating, the derived graph (mgkg:statedIn, graph/shacl/derived.py) is recomputed for the
+   subjects and source graphs the update touched; an update that puts into it a triple the other graphs do not
+   give is refused (400). A result with violations is refused with 422 and the SHACL report of those nodes
+   (Turtle, or JSON / text as negotiated), the live store untouched; warnings and infos do not refuse. Violations
+   the store already had elsewhere do not block a write;
+2. then the same update, followed by the same recomputation of the derived graph, runs on the live store as one
+   request (one Oxigraph transaction), still under the lock.
 
 The update therefore runs twice: functions such as NOW(), RAND(), UUID() or BNODE() may give the live store
 other values than the validated copy had, and an allowlisted LOAD fetches its document twice.
@@ -35,6 +38,7 @@ from flask import Response, request
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT, by_name
 from graph.core.namespaces import is_absolute_iri
+from graph.shacl.derived import append, derived_graph, refresh
 from graph.shacl.incremental import changed_quads
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
@@ -112,8 +116,9 @@ class Transaction:
         """The live pyoxigraph store, or a remote store's view of it (read it freely; write only through `apply`)."""
         return self.rt.store.raw
 
-    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> ValidationReport:
-        """Run the update on a scratch copy of the live store and validate what it changed.
+    def _scratch(self, text: str, base_iri: str | None, deadline: Deadline) -> tuple[ValidationReport, str]:
+        """Run the update on a scratch copy of the live store and validate what it changed; the report and the
+        update that recomputes the derived graph after it.
 
         A store on disk is copied as a RocksDB checkpoint next to it (hard links: milliseconds, whatever its
         size); any other in memory, from its dump — parsed quad by quad, as bulk_load would rename blank nodes
@@ -131,7 +136,7 @@ class Transaction:
 
     def _validate_copy(
         self, text: str, base_iri: str | None, deadline: Deadline, stated: list[ox.Quad] | None, checkpoint: Path | None
-    ) -> ValidationReport:
+    ) -> tuple[ValidationReport, str]:
         before = None
         if checkpoint is not None:
             self.store.backup(str(checkpoint))  # type: ignore[union-attr]
@@ -149,21 +154,30 @@ class Transaction:
             if stated is None:
                 before = before if before is not None else self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
                 stated = changed_quads(before, scratch.dump(format=ox.RdfFormat.N_QUADS) or b"")
+            derived = refresh(scratch, stated, self.rt.settings.base)
+            if derived.refused:
+                raise Problem(
+                    f"the graph <{derived_graph(self.rt.settings.base)}> holds only the mgkg:statedIn triples mgkg "
+                    f"derives from the other graphs; it cannot be written (e.g. {derived.refused[0]})"
+                )
             if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the diff, so not a change
                 load_triples(scratch, TermMap(), load_ontology())
             deadline.check()
-            return validate_store(scratch, engine="oxigraph", changes=Changes.of_quads(stated))
+            changes = Changes.of_quads([*stated, *derived.changed])
+            return validate_store(scratch, engine="oxigraph", changes=changes), derived.update
         finally:
             del scratch  # closes a checkpoint before its folder goes
 
     def apply(self, text: str, base_iri: str | None = None) -> None:
         """Run `text` on a scratch copy, validate, then on the live store; Nonconforming / QueryFailed if not."""
         timeout = self.rt.settings.query_timeout
-        report = self.rt.executor.call(timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update")
-        if not report.conforms:
+        report, derived = self.rt.executor.call(
+            timeout, lambda deadline: self._scratch(text, base_iri, deadline), "update"
+        )
+        if not report.no_violations:
             raise Nonconforming(report)
         try:
-            _run(self.store, text, base_iri)
+            _run(self.store, append(text, derived), base_iri)
         finally:  # counted even if it failed: a remote store may have applied part of it
             self.rt.wrote()
 
