@@ -128,7 +128,7 @@ def test_the_report_is_json_or_text_on_request(client: FlaskClient, fresh: Embed
     as_text = client.post(
         "/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers={**AUTH, "Accept": "text/plain"}
     )
-    assert as_text.data.decode().startswith("Conforms: no (1 violations")
+    assert as_text.data.decode().startswith("conforms: false (1 violations")
     unacceptable = client.post(
         "/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers={**AUTH, "Accept": "image/png"}
     )
