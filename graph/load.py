@@ -152,5 +152,5 @@ def load_files(
     tally = Tally()
     for item in sources:
         into(store, tally.through(quads(item, progress(item))))
-    derive_store(store.update, base)
+    derive_store(store.update, base, store.owned if isinstance(store, RemoteStore) else None)
     return tally.quads

@@ -154,7 +154,7 @@ class Transaction:
             if stated is None:
                 before = before if before is not None else self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
                 stated = changed_quads(before, scratch.dump(format=ox.RdfFormat.N_QUADS) or b"")
-            derived = refresh(scratch, stated, self.rt.settings.base)
+            derived = refresh(scratch, stated, self.rt.settings.base, getattr(self.rt.store, "owned", None))
             if derived.refused:
                 raise Problem(
                     f"the graph <{derived_graph(self.rt.settings.base)}> holds only the mgkg:statedIn triples mgkg "

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from graph.core.namespaces import DEFAULT_BASE, MGKG, graph_iri
@@ -25,8 +25,13 @@ STATED_IN = MGKG.statedIn
 """<entity> mgkg:statedIn <source graph>: stored in the derived graph only."""
 
 _STATED_IN, _SOURCE_GRAPH, _TYPE = f"<{STATED_IN}>", f"<{MGKG.SourceGraph}>", f"<{RDF.type}>"
-_TYPED = f"{{ ?g {_TYPE} {_SOURCE_GRAPH} }} UNION {{ GRAPH ?t {{ ?g {_TYPE} {_SOURCE_GRAPH} }} }}"
-"""?g is typed mgkg:SourceGraph in some graph (the default one included)."""
+
+
+def _typed(within: str | None) -> str:
+    """?g is typed mgkg:SourceGraph in some graph (the default one included), both under `within` if given."""
+    inside = f" FILTER(STRSTARTS(STR(?t), {Literal(within).n3()}))" if within else ""
+    pattern = f"{{ ?g {_TYPE} {_SOURCE_GRAPH} }} UNION {{ GRAPH ?t {{ ?g {_TYPE} {_SOURCE_GRAPH} }}{inside} }}"
+    return pattern + (f" FILTER(STRSTARTS(STR(?g), {Literal(within).n3()}))" if within else "")
 
 
 def derived_graph(base: str = DEFAULT_BASE) -> URIRef:
@@ -51,21 +56,22 @@ def add_derived(ds: Dataset, base: str = DEFAULT_BASE) -> None:
     ds.graph(iri).__iadd__(stated_in(ds, exclude=iri))
 
 
-def derive_all(base: str = DEFAULT_BASE) -> str:
-    """A SPARQL update that recomputes the whole derived graph (what `derive_store` runs)."""
+def derive_all(base: str = DEFAULT_BASE, within: str | None = None) -> str:
+    """A SPARQL update that recomputes the whole derived graph (what `derive_store` runs); `within`: read only
+    the graphs whose IRIs start with it (a remote store's own graphs)."""
     d = f"<{derived_graph(base)}>"
     return (
         f"DROP SILENT GRAPH {d} ;\n"
         f"INSERT {{ GRAPH {d} {{ ?s {_STATED_IN} ?g }} }} WHERE {{\n"
-        f"  {{ SELECT DISTINCT ?g WHERE {{ {_TYPED} FILTER(isIRI(?g) && ?g != {d}) }} }}\n"
+        f"  {{ SELECT DISTINCT ?g WHERE {{ {_typed(within)} FILTER(isIRI(?g) && ?g != {d}) }} }}\n"
         f"  {{ SELECT DISTINCT ?s ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s)) }} }}\n"
         "}"
     )
 
 
-def derive_store(update: Callable[[str], None], base: str = DEFAULT_BASE) -> None:
+def derive_store(update: Callable[[str], None], base: str = DEFAULT_BASE, within: str | None = None) -> None:
     """Recompute the derived graph of a store (after a bulk load); `update` runs a SPARQL update on the store."""
-    update(derive_all(base))
+    update(derive_all(base, within))
 
 
 @dataclass
@@ -80,11 +86,13 @@ class Refresh:
     """Quads the change put into the derived graph that the other graphs do not give."""
 
 
-def refresh(store: ox.Store, changes: Sequence[ox.Quad], base: str = DEFAULT_BASE) -> Refresh:
+def refresh(store: ox.Store, changes: Sequence[ox.Quad], base: str = DEFAULT_BASE, within: str | None = None) -> (
+    Refresh
+):
     """Recompute, in `store` after a change (the quads it added or removed), the derived triples it can change.
 
     Those are the triples of every IRI subject of a changed quad, and of every subject of a graph whose
-    mgkg:SourceGraph type changed.
+    mgkg:SourceGraph type changed. `within`: as for `derive_all` (the update is also run on the live store).
     """
     d = ox.NamedNode(str(derived_graph(base)))
     subjects = sorted({q.subject for q in changes if isinstance(q.subject, ox.NamedNode)}, key=str)
@@ -96,14 +104,16 @@ def refresh(store: ox.Store, changes: Sequence[ox.Quad], base: str = DEFAULT_BAS
     if not subjects:
         return Refresh()
     written = [q for q in changes if q.graph_name == d and q in store]
-    text = refresh_update(subjects, graphs, d)
+    text = refresh_update(subjects, graphs, d, within)
     before = _derived(store, subjects, graphs, d)
     store.update(text)
     after = _derived(store, subjects, graphs, d)
     return Refresh(text, sorted(before ^ after, key=str), [q for q in written if q not in store])
 
 
-def refresh_update(subjects: Iterable[ox.NamedNode], graphs: Iterable[ox.NamedNode], d: ox.NamedNode) -> str:
+def refresh_update(
+    subjects: Iterable[ox.NamedNode], graphs: Iterable[ox.NamedNode], d: ox.NamedNode, within: str | None = None
+) -> str:
     """The SPARQL update recomputing the derived triples of these subjects and of every subject of these graphs."""
     parts = []
     for variable, nodes in (("?s", list(subjects)), ("?g", list(graphs))):
@@ -114,7 +124,7 @@ def refresh_update(subjects: Iterable[ox.NamedNode], graphs: Iterable[ox.NamedNo
         parts.append(f"DELETE {{ {triple} }} WHERE {{ {values} {triple} }}")
         parts.append(
             f"INSERT {{ {triple} }} WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} "
-            f"FILTER(isIRI(?s) && ?g != {d}) FILTER EXISTS {{ {_TYPED} }} }}"
+            f"FILTER(isIRI(?s) && ?g != {d}) FILTER EXISTS {{ {_typed(within)} }} }}"
         )
     return " ;\n".join(parts)
 
