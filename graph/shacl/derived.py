@@ -108,7 +108,8 @@ def refresh(store: ox.Store, changes: Sequence[ox.Quad], base: str = DEFAULT_BAS
     before = _derived(store, subjects, graphs, d)
     store.update(text)
     after = _derived(store, subjects, graphs, d)
-    return Refresh(text, sorted(before ^ after, key=str), [q for q in written if q not in store])
+    refused = [q for q in written if q not in store or q.predicate.value != str(STATED_IN)]
+    return Refresh(text, sorted(before ^ after, key=str), refused)
 
 
 def refresh_update(
