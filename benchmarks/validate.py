@@ -26,6 +26,7 @@ from rdflib import Dataset
 
 from benchmarks.workload import M, synthetic
 from graph.core.formats import SPARQL_UPDATE
+from graph.shacl.derived import derive_store
 from graph.shacl.incremental import Changes
 from graph.shacl.terms import TermMap, load_triples
 from graph.shacl.validate import ValidationReport, load_ontology, validate_dataset, validate_store
@@ -41,9 +42,10 @@ def timed(run: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[float, T]:
 
 
 def oxigraph_store(path: Path) -> ox.Store:
-    """An in-memory store with the file and the ontology."""
+    """An in-memory store with the file, its derived graph (as `mgkg load` makes it) and the ontology."""
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    derive_store(store.update)
     load_triples(store, TermMap(), load_ontology())
     return store
 
@@ -57,7 +59,7 @@ def one_entity_change(store: ox.Store, project: ox.NamedNode) -> tuple[list[ox.Q
     """Replace a project's status and labels: the quads removed and added."""
     status, label = ox.NamedNode(M + "status"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     removed = [*store.quads_for_pattern(project, status, None), *store.quads_for_pattern(project, label, None)]
-    graph = next(store.quads_for_pattern(project, None, None)).graph_name
+    graph = next(store.quads_for_pattern(project, ox.NamedNode(M + "startDate"), None)).graph_name
     added = [
         ox.Quad(project, status, ox.NamedNode("https://w3id.org/mgkg/vocab/status/suspended"), graph),
         ox.Quad(project, label, ox.Literal("Renamed project", language="en"), graph),
@@ -78,7 +80,7 @@ def incremental(store: ox.Store, runs: int) -> list[float]:
         store.extend(added)
         changes = Changes.of_quads(removed + added)
         seconds, report = timed(validate_store, store, engine="oxigraph", changes=changes)
-        assert report.conforms, report.text()
+        assert report.no_violations, report.text()
         times.append(seconds)
     return times
 
@@ -95,6 +97,7 @@ def write_path(path: Path, folder: Path | None, writes: int = 5) -> list[float]:
 
     store = EmbeddedStore(None if folder is None else folder / "store")
     store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    derive_store(store.raw.update)
     load_triples(store.raw, TermMap(), load_ontology())
     if folder is not None:
         store.raw.optimize()

@@ -26,6 +26,7 @@ from graph.core.errors import Kind, MgkgError
 from graph.core.files import parse_graph
 from graph.core.namespaces import DEFAULT_BASE, normalize_base, prefixes
 from graph.core.namespaces import graph_iri as make_graph_iri
+from graph.shacl.derived import add_derived
 from graph.shacl.validate import ValidationReport, validate_dataset
 from graph.store import EmbeddedStore, generations, open_store, spec_kind
 
@@ -140,18 +141,19 @@ def locate(report: ValidationReport, dataset: Dataset, sources: Iterable[SourceF
 def build_dataset(
     base: str = DEFAULT_BASE, folder: Path | None = None, progress: Progress | None = None
 ) -> tuple[Dataset, ValidationReport]:
-    """Load and validate; raise NonConformingError (nothing written anywhere) if it does not conform, BuildError
-    for a sources folder without any document."""
+    """Load, add the derived graph, validate; raise NonConformingError (nothing written anywhere) on a violation,
+    BuildError for a sources folder without any document."""
     sources = source_files(base, folder)
     if not any(source.path.name not in SPECIAL_GRAPHS for source in sources):
         where = folder or resources.sources_dir()
         raise BuildError(f"{where}: no document source files (*.ttl besides {', '.join(SPECIAL_GRAPHS)}): "
                          "nothing to build")
     dataset = load_dataset(base, folder, progress)
+    add_derived(dataset, base)
     if progress:
         progress("validate")
     report = validate_dataset(dataset)
-    if not report.conforms:
+    if not report.no_violations:
         raise NonConformingError(report, locate(report, dataset, source_files(base, folder)))
     return dataset, report
 

@@ -7,7 +7,8 @@ named graph; triples outside any graph (every triple of .nt, .ttl, .rdf) go into
 Every file is parsed once before anything is written (`check_files`), so a syntax error (reported as
 FILE:LINE:COLUMN), or on a remote store a triple it cannot keep, leaves the store as it was. Then the quads are
 streamed into the store (`load_files`): on Oxigraph through its bulk loader (Store.bulk_extend: no transaction, fast,
-flushed at the end); on a remote SPARQL store in INSERT DATA batches (graph.store.remote). Nothing is validated.
+flushed at the end); on a remote SPARQL store in INSERT DATA batches (graph.store.remote). Then the derived graph
+(mgkg:statedIn, graph/shacl/derived.py) is recomputed, as a build makes it. Nothing is validated.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pyoxigraph as ox
 
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF, FormatError, by_extension, extensions
-from graph.core.namespaces import graph_iri
+from graph.core.namespaces import DEFAULT_BASE, graph_iri
 from graph.core.text import BOM_BYTES
+from graph.shacl.derived import derive_store
 from graph.store import EmbeddedStore, RemoteStore, StoreError
 
 STEP = 10_000
@@ -141,9 +143,14 @@ def check_files(store: EmbeddedStore | RemoteStore, sources: Sequence[Source], p
                 store.check(quad)
 
 
-def load_files(store: EmbeddedStore | RemoteStore, sources: Sequence[Source], progress: FileProgress = _quiet) -> int:
-    """Stream the quads of every file into the store (call `check_files` first); the number of quads written."""
+def load_files(
+    store: EmbeddedStore | RemoteStore, sources: Sequence[Source], progress: FileProgress = _quiet,
+    base: str = DEFAULT_BASE,
+) -> int:
+    """Stream the quads of every file into the store (call `check_files` first), then recompute the derived
+    graph; the number of quads read from the files."""
     tally = Tally()
     for item in sources:
         into(store, tally.through(quads(item, progress(item))))
+    derive_store(store.update, base, store.owned if isinstance(store, RemoteStore) else None)
     return tally.quads

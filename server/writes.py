@@ -15,11 +15,14 @@ Under the app's write lock, within `settings.query_timeout` (503 after that):
    the writer's contribution graph; graph.changes.compute gives exactly the quads it added and removed
    (blank nodes skolemized, in the scratch too);
 2. a change to any graph that is not a contribution graph is refused (403 naming it);
-3. the scratch is validated incrementally (only the focus nodes those quads can affect): a non-conforming
+3. the derived graph (mgkg:statedIn, graph/shacl/derived.py) is recomputed in the scratch for the subjects and
+   source graphs the change touched (a change that puts into it a triple the other graphs do not give is refused,
+   400); the scratch is validated incrementally (only the focus nodes those quads can affect): a non-conforming
    result is refused with 422 and the SHACL report (Turtle, or JSON / text as negotiated). Violations the store
    already had elsewhere do not block a write;
 4. the changeset (id, time, writer, message, quads) is appended to the journal and fsync'd;
-5. the same quads, with the changeset's history quads, are applied to the live store in one transaction.
+5. the same quads, with the changeset's history quads, are applied to the live store in one transaction, and the
+   same recomputation of the derived graph follows (the journal holds the write's own quads, not derived ones).
 
 What was validated is what is stored: the update never runs on the live store, so NOW(), RAND(), UUID() and
 BNODE() keep the values the gate saw, and an allowlisted LOAD fetches its document once. A write that changes
@@ -46,6 +49,7 @@ from graph.changes.policy import check_graphs, refuse_bulk_drops
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, TEXT, by_name
 from graph.core.namespaces import is_absolute_iri
+from graph.shacl.derived import derived_graph, refresh
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
 from graph.sparql.execute import Deadline, QueryFailed, failure
@@ -158,6 +162,8 @@ class Prepared:
     changeset: Changeset | None
     created: tuple[ox.NamedNode, ...] = ()
     dropped: tuple[ox.NamedNode, ...] = ()
+    derived: str = ""
+    """The update recomputing the derived graph after the change (graph.shacl.derived.refresh), or empty."""
 
 
 Change = Callable[[ox.Store], tuple[list[ox.Quad], list[ox.Quad]]]
@@ -210,6 +216,8 @@ class Transaction:
             if changeset is not None:
                 apply_live(self.rt.store, changeset, self.base)
             follow_graphs(self.rt.store, prepared.created, prepared.dropped)
+            if prepared.derived:  # after the graphs: a dropped derived graph is derived again
+                self.rt.store.update(prepared.derived)
         finally:  # counted even if it failed: a remote store may have applied part of it
             self.rt.wrote()
         return changeset
@@ -224,17 +232,24 @@ class Transaction:
                 check_graphs({*created, *dropped, *(quad.graph_name for quad in (*added, *removed))}, self.base)
             if not added and not removed:
                 return Prepared(None, created, dropped)
+            derived = refresh(scratch, [*added, *removed], self.base, getattr(self.rt.store, "owned", None))
+            if derived.refused:
+                raise Problem(
+                    f"the graph <{derived_graph(self.base)}> holds only the mgkg:statedIn triples mgkg derives from "
+                    f"the other graphs; it cannot be written (e.g. {derived.refused[0]})"
+                )
             if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the change, so not one
                 load_triples(scratch, TermMap(), load_ontology())
-            report = validate_store(scratch, engine="oxigraph", changes=Changes.of_quads([*added, *removed]))
-            if not report.conforms:
+            changes = Changes.of_quads([*added, *removed, *derived.changed])
+            report = validate_store(scratch, engine="oxigraph", changes=changes)
+            if not report.no_violations:
                 raise Nonconforming(report)
             now = datetime.now(UTC)
             changeset = Changeset(
                 template.id if template else new_id(now), template.time if template else now, self.author.writer,
                 self.author.message, tuple(added), tuple(removed), template.reverts if template else None,
             )
-            return Prepared(changeset, created, dropped)
+            return Prepared(changeset, created, dropped, derived.update)
 
 
 def _computed(

@@ -154,7 +154,7 @@ def test_every_link_has_a_record_with_provenance(committed: Graph) -> None:
 
 def test_links_are_a_named_graph_of_the_build_and_follow_the_base() -> None:
     dataset, report = build_dataset(base="https://example.org/kg/")
-    assert report.conforms
+    assert report.no_violations
     named = dataset.graph(graph_iri("links", "https://example.org/kg/"))
     assert (URIRef("https://example.org/kg/id/place/montenegro"), OWL.sameAs, WD.Q236) in named
     record = URIRef("https://example.org/kg/id/link/place-montenegro-wikidata")

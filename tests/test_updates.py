@@ -139,7 +139,7 @@ def test_the_report_is_json_or_text_on_request(client: FlaskClient, fresh: Embed
     as_text = client.post(
         "/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers={**AUTH, "Accept": "text/plain"}
     )
-    assert as_text.data.decode().startswith("Conforms: no (")
+    assert as_text.data.decode().startswith("conforms: false (") and "amount:negative" in as_text.data.decode()
     unacceptable = client.post(
         "/sparql", data=NEGATIVE_AMOUNT.encode(), content_type=UPDATE, headers={**AUTH, "Accept": "image/png"}
     )

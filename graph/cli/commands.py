@@ -133,7 +133,7 @@ def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: ShaclEn
                 report = validate_dataset(dataset, engine=engine)
             store.close()
     click.echo(report.serialize(fmt), nl=False)
-    sys.exit(0 if report.conforms else 1)
+    sys.exit(0 if report.no_violations else 1)
 
 
 @cli.command("export")

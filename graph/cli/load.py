@@ -62,7 +62,7 @@ def load(ctx: click.Context, files: Sequence[str], graph: str | None) -> None:
             check_files(store, sources, progress)
         started = time.perf_counter()
         with _bar("load", sources) as progress:
-            loaded = load_files(store, sources, progress)
+            loaded = load_files(store, sources, progress, settings.base)
     finally:
         store.close()
     click.echo(

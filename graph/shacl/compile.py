@@ -11,9 +11,6 @@ sh:deactivated; SHACL-SPARQL constraints (sh:sparql with sh:select and sh:prefix
 Anything else — sh:closed, sh:equals, sh:disjoint, sh:lessThan(OrEquals), sh:qualifiedValueShapesDisjoint,
 custom constraint components, SPARQL-based targets, rules, recursive shapes, SPARQL constraints inside
 nested shapes or with aggregates — raises UnsupportedShapes instead of being skipped.
-
-mgkg:statedIn is derived (graph/shacl/sparql.py): wherever a path is mgkg:statedIn, the query matches it
-in the named graphs too, so a store is validated as validate_dataset validates a Dataset.
 """
 
 from __future__ import annotations
@@ -29,7 +26,6 @@ from rdflib.term import Node
 from graph.shacl import select as shacl_select
 from graph.shacl.select import Read
 from graph.shacl.sparql import (
-    DERIVED,
     UNSUPPORTED,
     Namer,
     Tests,
@@ -68,8 +64,8 @@ class Target:
             c, t = namer(), namer()
             listed = " ".join(sorted(sparql_term(k) for k in self.classes))
             parts.append(f"VALUES {c} {{ {listed} }} {t} <{RDFS.subClassOf}>* {c} . ?this a {t} .")
-        parts += [step("?this", sparql_term(p), namer(), namer) for p in sorted(self.subjects_of, key=str)]
-        parts += [step(namer(), sparql_term(p), "?this", namer) for p in sorted(self.objects_of, key=str)]
+        parts += [step("?this", sparql_term(p), namer()) for p in sorted(self.subjects_of, key=str)]
+        parts += [step(namer(), sparql_term(p), "?this") for p in sorted(self.objects_of, key=str)]
         if self.nodes:
             parts.append(f"VALUES ?this {{ {' '.join(sorted(sparql_term(n) for n in self.nodes))} }}")
         # GROUP BY, not DISTINCT: Oxigraph pushes the check's filters through DISTINCT, to be evaluated once per
@@ -202,7 +198,7 @@ class _ShapeCompiler:
         unbounded = everywhere or reads is None
         if parameter == SH.hasValue:
             body = (
-                f"FILTER NOT EXISTS {{ {step('?this', text, sparql_term(value), namer)} }}" if text
+                f"FILTER NOT EXISTS {{ {step('?this', text, sparql_term(value))} }}" if text
                 else f"FILTER(!sameTerm(?this, {sparql_term(value)}))"
             )
             return self._check(namer, parameter, "focus", "SELECT DISTINCT ?this", body, "", reads, unbounded)
@@ -211,23 +207,23 @@ class _ShapeCompiler:
             body = f"FILTER(!({test}))"
             return self._check(namer, parameter, "self", "SELECT DISTINCT ?this", body, "", reads, unbounded)
         select = "SELECT DISTINCT ?this ?value"
-        body = f"{step('?this', text, '?value', namer)} FILTER(!({test}))"
+        body = f"{step('?this', text, '?value')} FILTER(!({test}))"
         check = self._check(namer, parameter, "value", select, body, "", reads, unbounded)
         if "EXISTS" not in test:
             return check
         # a test that reads the graph (sh:class, sh:node, ...) runs once per distinct value, not per focus node:
         # values are shared (a few organisations are the participants of thousands of participations)
-        values = f"{{ SELECT ?value WHERE {{ {step(namer(), text, '?value', namer)} }} GROUP BY ?value }}"
+        values = f"{{ SELECT ?value WHERE {{ {step(namer(), text, '?value')} }} GROUP BY ?value }}"
         bad = f"{{ SELECT ?value WHERE {{ {values} FILTER(!({test})) }} }}"
         head, tail = self.target.pattern(namer)
-        return replace(check, whole=f"{select} WHERE {{ {bad} {step('?this', text, '?value', namer)} {head}{tail} }}")
+        return replace(check, whole=f"{select} WHERE {{ {bad} {step('?this', text, '?value')} {head}{tail} }}")
 
     def _check(
         self, namer: Namer, parameter: URIRef, kind: str, select: str, body: str, after: str,
         reads: tuple[Read, ...] | None, everywhere: bool,
     ) -> Check:
         target_head, target_tail = self.target.pattern(namer)
-        reads = tuple(sorted({r for r in (reads or ()) + self._derived_reads() if r.walk}, key=repr))
+        reads = tuple(sorted({r for r in reads or () if r.walk}, key=repr))
         local = str(parameter).rsplit("#", 1)[-1]
         name = URIRef(f"{SH}{local[:1].upper()}{local[1:]}ConstraintComponent")
         return Check(
@@ -236,12 +232,6 @@ class _ShapeCompiler:
             tail=f"{target_tail} {body} }} {after}",
             messages=self.messages, reads=reads, everywhere=everywhere, target=self.target,
         )
-
-    def _derived_reads(self) -> tuple[Read, ...]:
-        """A derived mgkg:statedIn edge also depends on its graph being typed mgkg:SourceGraph."""
-        if self.path is not None and path_text(self.g, self.path) == DERIVED:
-            return (Read((DERIVED,), True, _TYPE_READ),)
-        return ()
 
     def _counts(self, text: str, everywhere: bool) -> list[Check]:
         g, found = self.g, []
@@ -260,9 +250,9 @@ class _ShapeCompiler:
             if compare == "<" and n <= 0:
                 continue
             if compare == "<" and n == 1:
-                body, after = f"FILTER NOT EXISTS {{ {step('?this', text, v, namer)}{test} }}", ""
+                body, after = f"FILTER NOT EXISTS {{ {step('?this', text, v)}{test} }}", ""
             else:
-                pattern = f"{step('?this', text, v, namer)}{test}"
+                pattern = f"{step('?this', text, v)}{test}"
                 body = f"OPTIONAL {{ {pattern} }}" if compare == "<" else pattern
                 after = f"GROUP BY ?this HAVING (COUNT(DISTINCT {v}) {compare} {n})"
             found.append(
@@ -290,7 +280,7 @@ class _ShapeCompiler:
             shape=self.shape, component=SH.SPARQLConstraintComponent, parameter=SH.sparql, constraint=constraint,
             severity=self.severity, path=self.path, kind="sparql", head=f"{before} ", middle=f" {target_head}",
             tail=f"{target_tail} {after}", messages=self.messages, extra_messages=extra,
-            reads=tuple(sorted({*(reads or ()), *self._derived_reads()}, key=repr)), everywhere=reads is None,
+            reads=tuple(sorted(reads or (), key=repr)), everywhere=reads is None,
             target=self.target,
         )
 
@@ -329,11 +319,9 @@ class _ShapeCompiler:
             steps, text = path_steps(g, path), path_text(g, path)
             if steps is None:
                 raise _Unbounded
-            if text == DERIVED:  # any triple of the node in a graph, and the graph's type
-                yield from (Read(walk, True, None), Read((*walk, DERIVED), True, _TYPE_READ))
             for outgoing in (True, False):
                 predicates = frozenset(str(p) for forward, p in steps if forward == outgoing)
-                if predicates and walk and text != DERIVED:
+                if predicates and walk:
                     yield Read(walk, outgoing, predicates)
             inner = (*walk, text)
             qualified = g.value(shape, SH.qualifiedValueShape)

@@ -2,8 +2,8 @@
 
 A check (graph/shacl/compile.py) reads its focus node's own triples and, through its `reads`, the triples
 around nodes reached by walks from the focus (the classes of its values for sh:class, a value's properties
-for sh:node, the graph behind a derived mgkg:statedIn, …). A changed quad (s, p, o, g) changes triples of s
-(outgoing, predicate p) and of o (incoming, predicate p), and the derived s mgkg:statedIn g. So a focus node
+for sh:node, …). A changed quad (s, p, o, g) changes triples of s (outgoing, predicate p) and of o (incoming,
+predicate p); a write's changes include those of the derived graph (graph/shacl/derived.py). So a focus node
 needs validating again when it is the subject or object of a changed quad, or when one of the check's walks
 leads from it to a node whose triples of the read predicates changed — found by walking back from the
 changed nodes in the store after the change (a walk that a change broke has a changed node nearer the
@@ -25,7 +25,7 @@ from graph.shacl.compile import Check, Compiled, compile_shapes
 from graph.shacl.report import ValidationReport
 from graph.shacl.run import run_queries, sparql_values, validate_store
 from graph.shacl.select import Read
-from graph.shacl.sparql import STATED_IN, Namer, step
+from graph.shacl.sparql import Namer, step
 from graph.shacl.terms import OxTerm, TermMap
 
 MAX_FOCUS = 5000
@@ -135,8 +135,6 @@ def targeted(
     values = sparql_values(nodes).replace("?this", "?n")
     subjects_of = {p for c in compiled.checks for p in c.target.subjects_of}
     objects_of = {p for c in compiled.checks for p in c.target.objects_of}
-    if STATED_IN in subjects_of | objects_of:
-        return found  # a derived target predicate: not looked up here
     texts = [f"SELECT DISTINCT ?n ?k WHERE {{ {values} ?n a ?t . ?t <{RDFS.subClassOf}>* ?k }}"]
     for predicates, pattern in ((subjects_of, "?n ?k ?o"), (objects_of, "?o ?k ?n")):
         listed = " ".join(f"<{p}>" for p in sorted(predicates, key=str)) or "<urn:mgkg:none>"
@@ -169,7 +167,7 @@ def _walk_back(store: ox.Store, walks: dict[tuple[Read, frozenset[OxTerm]], set[
     for read, starts in keys:
         namer = Namer()
         names = ["?this", *(namer() for _ in read.walk[1:]), "?x"]
-        pattern = " ".join(step(names[i], text, names[i + 1], namer, loose=True) for i, text in enumerate(read.walk))
+        pattern = " ".join(step(names[i], text, names[i + 1]) for i, text in enumerate(read.walk))
         values = " ".join(str(n) for n in sorted(starts, key=str))
         texts.append(f"SELECT DISTINCT ?this WHERE {{ VALUES ?x {{ {values} }} {pattern} }}")
     for (key, (_, rows)) in zip(keys, run_queries(store, texts, threads=1), strict=True):

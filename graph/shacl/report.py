@@ -35,11 +35,25 @@ class ValidationResult:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """Outcome of a validation: conforms unless some result is a sh:Violation."""
+    """Outcome of a validation: its results and the report graph.
 
-    conforms: bool
+    `conforms` is SHACL's sh:conforms: true only when there is no result at all, whatever its severity.
+    `no_violations` is mgkg's rule for accepting data (builds, `mgkg validate`'s exit code, the write gate):
+    warnings and infos are reported, only violations refuse.
+    """
+
     results: list[ValidationResult]
     graph: Graph
+
+    @property
+    def conforms(self) -> bool:
+        """SHACL's sh:conforms: no result of any severity."""
+        return not self.results
+
+    @property
+    def no_violations(self) -> bool:
+        """No result of severity Violation (mgkg accepts the data)."""
+        return not self.violations
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -59,12 +73,7 @@ class ValidationReport:
     def text(self) -> str:
         """Readable report: a summary line, then one sorted line per result."""
         nsm = _namespace_manager(self.graph)
-        summary = (
-            f"Conforms: {'yes' if self.conforms else 'no'} "
-            f"({len(self.violations)} violations, {len(self.warnings)} warnings, "
-            f"{len(self.infos)} infos)"
-        )
-        lines = [summary]
+        lines = [self.summary()]
         rows = sorted(
             (
                 _ORDER.get(r.severity, 3),
@@ -78,6 +87,12 @@ class ValidationReport:
         lines += [f"{sev:<9}  {focus}  {path}  {msg}" for _, focus, path, msg, sev in rows]
         return "\n".join(lines) + "\n"
 
+    def summary(self) -> str:
+        """One line: sh:conforms, the counts, and whether there is no violation (what mgkg accepts)."""
+        counts = f"{len(self.violations)} violations, {len(self.warnings)} warnings, {len(self.infos)} info"
+        verdict = " — no violations" if self.results and self.no_violations else ""
+        return f"conforms: {'true' if self.conforms else 'false'} ({counts}){verdict}"
+
     def serialize(self, fmt: str = "turtle") -> str:
         """Report as text, json ({"conforms", "results"}) or any rdflib format of the report graph."""
         if fmt == "text":
@@ -86,6 +101,7 @@ class ValidationReport:
             nsm = _namespace_manager(self.graph)
             payload: dict[str, Any] = {
                 "conforms": self.conforms,
+                "no_violations": self.no_violations,
                 "results": [self._json_result(r, nsm) for r in self.results],
             }
             return json.dumps(payload, indent=2, ensure_ascii=False)
@@ -110,8 +126,10 @@ def make_report(results: Iterable[ValidationResult], graph: Graph, data_prefixes
     for prefix, iri in _known(data_prefixes).items():
         graph.bind(prefix, iri, override=False)
     ordered = sorted(results, key=lambda r: (_ORDER.get(r.severity, 3), str(r.focus_node), str(r.path), r.message))
-    conforms = not any(r.severity == "Violation" for r in ordered)
-    return ValidationReport(conforms=conforms, results=ordered, graph=graph)
+    report = ValidationReport(results=ordered, graph=graph)
+    for node in graph.subjects(RDF.type, SH.ValidationReport):
+        graph.set((node, SH.conforms, Literal(report.conforms)))
+    return report
 
 
 def results_of(report: Graph) -> Iterable[ValidationResult]:

@@ -148,10 +148,9 @@ class _Builder:
         return value
 
     def report(self, data_prefixes: Iterable[tuple[str, str]]) -> ValidationReport:
-        """The report: sorted results, sh:conforms, the report graph."""
-        conforms = not any(r.severity == "Violation" for r, _, _ in self.pending)
+        """The report: sorted results, sh:conforms (true only without any result), the report graph."""
         results = [self.writer.add(r, severity, messages) for r, severity, messages in self.pending]
-        return make_report(results, self.writer.finish(conforms), data_prefixes)
+        return make_report(results, self.writer.finish(not results), data_prefixes)
 
 
 def _same_literal(original: Literal, canonical: Literal) -> bool:

@@ -18,7 +18,7 @@ from rdflib.plugins.sparql.algebra import traverse
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from graph.shacl.sparql import ANY, STATED_IN, UnsupportedShapes
+from graph.shacl.sparql import ANY, UnsupportedShapes
 from graph.sparql.tokens import tokenize
 
 THIS = Variable("this")
@@ -81,8 +81,6 @@ def reads(text: str) -> tuple[Read, ...] | None:
     traverse(algebra, visitPre=collect)
     if any(not isinstance(term, Node) for triple in triples for term in triple):
         return None  # a path or collection written out: not followed here
-    if any(p == STATED_IN for _, p, _ in triples):
-        raise UnsupportedShapes("mgkg:statedIn (derived) in a SPARQL constraint")
     if any(not isinstance(p, URIRef | Variable) for _, p, _ in triples):
         return None  # a property path: its inner nodes are not followed here
     try:

@@ -1,4 +1,4 @@
-"""SPARQL fragments for SHACL shapes compiled to queries: terms, paths, the derived mgkg:statedIn, value tests.
+"""SPARQL fragments for SHACL shapes compiled to queries: terms, paths, value tests.
 
 `Tests` turns a constraint parameter into a SPARQL expression that is true when a value node satisfies it
 (`value_test`), and a whole shape into one that is true when a node conforms to it (`conforms`) — what
@@ -20,13 +20,6 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from graph.core.errors import MgkgError
-from graph.core.namespaces import MGKG
-
-STATED_IN = MGKG.statedIn
-"""Derived at validation time: <s> mgkg:statedIn <g> when s is an IRI subject in named graph g, a mgkg:SourceGraph."""
-
-DERIVED = f"<{STATED_IN}>"
-"""The path text of mgkg:statedIn, which `step` answers from the named graphs as well as from stored triples."""
 
 ANY = "!<urn:mgkg:no-such-predicate>"
 """A SPARQL path step over any predicate."""
@@ -81,24 +74,22 @@ def items(shapes: Graph, node: Node) -> list[Node]:
     return list(Collection(shapes, node))
 
 
-def path_text(shapes: Graph, path: Node, top: bool = True) -> str:
-    """A SHACL property path as a SPARQL property path (mgkg:statedIn only as a whole path)."""
+def path_text(shapes: Graph, path: Node) -> str:
+    """A SHACL property path as a SPARQL property path."""
     if isinstance(path, URIRef):
-        if path == STATED_IN and not top:
-            raise UnsupportedShapes("mgkg:statedIn (derived) inside a longer property path")
         return f"<{path}>"
     if (path, RDF.first, None) in shapes:
-        return "(" + "/".join(path_text(shapes, p, False) for p in items(shapes, path)) + ")"
+        return "(" + "/".join(path_text(shapes, p) for p in items(shapes, path)) + ")"
     for predicate, pattern in (
         (SH.inversePath, "^({})"), (SH.zeroOrMorePath, "({})*"), (SH.oneOrMorePath, "({})+"),
         (SH.zeroOrOnePath, "({})?"),
     ):
         inner = shapes.value(path, predicate)
         if inner is not None:
-            return pattern.format(path_text(shapes, inner, False))
+            return pattern.format(path_text(shapes, inner))
     alternatives = shapes.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "(" + "|".join(path_text(shapes, p, False) for p in items(shapes, alternatives)) + ")"
+        return "(" + "|".join(path_text(shapes, p) for p in items(shapes, alternatives)) + ")"
     raise UnsupportedShapes(f"not a SHACL property path: {path.n3()}")
 
 
@@ -134,18 +125,9 @@ class Namer:
         return f"?_{next(self._count)}"
 
 
-def step(subject: str, path: str, obj: str, namer: Namer, loose: bool = False) -> str:
-    """The pattern `subject path obj`; for mgkg:statedIn the stored triples or the derived ones.
-
-    `loose`: derive mgkg:statedIn for any named graph, typed mgkg:SourceGraph or not (a superset, for walking
-    back from a graph whose type a change removed).
-    """
-    if path != DERIVED:
-        return f"{subject} {path} {obj} ."
-    # the type test as a FILTER, not a join: joined, Oxigraph starts from every source graph (30x slower)
-    typed = "" if loose else f" && EXISTS {{ {obj} a <{MGKG.SourceGraph}> }}"
-    derived = f"GRAPH {obj} {{ {subject} {namer()} {namer()} }} FILTER(isIRI({subject}){typed})"
-    return f"{{ {{ {subject} {path} {obj} }} UNION {{ {derived} }} }}"
+def step(subject: str, path: str, obj: str) -> str:
+    """The triple pattern `subject path obj`."""
+    return f"{subject} {path} {obj} ."
 
 
 class Tests:
@@ -239,9 +221,9 @@ class Tests:
         w = self.namer()
         tests = [self.value_test(shape, p, value, w) for p, value in value_parameters(g, shape) if p != SH.hasValue]
         if tests:
-            yield f"NOT EXISTS {{ {step(x, text, w, self.namer)} FILTER(!({' && '.join(tests)})) }}"
+            yield f"NOT EXISTS {{ {step(x, text, w)} FILTER(!({' && '.join(tests)})) }}"
         for value in g.objects(shape, SH.hasValue):
-            yield f"EXISTS {{ {step(x, text, sparql_term(value), self.namer)} }}"
+            yield f"EXISTS {{ {step(x, text, sparql_term(value))} }}"
         counts = (
             (SH.minCount, SH.maxCount, None),
             (SH.qualifiedMinCount, SH.qualifiedMaxCount, g.value(shape, SH.qualifiedValueShape)),
@@ -264,14 +246,14 @@ class Tests:
         names = [self.namer() for _ in range(n)]
         tests = [f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2)]
         tests += [self.conforms(qualified, w) for w in names] if qualified is not None else []
-        patterns = " ".join(step(x, path, w, self.namer) for w in names)
+        patterns = " ".join(step(x, path, w) for w in names)
         return f"EXISTS {{ {patterns} FILTER({' && '.join(f'({t})' for t in tests) or 'true'}) }}"
 
     def same_language(self, x: str, path: str, lang: str | None = None) -> str:
         """A pattern matching two values of `x` on `path` with the same language tag (bound to `lang`)."""
         a, b = self.namer(), self.namer()
         pattern = (
-            f"{step(x, path, a, self.namer)} {step(x, path, b, self.namer)} "
+            f"{step(x, path, a)} {step(x, path, b)} "
             f'FILTER(isLiteral({a}) && lang({a}) != "" && !sameTerm({a}, {b}) && LCASE(lang({a})) = LCASE(lang({b})))'
         )
         return pattern + (f" BIND(LCASE(lang({a})) AS {lang})" if lang else "")

@@ -7,6 +7,15 @@ a feature the compiler refuses, IRIs Oxigraph does not accept, literals it would
 integer types, ill-typed literals: graph/shacl/terms.py). Both give the same ValidationReport
 (graph/shacl/report.py). `validate_store` validates a pyoxigraph store in place, in full or — given the
 changes an update made — incrementally (graph/shacl/incremental.py).
+
+The shapes read only stored triples. The one property mgkg derives, mgkg:statedIn, is stored in the derived
+graph (graph/shacl/derived.py): a store is validated as it is, so `mgkg validate` and any SHACL engine on an
+export agree. A Dataset given to `validate_dataset` (files, a TriG body) is validated as a build or a load would
+store it: with the mgkg:statedIn triples its graphs give added.
+
+`conforms` is SHACL's: true only when there is no result at all. mgkg's rule for builds, `mgkg validate`'s exit
+code and the server's write gate is "no violations" (`ValidationReport.no_violations`): warnings and infos are
+reported but refuse nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDFS
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
@@ -28,6 +37,7 @@ from graph.core import resources
 from graph.core.formats import by_extension
 from graph.core.namespaces import MGKG
 from graph.shacl.compile import compile_shapes
+from graph.shacl.derived import STATED_IN, stated_in
 from graph.shacl.incremental import Changes, validate_changes
 from graph.shacl.report import ValidationReport, make_report, results_of
 from graph.shacl.run import validate_store as run_compiled
@@ -36,12 +46,8 @@ from graph.shacl.terms import TermMap, load_dataset, load_triples, ontology_miss
 
 __all__ = [
     "ENGINES", "STATED_IN", "Changes", "ShaclEngine", "UnsupportedShapes", "ValidationReport",
-    "derive_stated_in", "load_ontology", "load_shapes", "validate_changes", "validate_dataset", "validate_graph",
-    "validate_store",
+    "load_ontology", "load_shapes", "validate_changes", "validate_dataset", "validate_graph", "validate_store",
 ]
-
-STATED_IN = MGKG.statedIn
-"""Derived at validation time only: <entity> mgkg:statedIn <source graph>."""
 
 ShaclEngine = Literal["auto", "oxigraph", "pyshacl"]
 ENGINES: tuple[ShaclEngine, ...] = ("auto", "oxigraph", "pyshacl")
@@ -157,24 +163,16 @@ def _names(graph: Graph) -> list[tuple[str, str]]:
     return [(prefix, str(iri)) for prefix, iri in graph.namespaces()]
 
 
-def derive_stated_in(ds: Dataset) -> Graph:
-    """Triples <s> mgkg:statedIn <g> for every IRI subject s of every named graph g typed mgkg:SourceGraph."""
-    source_graphs = {s for s, _, _, _ in ds.quads((None, RDF.type, MGKG.SourceGraph, None))}
-    derived = Graph()
-    for s, _, _, g in ds.quads((None, None, None, None)):
-        if isinstance(s, URIRef) and g in source_graphs:
-            derived.add((s, STATED_IN, g))
-    return derived
-
-
 def validate_dataset(ds: Dataset, engine: ShaclEngine = "auto") -> ValidationReport:
-    """Validate the union of all graphs plus derived mgkg:statedIn triples; ontology mixed in if absent."""
+    """Validate the union of all graphs plus the mgkg:statedIn triples they give; ontology mixed in if absent."""
+    derived = stated_in(ds)
 
     def fast() -> ValidationReport:
         shapes = _cached(resources.shapes_files())
         compile_shapes(shapes)
         terms, store = TermMap(strict=engine == "auto"), ox.Store()
         load_dataset(store, terms, ds)
+        load_triples(store, terms, derived)
         if ontology_missing(store):
             load_triples(store, terms, _cached(resources.ontology_files()))
 
@@ -189,7 +187,7 @@ def validate_dataset(ds: Dataset, engine: ShaclEngine = "auto") -> ValidationRep
             union.bind(prefix, iri, override=False)
         for s, p, o, _ in ds.quads((None, None, None, None)):
             union.add((s, p, o))
-        union += derive_stated_in(ds)
+        union += derived
         ontology = Graph() if _has_ontology(union) else _cached(resources.ontology_files())
         return validate_graph(union, ontology=ontology, engine="pyshacl")
 

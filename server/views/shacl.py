@@ -11,7 +11,8 @@ POSTED shapes instead, the ontology mixed in too. `?target=NODE` (an IRI or a pr
 results about that focus node (the whole graph is validated, then the report is narrowed).
 
 The answer is always 200 with the validation report — Turtle by default, any RDF format of
-graph.core.formats, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`.
+graph.core.formats, `application/json` or `text/plain` — and the header `X-SHACL-Conforms: true|false`, the
+report's sh:conforms (true only when there is no result at all, warnings and infos included).
 
 Posted shapes may hold SPARQL (sh:select, sh:ask, sh:construct), which pyshacl runs with rdflib, and rdflib
 fetches SERVICE and FROM IRIs from the network: every such text must pass graph.sparql.guard's allowlist (no
@@ -160,7 +161,7 @@ def _reachable(graph: Graph, starts: Iterable[Node]) -> set[Node]:
 
 
 def narrow(report: ValidationReport, focus: URIRef) -> ValidationReport:
-    """The report restricted to the results whose focus node is `focus` (sh:conforms recomputed)."""
+    """The report restricted to the results whose focus node is `focus` (sh:conforms recomputed: no result left)."""
     source = report.graph
     results = {node: source.value(node, SH.focusNode) for node in source.objects(None, SH.result)}
     kept = _reachable(source, (node for node, f in results.items() if f == focus))
@@ -172,10 +173,9 @@ def narrow(report: ValidationReport, focus: URIRef) -> ValidationReport:
         if s not in dropped and o not in dropped:
             graph.add((s, p, o))
     chosen = [r for r in report.results if r.focus_node == focus]
-    conforms = not any(r.severity == "Violation" for r in chosen)
     for node in graph.subjects(SH.conforms, None):
-        graph.set((node, SH.conforms, Literal(conforms)))
-    return ValidationReport(conforms=conforms, results=chosen, graph=graph)
+        graph.set((node, SH.conforms, Literal(not chosen)))
+    return ValidationReport(results=chosen, graph=graph)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ def changes_paths(writes_enabled: bool) -> dict[str, Any]:
             "operationId": "changes_list", "tags": tags, "summary": "The changes made by writes, newest first",
             "parameters": [
                 query_parameter("limit", "How many changes.", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
-                query_parameter("offset", "How many to skip.", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+                query_parameter("offset", "How many to skip.",
+                                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
                 query_parameter("since", "Only changes at or after this date or date-time (UTC unless given).",
                                 {"anyOf": [{"type": "string", "format": "date"},
                                            {"type": "string", "format": "date-time"}]}),
