@@ -10,8 +10,8 @@ Fact-bearing: every triple of a document graph except rdf:type and the ledger's 
 anchors and selectors). Each must be backed by an anchor, and each anchor's span must name what it backs:
 - a literal value appears in the span (numbers and dates in the forms pages write them: 40,000, 441 million,
   21 May 2006, February 22, 2008, three, second);
-- an IRI value: one of its names appears — rdfs:label, skos:altLabel, skos:prefLabel, skos:hiddenLabel or
-  mgkg:acronym in the document's graph or the ontology graph (the vocabularies' declared aliases), the
+- an IRI value: the document itself (a figure of the page), or one of its names appears — rdfs:label, skos:altLabel, skos:prefLabel, skos:hiddenLabel or
+  mgkg:acronym or mgkg:projectsId in the document's graph or the ontology graph (the vocabularies' declared aliases), the
   number of a tel: IRI, the address of a mailto: IRI;
 - where the value is the project's own words or a flag (rdfs:label, dcterms:description, skos:note,
   mgkg:unitText, booleans) or an unnamed node (participation, amount, contact point, address, observation,
@@ -44,7 +44,7 @@ SEEDS = next((p / "shared" / "seeds" for p in Path(__file__).resolve().parents i
              Path(__file__).resolve().parent.parent.parent / "shared" / "seeds")
 """../shared/seeds beside the checkout (a worktree's checkout may sit deeper: the nearest one above is used)."""
 OA = Namespace("http://www.w3.org/ns/oa#")
-NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.prefLabel, SKOS.hiddenLabel, MGKG.acronym)
+NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.prefLabel, SKOS.hiddenLabel, MGKG.acronym, MGKG.projectsId)
 OWN_WORDS = {RDFS.label, DCTERMS.description, SKOS.note, MGKG.unitText}
 UNNAMED = {MGKG.Participation, MGKG.MonetaryAmount, MGKG.ContactPoint, MGKG.Address, MGKG.Observation,
            MGKG.AreaOfWork, MGKG.Event}
@@ -188,7 +188,7 @@ class Ledger:
     def says(self, triple: Triple, span: str) -> bool:
         """Whether the span names the triple's value, or for own words and unnamed nodes what it is about."""
         s, p, o = triple
-        if any(found(n, span) for n in self.names(o)):
+        if o == self.doc.iri or any(found(n, span) for n in self.names(o)):
             return True
         loose = (p in OWN_WORDS or o == BENEFICIARY or (isinstance(o, Literal) and o.datatype == XSD.boolean)
                  or self.unnamed(o))
