@@ -303,3 +303,63 @@ def test_a_tel_iri_is_named_by_its_number() -> None:
     assert renderings(URIRef("tel:+38220234332")) == {"+38220234332"}
     assert found("+38220234332", "Tel: +382 20 234 332")
     assert not found("+38220234333", "Tel: +382 20 234 332")
+
+
+# ---------------------------------------------------------------- shapes/ledger-shapes.ttl
+
+LEDGER_DATA = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix mgkg: <https://w3id.org/mgkg/ontology#> .
+@prefix theme: <https://w3id.org/mgkg/vocab/theme/> .
+@prefix ex: <http://example.org/> .
+ex:doc a mgkg:SourceDocument ; mgkg:textSha256 "%s" .
+ex:org a mgkg:Organization ; rdfs:label "IOM"@en .
+ex:a1 a mgkg:Anchor ; oa:hasSource ex:doc ; oa:hasSelector ex:s1 ; mgkg:anchorSubject ex:org .
+ex:a2 a mgkg:Anchor ; oa:hasSource ex:doc ; oa:hasSelector ex:s2 ; mgkg:notEncodedBecause "A slogan; it states no fact."@en .
+ex:s1 a oa:TextPositionSelector ; oa:start 0 ; oa:end 5 .
+ex:s2 a oa:TextPositionSelector ; oa:start 5 ; oa:end 9 .
+ex:w1 a mgkg:AreaOfWork ; rdfs:label "Asylum"@en ; mgkg:carriedOutBy ex:org ; mgkg:theme theme:asylum .
+""" % ("0" * 64)
+
+
+def ledger_results(remove: str = "", add: str = "") -> set[tuple[str, str, str]]:
+    """(focus, shape, severity) of each result on the example, `remove` replaced by `add` (or `add` appended)."""
+    from graph.shacl.validate import validate_graph
+
+    text = LEDGER_DATA.replace(remove, add) if remove else LEDGER_DATA + add
+    data = Graph().parse(data=text, format="turtle")
+    report = validate_graph(data)
+    own = set(Graph().parse(Path(__file__).resolve().parent.parent / "shapes" / "ledger-shapes.ttl").subjects())
+    return {(str(r.focus_node).rsplit("/", 1)[-1], str(r.shape).rsplit("#", 1)[-1], r.severity)
+            for r in report.results if r.shape in own}
+
+
+def test_the_example_ledger_conforms_to_the_ledger_shapes() -> None:
+    assert ledger_results() == set()
+
+
+@pytest.mark.parametrize(
+    ("remove", "add", "expected"),
+    [
+        ("oa:hasSelector ex:s1 ;", "", ("a1", "Anchor-selector", "Violation")),
+        ("", "ex:a1 oa:hasSelector ex:s2 .", ("a1", "Anchor-selector", "Violation")),
+        ("oa:hasSource ex:doc ; oa:hasSelector ex:s1", "oa:hasSelector ex:s1", ("a1", "Anchor-source", "Violation")),
+        ("", 'ex:a1 mgkg:notEncodedBecause "Both a fact and left out."@en .', ("a1", "AnchorShape", "Violation")),
+        ('mgkg:notEncodedBecause "A slogan; it states no fact."@en', 'rdfs:label "neither"@en',
+         ("a2", "AnchorShape", "Violation")),
+        ("oa:start 0 ;", "", ("s1", "TextPositionSelector-start", "Violation")),
+        ("oa:start 0 ;", "oa:start -1 ;", ("s1", "TextPositionSelector-start", "Violation")),
+        ("oa:end 5 .", 'oa:end "5" .', ("s1", "TextPositionSelector-end", "Violation")),
+        ("mgkg:carriedOutBy ex:org ;", "", ("w1", "AreaOfWork-carriedOutBy", "Violation")),
+        ("; mgkg:theme theme:asylum", "", ("w1", "AreaOfWork-hasTheme", "Warning")),
+        ('"%s"' % ("0" * 64), '"ABC"', ("doc", "DocumentText-sha256", "Violation")),
+        ("", 'ex:doc mgkg:retrievedFrom "http://example.org/page" .', ("doc", "DocumentText-retrievedFrom", "Violation")),
+        ("", 'ex:e a mgkg:Event ; rdfs:label "x"@en ; mgkg:date "2008"^^xsd:gYear ; mgkg:partOfYear "autumn" .',
+         ("e", "PartOfYear-value", "Violation")),
+    ],
+)
+def test_the_ledger_shapes_catch(remove: str, add: str, expected: tuple[str, str, str]) -> None:
+    assert expected in ledger_results(remove, add)
