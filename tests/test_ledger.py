@@ -10,8 +10,9 @@ Fact-bearing: every triple of a document graph except rdf:type and the ledger's 
 anchors and selectors). Each must be backed by an anchor, and each anchor's span must name what it backs:
 - a literal value appears in the span (numbers and dates in the forms pages write them: 40,000, 441 million,
   21 May 2006, February 22, 2008, three, second);
-- an IRI value: the document itself (a figure of the page), or one of its names appears — rdfs:label, skos:altLabel, skos:prefLabel, skos:hiddenLabel or
-  mgkg:acronym or mgkg:projectsId in the document's graph or the ontology graph (the vocabularies' declared aliases), the
+- an IRI value: the document itself (a figure of the page), or one of its names appears — rdfs:label,
+  skos:altLabel, skos:prefLabel, skos:hiddenLabel, mgkg:acronym or mgkg:projectsId in the document's graph or
+  the ontology graph (the vocabularies' declared aliases), the
   number of a tel: IRI, the address of a mailto: IRI;
 - where the value is the project's own words or a flag (rdfs:label, dcterms:description, skos:note,
   mgkg:unitText, booleans) or an unnamed node (participation, amount, contact point, address, observation,
@@ -318,7 +319,8 @@ LEDGER_DATA = """
 ex:doc a mgkg:SourceDocument ; mgkg:textSha256 "%s" .
 ex:org a mgkg:Organization ; rdfs:label "IOM"@en .
 ex:a1 a mgkg:Anchor ; oa:hasSource ex:doc ; oa:hasSelector ex:s1 ; mgkg:anchorSubject ex:org .
-ex:a2 a mgkg:Anchor ; oa:hasSource ex:doc ; oa:hasSelector ex:s2 ; mgkg:notEncodedBecause "A slogan; it states no fact."@en .
+ex:a2 a mgkg:Anchor ; oa:hasSource ex:doc ; oa:hasSelector ex:s2 ;
+    mgkg:notEncodedBecause "A slogan; it states no fact."@en .
 ex:s1 a oa:TextPositionSelector ; oa:start 0 ; oa:end 5 .
 ex:s2 a oa:TextPositionSelector ; oa:start 5 ; oa:end 9 .
 ex:w1 a mgkg:AreaOfWork ; rdfs:label "Asylum"@en ; mgkg:carriedOutBy ex:org ; mgkg:theme theme:asylum .
@@ -356,7 +358,8 @@ def test_the_example_ledger_conforms_to_the_ledger_shapes() -> None:
         ("mgkg:carriedOutBy ex:org ;", "", ("w1", "AreaOfWork-carriedOutBy", "Violation")),
         ("; mgkg:theme theme:asylum", "", ("w1", "AreaOfWork-hasTheme", "Warning")),
         ('"%s"' % ("0" * 64), '"ABC"', ("doc", "DocumentText-sha256", "Violation")),
-        ("", 'ex:doc mgkg:retrievedFrom "http://example.org/page" .', ("doc", "DocumentText-retrievedFrom", "Violation")),
+        ("", 'ex:doc mgkg:retrievedFrom "http://example.org/page" .',
+         ("doc", "DocumentText-retrievedFrom", "Violation")),
         ("", 'ex:e a mgkg:Event ; rdfs:label "x"@en ; mgkg:date "2008"^^xsd:gYear ; mgkg:partOfYear "autumn" .',
          ("e", "PartOfYear-value", "Violation")),
     ],

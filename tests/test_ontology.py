@@ -40,9 +40,9 @@ UNALIGNED = {
     "valueNotGiven": "no external vocabulary has a 'document names the figure but gives no value' flag",
     "unlabeled": "no external vocabulary has a 'document gives no label for the figure' flag",
     "partOfYear": "no external vocabulary qualifies a year by the part of it a text names ('late 2008')",
-    "anchorSubject": "rdf:subject has the domain rdf:Statement and one value; an anchor names a group of statements",
-    "anchorPredicate": "rdf:predicate has the domain rdf:Statement and one value; an anchor names a group of statements",
-    "anchorObject": "rdf:object has the domain rdf:Statement and one value; an anchor names a group of statements",
+    "anchorSubject": "rdf:subject has the domain rdf:Statement and one value; an anchor names several",
+    "anchorPredicate": "rdf:predicate has the domain rdf:Statement and one value; an anchor names several",
+    "anchorObject": "rdf:object has the domain rdf:Statement and one value; an anchor names several",
 }
 """Terms without any sensible external alignment (each has a comment saying so in mgkg.ttl)."""
 

@@ -75,7 +75,8 @@ def answer(store: EmbeddedStore, queries: dict[str, NamedQuery], name: str, *col
 
 
 TESTED = {
-    "areas-of-work", "beneficiary-institutions", "conflicting-facts", "country-figures", "editorial-statements", "fact-sources",
+    "areas-of-work", "beneficiary-institutions", "conflicting-facts", "country-figures", "editorial-statements",
+    "fact-sources",
     "funders-by-country", "institutions-by-project", "iom-figures", "office-contacts", "organisation-units",
     "programme-components", "project-by-id", "projects-active-in-year", "projects-by-donor", "projects-by-place",
     "projects-by-theme", "projects-with-several-funders", "source-documents", "timeline", "total-budget-by-funder",
@@ -380,8 +381,10 @@ def test_fact_sources(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> N
 
 def test_conflicting_facts(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:
     me_office, police = "orgs:iom-montenegro", "prj:police-capacities-cross-border-illegal-migration"
-    tc_0287 = "Capacity-building of Montenegro's Police to Suppress Cross Border Irregular Migration and Organized Crime"
-    older_title = "Strengthening of police capacities in order to prevent cross-border illegal migrations and organized crime"
+    tc_0287 = ("Capacity-building of Montenegro's Police to Suppress Cross Border Irregular Migration and "
+               "Organized Crime")
+    older_title = ("Strengthening of police capacities in order to prevent cross-border illegal migrations and "
+                   "organized crime")
     expected = {
         ("rename", me_office, "rdfs:label", "IOM Office in Montenegro", doc(D0), "IOM Montenegro", doc(D1), None),
         ("rename", me_office, "rdfs:label", "IOM Office in Montenegro", doc(D0), "IOM Montenegro", doc(D2), None),
@@ -424,7 +427,8 @@ def test_editorial_statements(store: EmbeddedStore, queries: dict[str, NamedQuer
     # readings of page 004's unlabeled values, the English name of the fund, parents and countries no page names
     assert {(s, p, o) for s, p, o in found if s == "prj:px-0009" and p.startswith("mgkg:")} == {
         ("prj:px-0009", "mgkg:projectsId", "PX.0009"), ("prj:px-0009", "mgkg:primaId", "ME10P0003"),
-        ("prj:px-0009", "mgkg:idfRegion", "place:europe"), ("prj:px-0009", "mgkg:benefitingCountry", "place:montenegro"),
+        ("prj:px-0009", "mgkg:idfRegion", "place:europe"),
+        ("prj:px-0009", "mgkg:benefitingCountry", "place:montenegro"),
         ("prj:px-0009", "mgkg:coverage", "scope:national"), ("prj:px-0009", "mgkg:status", "status:completed"),
         ("prj:px-0009", "mgkg:theme", "theme:protection-of-vulnerable-migrants")}
     assert {
@@ -468,7 +472,8 @@ def test_areas_of_work(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> 
     assert (doc(D2), "implements", "prj:avrr-montenegro", None) in iom
     assert {w for d, k, w, _ in iom if k == "project of"} == {
         f"prj:{p}" for p in ("fight-against-trafficking-in-human-beings", "aeneas-legal-migration-western-balkans",
-                             "police-capacities-cross-border-illegal-migration", "youth-social-participation-montenegro",
+                             "police-capacities-cross-border-illegal-migration",
+                             "youth-social-participation-montenegro",
                              "croatia-montenegro-cross-border-police-cooperation")}
     asylum = answer(store, queries, "areas-of-work", "organisation", "document", "work", theme="theme:asylum")
     assert asylum == {(office, doc(D0), "work:000-asylum-migration-visa-framework"),
