@@ -342,6 +342,10 @@ def test_project_by_id(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> 
 
 # ---------------------------------------------------------------- provenance and disagreements
 
+WORK, ANCHOR = "https://w3id.org/mgkg/id/work/", "https://w3id.org/mgkg/id/anchor/"
+"""Areas of work and anchors have no prefix of their own (graph.core.namespaces): full IRIs."""
+
+
 def doc(stem: str) -> str:
     """Prefixed name of a source document."""
     return f"doc:{stem}"
@@ -364,15 +368,15 @@ def test_fact_sources(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> N
     # where the page says it: "Start Date\n2009" at code points 889..904 of 003's seed text
     where = answer(store, queries, "fact-sources", "seedFile", "anchor", "start", "end", subject="prj:tc-0287",
                    predicate="mgkg:startDate")
-    assert where == {(f"{D3}.txt", "anchor:003-010", 889, 904)}
+    assert where == {(f"{D3}.txt", f"{ANCHOR}003-010", 889, 904)}
     same = answer(store, queries, "fact-sources", *columns, "attributedTo", "anchor", subject="prj:tc-0287",
                   predicate="mgkg:possiblySameAs")
     assert same == {("prj:police-capacities-cross-border-illegal-migration", "mgg:curation", None, "orgs:mgkg-project",
                      None)}  # an editorial statement, shown as such
     # a fact several spans state has a row per span
-    counterparts = answer(store, queries, "fact-sources", "anchor", subject="work:001-avrr-mechanisms",
+    counterparts = answer(store, queries, "fact-sources", "anchor", subject=f"{WORK}001-avrr-mechanisms",
                           predicate="mgkg:carriedOutBy")
-    assert counterparts == {("anchor:001-011",)}
+    assert counterparts == {(f"{ANCHOR}001-011",)}
     # IOM is named in every document, and described in the provenance graph as their publisher
     iom = answer(store, queries, "fact-sources", "graph", "document", subject="https://w3id.org/mgkg/id/organization/iom")
     assert iom == {(f"mgg:{d}", doc(d)) for d in (D0, D1, D2, D3, D4)} | {
@@ -468,7 +472,7 @@ def test_areas_of_work(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> 
             "theme:protection-of-vulnerable-migrants", "theme:cross-border-cooperation"} <= by_page[D1]
     assert by_page[D2] == {"theme:advance-passenger-information", "theme:border-management"}
     iom = answer(store, queries, "areas-of-work", "document", "kind", "work", "counterpart", organisation="orgs:iom")
-    assert (doc(D2), "area of work", "work:002-asylum-system", "orgs:montenegro-ministry-of-interior") in iom
+    assert (doc(D2), "area of work", f"{WORK}002-asylum-system", "orgs:montenegro-ministry-of-interior") in iom
     assert (doc(D2), "implements", "prj:avrr-montenegro", None) in iom
     assert {w for d, k, w, _ in iom if k == "project of"} == {
         f"prj:{p}" for p in ("fight-against-trafficking-in-human-beings", "aeneas-legal-migration-western-balkans",
@@ -476,10 +480,10 @@ def test_areas_of_work(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> 
                              "youth-social-participation-montenegro",
                              "croatia-montenegro-cross-border-police-cooperation")}
     asylum = answer(store, queries, "areas-of-work", "organisation", "document", "work", theme="theme:asylum")
-    assert asylum == {(office, doc(D0), "work:000-asylum-migration-visa-framework"),
-                      ("orgs:iom", doc(D2), "work:002-asylum-system")}
+    assert asylum == {(office, doc(D0), f"{WORK}000-asylum-migration-visa-framework"),
+                      ("orgs:iom", doc(D2), f"{WORK}002-asylum-system")}
     government = answer(store, queries, "areas-of-work", "work", organisation="orgs:government-of-montenegro")
-    assert government == {("work:001-government-migration-laws-and-strategies",)}
+    assert government == {(f"{WORK}001-government-migration-laws-and-strategies",)}
 
 
 # ---------------------------------------------------------------- figures and timeline

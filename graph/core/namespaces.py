@@ -35,9 +35,6 @@ ENTITIES = {
     "amount": "amount",
     "part": "participation",
     "doc": "document",
-    "work": "work",
-    "anchor": "anchor",
-    "sel": "selector",
 }
 """Prefix → folder of the entity IRIs under <base>id/ (rebased with the base)."""
 
@@ -55,7 +52,6 @@ STANDARD = {
     "schema": "https://schema.org/",
     "sh": "http://www.w3.org/ns/shacl#",
     "void": "http://rdfs.org/ns/void#",
-    "oa": "http://www.w3.org/ns/oa#",
 }
 """Prefixes of the standard vocabularies mgkg uses or aligns with."""
 
