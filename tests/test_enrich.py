@@ -1,7 +1,7 @@
 """Enrichment against the local Wikidata-shaped endpoint: the chosen facts, their form, the snapshot, the command.
 
 Expected facts are worked out by hand from tests/fixtures/wikidata.ttl and the owl:sameAs links of
-graph/sources/generated/links.ttl (12 linked items: 7 countries, Podgorica, 4 organisations).
+graph/sources/generated/links.ttl (14 linked items: 9 countries, Podgorica, 4 organisations).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PS = Namespace("http://www.wikidata.org/prop/statement/")
 PQ = Namespace("http://www.wikidata.org/prop/qualifier/")
 WDS = Namespace("http://www.wikidata.org/entity/statement/")
 WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
-COUNTRIES = {WD.Q236, WD.Q35, WD.Q218, WD.Q30, WD.Q40, WD.Q224, WD.Q43}
+COUNTRIES = {WD.Q236, WD.Q35, WD.Q218, WD.Q30, WD.Q40, WD.Q224, WD.Q43, WD.Q222, WD.Q225}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def facts(wikidata: FixtureEndpoint, sources: Dataset) -> Graph:
 
 def test_linked_items_and_their_kinds(sources: Dataset) -> None:
     items = {item.iri: (item.country, item.place) for item in linked_items(sources)}
-    assert len(items) == 12
+    assert len(items) == 14
     assert {iri for iri, (country, _) in items.items() if country} == COUNTRIES
     assert {iri for iri, (_, place) in items.items() if place} == COUNTRIES | {WD.Q23564}
     assert items[WD.Q472311] == (False, False)
@@ -121,8 +121,8 @@ def test_queries_are_batched(wikidata: FixtureEndpoint, sources: Dataset) -> Non
     wikidata.reset()
     fetch_facts(SparqlClient(wikidata.url), linked_items(sources), batch_size=3)
     sizes = [r.query.count("(<http://www.wikidata.org/entity/Q") for r in wikidata.requests]
-    # capitals (7 countries), labels (12 items and 4 more capitals), codes (7), coordinates (8), population (8)
-    assert max(sizes) == 3 and len(sizes) == 3 + 6 + 3 + 3 + 3
+    # capitals (9 countries), labels (14 items and 4 more capitals), codes (9), coordinates (10), population (10)
+    assert max(sizes) == 3 and len(sizes) == 3 + 6 + 3 + 4 + 4
 
 
 BAD = """
@@ -181,7 +181,7 @@ def test_enrich_command_shows_and_refreshes(tmp_path: Path, wikidata: FixtureEnd
     out = tmp_path / "enrichment.ttl"
     result = runner.invoke(cli, ["enrich", "--endpoint", wikidata.url, "-o", str(out), "--date", "2026-01-02"])
     assert result.exit_code == 0, result.output
-    assert "about 12 linked items" in result.output
+    assert "about 14 linked items" in result.output
     assert f"from {wikidata.url} on 2026-01-02" in runner.invoke(cli, ["enrich", "-o", str(out)]).output
 
 

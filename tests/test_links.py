@@ -48,13 +48,15 @@ ORGS = Namespace("https://w3id.org/mgkg/id/organization/")
 HEADER = "entity\tscheme\tidentifier\tiri\tstatus\tnote\n"
 
 # Worked out by hand: the verified rows whose entity we hold (rdfs:label match), and the EU country IRIs
-# derived from the verified alpha-3 codes. Albania, Bosnia and Herzegovina, Serbia, North Macedonia,
-# Kosovo, the European Commission and DG NEAR are not in our graph; the Balkans are not the Western Balkans.
+# derived from the verified alpha-3 codes. Albania and Bosnia and Herzegovina are places page 004 names on the
+# new coastal route; Serbia, North Macedonia, Kosovo, the European Commission and DG NEAR are not in our graph;
+# the Balkans are not the Western Balkans.
 SAME_AS = {
     (PLACE.montenegro, WD.Q236), (PLACE.podgorica, WD.Q23564), (ORGS["government-of-montenegro"], WD.Q3491143),
     (ORGS.iom, WD.Q472311), (ORGS["european-union"], WD.Q458), (ORGS["us-department-of-state"], WD.Q789915),
     (PLACE.denmark, WD.Q35), (PLACE.romania, WD.Q218), (PLACE["united-states"], WD.Q30), (PLACE.austria, WD.Q40),
-    (PLACE.croatia, WD.Q224), (PLACE.turkey, WD.Q43),
+    (PLACE.croatia, WD.Q224), (PLACE.turkey, WD.Q43), (PLACE.albania, WD.Q222),
+    (PLACE["bosnia-and-herzegovina"], WD.Q225),
     (PLACE.montenegro, URIRef("https://sws.geonames.org/3194884/")),
     (PLACE.podgorica, URIRef("https://sws.geonames.org/3193044/")),
     (PLACE.montenegro, URIRef("http://dbpedia.org/resource/Montenegro")),
@@ -62,7 +64,7 @@ SAME_AS = {
 ISO = {
     "montenegro": ("ME", "MNE", "499"), "denmark": ("DK", "DNK", "208"), "romania": ("RO", "ROU", "642"),
     "united-states": ("US", "USA", "840"), "austria": ("AT", "AUT", "040"), "croatia": ("HR", "HRV", "191"),
-    "turkey": ("TR", "TUR", "792"),
+    "turkey": ("TR", "TUR", "792"), "albania": ("AL", "ALB", "008"), "bosnia-and-herzegovina": ("BA", "BIH", "070"),
 }  # fmt: skip
 EXACT_MATCH = {(PLACE[name], EU[codes[1]]) for name, codes in ISO.items()}
 IATI = {(ORGS.iom, Literal("XM-DAC-47066")), (ORGS["us-department-of-state"], Literal("US-GOV-11"))}
@@ -183,8 +185,8 @@ def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
 def test_linksets_count_links_per_target_and_predicate(store: EmbeddedStore) -> None:
     found = {(s.target, s.predicate.n3(), s.count) for s in linksets(store)}
     assert found == {
-        ("wikidata", OWL.sameAs.n3(), 12), ("geonames", OWL.sameAs.n3(), 2), ("dbpedia", OWL.sameAs.n3(), 1),
-        ("eu-country", SKOS.exactMatch.n3(), 7),
+        ("wikidata", OWL.sameAs.n3(), 14), ("geonames", OWL.sameAs.n3(), 2), ("dbpedia", OWL.sameAs.n3(), 1),
+        ("eu-country", SKOS.exactMatch.n3(), 9),
     }  # fmt: skip
     assert {s.uri_space for s in linksets(store)} >= {"http://www.wikidata.org/entity/"}
 
@@ -193,14 +195,14 @@ def test_linksets_count_links_per_target_and_predicate(store: EmbeddedStore) -> 
 
 
 def test_rows_left_out_get_a_note(tmp_path: Path, sources: Dataset) -> None:
-    rows = ("Albania\twikidata\tQ222\thttp://www.wikidata.org/entity/Q222\tverified\t\n"
+    rows = ("Serbia\twikidata\tQ403\thttp://www.wikidata.org/entity/Q403\tverified\t\n"
             "Balkans\twikidata\tQ23522\thttp://www.wikidata.org/entity/Q23522\tverified\t\n"
             "Denmark\twikidata\tQ35\thttp://www.wikidata.org/entity/Q35\tunverified\t\n"
             "Austrian Development Agency\tiati-org\tAT-8\t\tverified (legacy code)\t\n")  # fmt: skip
     found, notes = curated_links(read_reference(write(tmp_path, rows)), sources)
     assert found == []
     assert notes == [
-        "ref.tsv:2: Albania: no mgkg entity has this English label; left out",
+        "ref.tsv:2: Serbia: no mgkg entity has this English label; left out",
         "ref.tsv:3: Balkans: the Balkan peninsula (per the reference note), not the political region "
         "place:western-balkans; left out",
         "ref.tsv:4: Denmark wikidata: status 'unverified', not 'verified'; left out",
@@ -305,7 +307,10 @@ def test_link_from_reference_command_writes_the_same_file(tmp_path: Path, commit
                                       "--date", when])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (folder / "generated" / "links.ttl").read_bytes() == LINKS_FILE.read_bytes()
-    assert "mgkg: note: external-ids.tsv:14: Albania: no mgkg entity has this English label; left out" in result.output
+    assert "mgkg: note: external-ids.tsv:7: European Commission: no mgkg entity has this English label; left out" in (
+        result.output
+    )
+    assert "Albania" not in result.output  # a place page 004 names: linked
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,10 @@ UNALIGNED = {
     "isFinalTranche": "no external vocabulary has a 'last instalment' flag",
     "valueNotGiven": "no external vocabulary has a 'document names the figure but gives no value' flag",
     "unlabeled": "no external vocabulary has a 'document gives no label for the figure' flag",
+    "partOfYear": "no external vocabulary qualifies a year by the part of it a text names ('late 2008')",
+    "anchorSubject": "rdf:subject has the domain rdf:Statement and one value; an anchor names several",
+    "anchorPredicate": "rdf:predicate has the domain rdf:Statement and one value; an anchor names several",
+    "anchorObject": "rdf:object has the domain rdf:Statement and one value; an anchor names several",
 }
 """Terms without any sensible external alignment (each has a comment saying so in mgkg.ttl)."""
 
@@ -59,7 +63,8 @@ DESIGN_CONCEPTS = {
     "theme": {"counter-trafficking", "counter-smuggling", "border-management", "avrr", "asylum", "readmission",
               "legal-migration", "youth", "data-exchange", "protection-of-vulnerable-migrants",
               "cross-border-cooperation", "organized-crime", "migration-management",
-              "advance-passenger-information", "capacity-building", "awareness-raising"},
+              "advance-passenger-information", "capacity-building", "awareness-raising", "visa-regime",
+              "legal-framework"},
     "indicator": {"net-migration-rate", "member-states", "countries-of-operation", "staff", "avrr-returns",
                   "reintegration-grants", "women-share-of-immigrants", "visa-free-schengen-states",
                   "visa-free-non-eu-states"},
