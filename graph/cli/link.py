@@ -131,8 +131,8 @@ OFFLINE = list(SOURCES)
                    "needs the network).")
 @click.option("--endpoint", help=f"SPARQL endpoint for --from wikidata [{WIKIDATA_ENDPOINT}].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Snapshot file, with a single --from [<sources>/generated/enrichment/<source>.ttl; "
-                   "wikidata: <sources>/generated/enrichment.ttl].")
+              help="Snapshot file, with one --from (without --from: the Wikidata snapshot to show) "
+                   "[<sources>/generated/enrichment/<source>.ttl; wikidata: <sources>/generated/enrichment.ttl].")
 @click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True,
               help="Items per query (wikidata).")
 @_sources
@@ -145,11 +145,11 @@ def enrich(origins: tuple[str, ...], endpoint: str | None, output: str | None, b
         origins = ("wikidata",)  # `mgkg enrich --endpoint URL`, as before --from existed
     if endpoint and set(origins) != {"wikidata"}:
         fail("--endpoint goes with --from wikidata only; the other sources are offline")
-    if output and len(set(origins)) != 1:
-        fail("--output needs exactly one --from")
+    if output and len(set(origins)) > 1:
+        fail("--output goes with one --from only")
     folder = _folder(sources)
     if not origins:
-        _status(folder)
+        _status(folder, Path(output) if output else None)
         return
     today = _date(when)
     dataset = load_dataset(folder=folder)
@@ -166,9 +166,12 @@ def _snapshot_path(folder: Path, origin: str) -> Path:
     return resources.generated_file(folder, resources.ENRICHMENT) / f"{origin}.ttl"
 
 
-def _status(folder: Path) -> None:
-    wikidata = resources.generated_file(folder, "enrichment.ttl")
-    click.echo(snapshot_status(parse_graph(wikidata)) if wikidata.exists() else f"{wikidata}: no snapshot")
+def _status(folder: Path, wikidata: Path | None) -> None:
+    """The Wikidata snapshot's status (of --output, if given: then that file only), then each offline source's."""
+    target = wikidata or resources.generated_file(folder, "enrichment.ttl")
+    click.echo(snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot")
+    if wikidata is not None:
+        return
     for origin in OFFLINE:
         click.echo(status(_snapshot_path(folder, origin)))
 
