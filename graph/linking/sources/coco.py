@@ -21,7 +21,16 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.linking.links import ISO_3166, ORG, WDT, Link, short
-from graph.linking.sources.common import SCHEMA, SPDX, Enrichment, EnrichmentError, SourceInfo, codes, verified_links
+from graph.linking.sources.common import (
+    SCHEMA,
+    SPDX,
+    Enrichment,
+    EnrichmentError,
+    SourceInfo,
+    codes,
+    package_version,
+    verified_links,
+)
 
 M49 = WDT.P2082
 GROUPS = {
@@ -37,7 +46,7 @@ _YEAR = re.compile(r"[12][0-9]{3}")
 
 def source_info() -> SourceInfo:
     """What the coco graph's description says (the package version is the installed one)."""
-    version = _version()
+    version = package_version("country_converter", "country-converter>=1.3,<2")
     return SourceInfo(
         name="coco", title="Country classifications, from country_converter (coco)",
         description="UN M49 codes and sub-regions, continents, and membership of the European Union (with the "
@@ -52,12 +61,6 @@ def source_info() -> SourceInfo:
         dataset_version=f"country_data.tsv of country_converter {version}",
     )  # fmt: skip
 
-
-def _version() -> str:
-    try:
-        return metadata.version("country_converter")
-    except metadata.PackageNotFoundError:
-        raise EnrichmentError("country_converter is not installed: pip install 'country-converter>=1.3,<2'") from None
 
 
 def table() -> list[dict[str, str]]:

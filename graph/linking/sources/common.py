@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
@@ -109,6 +110,14 @@ class Enrichment:
         """Add a link the dataset gives for an entity already linked by a verified identifier, with its record."""
         self.links.append(link)
         add_link(self.graph, link)
+
+
+def package_version(distribution: str, requirement: str) -> str:
+    """The installed version of `distribution`; an EnrichmentError saying how to install it if it is missing."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        raise EnrichmentError(f"{distribution} is not installed: pip install '{requirement}'") from None
 
 
 def verified_links(dataset: Dataset) -> list[Link]:

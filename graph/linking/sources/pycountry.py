@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
@@ -26,6 +25,7 @@ from graph.linking.sources.common import (
     SourceInfo,
     codes,
     language_tag,
+    package_version,
     verified_links,
 )
 
@@ -35,7 +35,7 @@ CURRENCY_CODE = WDT.P498
 
 def source_info() -> SourceInfo:
     """What the pycountry graph's description says (the package version is the installed one)."""
-    version = _version()
+    version = package_version("pycountry", "pycountry>=24.6,<27")
     return SourceInfo(
         name="pycountry", title="ISO 3166-1 countries and ISO 4217 currencies, from pycountry (Debian iso-codes)",
         description="ISO 3166-1 alpha-2, alpha-3 and numeric codes, short and official names of the countries we "
@@ -47,12 +47,6 @@ def source_info() -> SourceInfo:
         dataset_version=f"iso-codes as shipped in pycountry {version}",
     )  # fmt: skip
 
-
-def _version() -> str:
-    try:
-        return metadata.version("pycountry")
-    except metadata.PackageNotFoundError:
-        raise EnrichmentError("pycountry is not installed: pip install 'pycountry>=24.6,<27'") from None
 
 
 def _catalogs(domain: str) -> list[tuple[str, dict[str, str]]]:
