@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build validate stats serve test lint browser-deps virtuoso-deps bench conformance reliability fuzz clean
+.PHONY: install build enrich validate stats serve test lint browser-deps virtuoso-deps bench conformance reliability fuzz \
+        clean
 
 install: $(STAMP)
 
@@ -16,7 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
-SOURCES := $(wildcard graph/sources/*.ttl graph/sources/generated/*.ttl ontology/*.ttl shapes/*.ttl)
+SOURCES := $(wildcard graph/sources/*.ttl graph/sources/generated/*.ttl graph/sources/generated/enrichment/*.ttl \
+                     ontology/*.ttl shapes/*.ttl)
 
 # Build when the store is missing or a source, the ontology or the shapes changed.
 $(DATA)/.built: $(SOURCES) $(STAMP)
@@ -24,6 +26,11 @@ $(DATA)/.built: $(SOURCES) $(STAMP)
 	touch $@
 
 build: $(DATA)/.built
+
+# Regenerate the offline enrichment snapshots (graph/sources/generated/enrichment/) from the installed packages;
+# no network. An unchanged snapshot keeps its bytes and date.
+enrich: install
+	$(BIN)/mgkg enrich --from pycountry --from geonames --from coco --from iati
 
 validate: install
 	$(BIN)/mgkg --data-dir $(DATA) validate

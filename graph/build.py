@@ -79,12 +79,14 @@ class SourceFile:
 
 def source_files(base: str = DEFAULT_BASE, folder: Path | None = None) -> list[SourceFile]:
     """The source files in build order: the hand-curated ones (documents, provenance, curation), then the
-    generated ones (links, enrichment)."""
+    generated ones (links, enrichment, then one enrichment graph per offline source)."""
     folder = folder or resources.sources_dir()
-    files = sorted(folder.glob("*.ttl")) + sorted((folder / resources.GENERATED).glob("*.ttl"))
-    return [
-        SourceFile(path, make_graph_iri(SPECIAL_GRAPHS.get(path.name, path.stem), base)) for path in files
-    ]
+    generated = folder / resources.GENERATED
+    files = sorted(folder.glob("*.ttl")) + sorted(generated.glob("*.ttl"))
+    found = [SourceFile(path, make_graph_iri(SPECIAL_GRAPHS.get(path.name, path.stem), base)) for path in files]
+    # generated/enrichment/<source>.ttl (`mgkg enrich --from <source>`) → graph/enrichment/<source>
+    enrichment = sorted((generated / resources.ENRICHMENT).glob("*.ttl"))
+    return found + [SourceFile(p, make_graph_iri(f"{resources.ENRICHMENT}/{p.stem}", base)) for p in enrichment]
 
 
 def rebase(graph: Graph, base: str) -> Graph:

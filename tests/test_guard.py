@@ -110,7 +110,8 @@ def test_service_outside_the_allowlist_is_refused_before_any_request(store: Embe
     status, text = ask(writer(store), f"SELECT * WHERE {{ SERVICE <{remote.url}sparql> {{ ?s ?p ?o }} }}")
     assert status == 400
     assert text == (
-        f"SERVICE <{remote.url}sparql> refused: the server reaches only allowlisted IRIs (the allowlist is empty)\n"
+        f"SERVICE <{remote.url}sparql> refused: the server reaches only allowlisted IRIs (the allowlist is empty); "
+        f"to permit it, start the server with `--allow {remote.url}sparql` or set MGKG_ALLOWLIST={remote.url}sparql\n"
     )
     assert remote.hits == []
 

@@ -42,6 +42,12 @@ PREFIXES = """
 @prefix doc: <https://w3id.org/mgkg/id/document/> .
 @prefix link: <https://w3id.org/mgkg/id/link/> .
 @prefix st: <http://www.wikidata.org/entity/statement/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix gn: <http://www.geonames.org/ontology#> .
+@prefix wgs84: <http://www.w3.org/2003/01/geo/wgs84_pos#> .
+@prefix mgg: <https://w3id.org/mgkg/graph/> .
+@prefix entry: <https://w3id.org/mgkg/id/entry/> .
 """
 
 BASE = PREFIXES + """
@@ -58,6 +64,9 @@ link:iom a rdf:Statement ; rdf:subject orgs:iom ; rdf:predicate owl:sameAs ; rdf
     dcterms:created "2026-01-02"^^xsd:date ; dcterms:creator "A Reviewer" .
 wd:Q236 wdt:P297 "ME" ; wdt:P625 "Point(19.0 42.5)"^^geo:wktLiteral ; p:P1082 st:s1 .
 st:s1 ps:P1082 "1000"^^xsd:decimal ; pq:P585 "2020-01-01T00:00:00Z"^^xsd:dateTime .
+mgg:gn a void:Dataset ; dcterms:license <https://creativecommons.org/licenses/by/4.0/> .
+entry:me a prov:Entity ; dcterms:identifier "3194884" ; prov:wasDerivedFrom mgg:gn ; prov:wasInfluencedBy link:me ;
+    foaf:primaryTopic place:me ; gn:population 622345 ; wgs84:lat 42.5 ; wgs84:long 19.3 .
 """
 
 CASES = [
@@ -121,6 +130,42 @@ CASES = [
     c("PopulationStatement-date", "MaxCount", "V", "st:s1", add='st:s1 pq:P585 "2021-01-01T00:00:00Z"^^xsd:dateTime .'),
     c("PopulationStatement-date", "Datatype", "V", "st:s1",
       remove='st:s1 pq:P585 "2020-01-01T00:00:00Z"^^xsd:dateTime .', add='st:s1 pq:P585 "2020"^^xsd:gYear .'),
+    # ---- offline enrichment entries
+    c("EnrichmentEntry-identifier", "MinCount", "V", "entry:me", remove='entry:me dcterms:identifier "3194884" .'),
+    c("EnrichmentEntry-identifier", "MaxCount", "V", "entry:me", add='entry:me dcterms:identifier "3194885" .'),
+    c("EnrichmentEntry-identifier", "Datatype", "V", "entry:me", remove='entry:me dcterms:identifier "3194884" .',
+      add="entry:me dcterms:identifier 3194884 ."),
+    c("EnrichmentEntry-dataset", "MinCount", "V", "entry:me", remove="entry:me prov:wasDerivedFrom mgg:gn ."),
+    c("EnrichmentEntry-dataset", "MaxCount", "V", "entry:me",
+      add="entry:me prov:wasDerivedFrom mgg:other . mgg:other a void:Dataset ; dcterms:license mgg:l ."),
+    c("EnrichmentEntry-dataset", "Class", "V", "entry:me", remove="entry:me prov:wasDerivedFrom mgg:gn .",
+      add="entry:me prov:wasDerivedFrom doc:ref . doc:ref dcterms:license mgg:l ."),
+    c("EnrichmentEntry-basis", "NodeKind", "V", "entry:me", add='entry:me prov:wasInfluencedBy "link:me" .'),
+    c("EnrichmentEntry-topic", "MaxCount", "V", "entry:me", add="entry:me foaf:primaryTopic orgs:iom ."),
+    c("EnrichmentEntry-topic", "NodeKind", "V", "entry:me", add='entry:me foaf:primaryTopic "Montenegro" .'),
+    c("EnrichmentEntryShape", "EntryDatasetHasLicence", "V", "entry:me",
+      remove="mgg:gn dcterms:license <https://creativecommons.org/licenses/by/4.0/> ."),
+    c("EnrichmentEntryShape", "EntryTopicIsVerified", "V", "entry:me", remove="entry:me prov:wasInfluencedBy link:me .",
+      add="entry:me prov:wasInfluencedBy link:iom ."),
+    c("GeoNamesFigures-population", "MaxCount", "V", "entry:me", add="entry:me gn:population 1 ."),
+    c("GeoNamesFigures-population", "Datatype", "V", "entry:me", remove="entry:me gn:population 622345 .",
+      add='entry:me gn:population "622345" .'),
+    c("GeoNamesFigures-population", "MinInclusive", "V", "entry:me", remove="entry:me gn:population 622345 .",
+      add="entry:me gn:population -1 ."),
+    c("GeoNamesFigures-lat", "MaxCount", "V", "entry:me", add="entry:me wgs84:lat 42.6 ."),
+    c("GeoNamesFigures-lat", "Datatype", "V", "entry:me", remove="entry:me wgs84:lat 42.5 .",
+      add='entry:me wgs84:lat "42.5" .'),
+    c("GeoNamesFigures-lat", "MinInclusive", "V", "entry:me", remove="entry:me wgs84:lat 42.5 .",
+      add="entry:me wgs84:lat -90.5 ."),
+    c("GeoNamesFigures-lat", "MaxInclusive", "V", "entry:me", remove="entry:me wgs84:lat 42.5 .",
+      add="entry:me wgs84:lat 90.5 ."),
+    c("GeoNamesFigures-long", "MaxCount", "V", "entry:me", add="entry:me wgs84:long 19.4 ."),
+    c("GeoNamesFigures-long", "Datatype", "V", "entry:me", remove="entry:me wgs84:long 19.3 .",
+      add='entry:me wgs84:long "19.3" .'),
+    c("GeoNamesFigures-long", "MinInclusive", "V", "entry:me", remove="entry:me wgs84:long 19.3 .",
+      add="entry:me wgs84:long -180.5 ."),
+    c("GeoNamesFigures-long", "MaxInclusive", "V", "entry:me", remove="entry:me wgs84:long 19.3 .",
+      add="entry:me wgs84:long 180.5 ."),
 ]
 
 

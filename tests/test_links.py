@@ -183,9 +183,10 @@ def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
 
 
 def test_linksets_count_links_per_target_and_predicate(store: EmbeddedStore) -> None:
+    # GeoNames: 2 verified links + 6 derived by graph/enrichment/geonames from verified ISO codes (test_enrich_offline)
     found = {(s.target, s.predicate.n3(), s.count) for s in linksets(store)}
     assert found == {
-        ("wikidata", OWL.sameAs.n3(), 14), ("geonames", OWL.sameAs.n3(), 2), ("dbpedia", OWL.sameAs.n3(), 1),
+        ("wikidata", OWL.sameAs.n3(), 14), ("geonames", OWL.sameAs.n3(), 8), ("dbpedia", OWL.sameAs.n3(), 1),
         ("eu-country", SKOS.exactMatch.n3(), 9),
     }  # fmt: skip
     assert {s.uri_space for s in linksets(store)} >= {"http://www.wikidata.org/entity/"}

@@ -88,7 +88,9 @@ TESTED = {
 
 
 def test_every_query_is_tested_and_well_formed(queries: dict[str, NamedQuery]) -> None:
-    assert set(queries) == TESTED | {"federated-country-population", "federated-funder-capitals"}  # test_federated
+    federated = {"federated-country-population", "federated-funder-capitals"}  # test_federated
+    enrichment = {"place-geonames", "country-population", "funder-capitals", "funder-countries-eu", "country-names"}
+    assert set(queries) == TESTED | federated | enrichment  # enrichment: test_enrich_offline
     assert list(queries) == sorted(queries)
     for name, query in queries.items():
         assert query.name == name and query.path.name == f"{name}.rq"

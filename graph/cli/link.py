@@ -6,15 +6,18 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rdflib import Dataset
 
 from graph.build import load_dataset
 from graph.cli.support import fail
 from graph.core import resources
 from graph.core.files import parse_graph
 from graph.linking.client import WIKIDATA_ENDPOINT, SparqlClient
-from graph.linking.enrich import linked_items, refresh, snapshot_status
+from graph.linking.enrich import linked_items, snapshot_status
+from graph.linking.enrich import refresh as refresh_wikidata
 from graph.linking.links import links_from_reference, write_file
 from graph.linking.reconcile import KINDS, MARGIN, THRESHOLD, apply_review, reconcile, review_text, unlinked_entities
+from graph.linking.sources import SOURCES, refresh, status
 
 
 def _note(message: str) -> None:
@@ -119,27 +122,78 @@ def _search(client: SparqlClient, folder: Path, kinds: tuple[str, ...], limit: i
     click.echo(f"review it, then: mgkg link --apply {review} --reviewer NAME")
 
 
+OFFLINE = list(SOURCES)
+
+
 @click.command()
-@click.option("--endpoint", help="Refresh the snapshot from this SPARQL endpoint (e.g. Wikidata's).")
+@click.option("--from", "origins", multiple=True, type=click.Choice([*OFFLINE, "wikidata"]),
+              help="Source to refresh (repeatable): an offline dataset a package ships, or wikidata (live, "
+                   "needs the network).")
+@click.option("--endpoint", help=f"SPARQL endpoint for --from wikidata [{WIKIDATA_ENDPOINT}].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Enrichment file [<sources>/generated/enrichment.ttl].")
-@click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True, help="Items per query.")
+              help="Snapshot file, with one --from (without --from: the Wikidata snapshot to show) "
+                   "[<sources>/generated/enrichment/<source>.ttl; wikidata: <sources>/generated/enrichment.ttl].")
+@click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True,
+              help="Items per query (wikidata).")
 @_sources
 @_when
 @_timeout
-def enrich(endpoint: str | None, output: str | None, batch_size: int, sources: str | None, when: str | None,
-           timeout: float) -> None:  # fmt: skip
-    """Show the enrichment snapshot, or refresh it from --endpoint (labels, codes, places, capitals, population)."""
+def enrich(origins: tuple[str, ...], endpoint: str | None, output: str | None, batch_size: int, sources: str | None,
+           when: str | None, timeout: float) -> None:  # fmt: skip
+    """Show the enrichment snapshots, or refresh them --from pycountry, geonames, coco, iati (offline) or wikidata."""
+    if endpoint and not origins:
+        origins = ("wikidata",)  # `mgkg enrich --endpoint URL`, as before --from existed
+    if endpoint and set(origins) != {"wikidata"}:
+        fail("--endpoint goes with --from wikidata only; the other sources are offline")
+    if output and len(set(origins)) > 1:
+        fail("--output goes with one --from only")
     folder = _folder(sources)
-    target = Path(output) if output else resources.generated_file(folder, "enrichment.ttl")
-    if endpoint is None:
-        status = snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot"
-        click.echo(status)
+    if not origins:
+        _status(folder, Path(output) if output else None)
         return
     today = _date(when)
-    client = SparqlClient(endpoint, timeout=timeout)
     dataset = load_dataset(folder=folder)
-    data, facts = refresh(dataset, client, today, batch_size)
+    for origin in dict.fromkeys(origins):
+        if origin == "wikidata":
+            target = Path(output) if output else resources.generated_file(folder, "enrichment.ttl")
+            _wikidata(dataset, SparqlClient(endpoint or WIKIDATA_ENDPOINT, timeout=timeout), target, today,
+                      batch_size)  # fmt: skip
+        else:
+            _offline(origin, dataset, Path(output) if output else _snapshot_path(folder, origin), today)
+
+
+def _snapshot_path(folder: Path, origin: str) -> Path:
+    return resources.generated_file(folder, resources.ENRICHMENT) / f"{origin}.ttl"
+
+
+def _status(folder: Path, wikidata: Path | None) -> None:
+    """The Wikidata snapshot's status (of --output, if given: then that file only), then each offline source's."""
+    target = wikidata or resources.generated_file(folder, "enrichment.ttl")
+    click.echo(snapshot_status(parse_graph(target)) if target.exists() else f"{target}: no snapshot")
+    if wikidata is not None:
+        return
+    for origin in OFFLINE:
+        click.echo(status(_snapshot_path(folder, origin)))
+
+
+def _offline(origin: str, dataset: Dataset, target: Path, today: date) -> None:
+    data, changed, enrichment = refresh(origin, dataset, target, today)
+    for note in enrichment.notes:
+        _note(note)
+    if not changed:
+        click.echo(f"{target}: unchanged ({len(enrichment.graph)} facts from {enrichment.source.dataset_version})")
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"{target.parent}: cannot create the folder ({error.strerror})")
+    write_file(target, data)
+    click.echo(f"wrote {len(enrichment.graph)} facts from {enrichment.source.dataset_version} "
+               f"({len(enrichment.links)} derived links) to {target}; run `mgkg build` to load them")  # fmt: skip
+
+
+def _wikidata(dataset: Dataset, client: SparqlClient, target: Path, today: date, batch_size: int) -> None:
+    data, facts = refresh_wikidata(dataset, client, today, batch_size)
     for note in facts.notes:
         _note(note)
     write_file(target, data)

@@ -19,6 +19,9 @@ def resource_dir(kind: str) -> Path:
 GENERATED = "generated"
 """Subfolder of a sources folder holding the files commands write (links, enrichment), not edited by hand."""
 
+ENRICHMENT = "enrichment"
+"""Subfolder of generated/ with one snapshot per offline enrichment source: <source>.ttl → graph/enrichment/<source>."""
+
 
 def sources_dir() -> Path:
     """Folder of the curated source files (one Turtle file per document); generated/ holds the written ones."""

@@ -247,7 +247,8 @@ def check(
                 "the server calls no other endpoint"
             )
         else:
-            raise Refused(f"{call.keyword} <{call.iri}> refused: the server reaches only allowlisted IRIs ({where})")
+            raise Refused(f"{call.keyword} <{call.iri}> refused: the server reaches only allowlisted IRIs ({where}); "
+                          f"to permit it, start the server with `--allow {call.iri}` or set MGKG_ALLOWLIST={call.iri}")
     for clause, iri in [*found.datasets, *parameters]:
         if iri is None:
             raise Refused(f"{clause} needs an IRI with a declared prefix")

@@ -45,6 +45,7 @@ _OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
 _ENTITIES = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && ?g != <%s>) }"
 _CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?class)) } GROUP BY ?class"
 _SOURCES = "SELECT ?g ?doc WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?doc FILTER(isIRI(?doc)) }"
+_LICENSES = "SELECT ?g ?license WHERE { ?g <http://purl.org/dc/terms/license> ?license FILTER(isIRI(?license)) }"
 _TERMS = """SELECT DISTINCT ?term WHERE {
   { ?s ?term ?o } UNION { ?s a ?term } UNION {
     ?s <http://www.w3.org/2000/01/rdf-schema#subClassOf> | <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>
@@ -69,6 +70,8 @@ class Facts:
     vocabularies: list[str]
     """mgkg's own vocabularies, then the standard ones a property, class or alignment of the store uses."""
     linksets: list[Linkset]
+    licenses: dict[str, list[str]]
+    """Named graph → the dcterms:license its description states (the enrichment datasets')."""
 
 
 def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
@@ -93,6 +96,10 @@ def compute_facts(rt: Runtime, deadline: Deadline) -> Facts:
     for graph, document in sorted(rows(_SOURCES)):
         if graph in stats.graphs:
             sources.setdefault(graph, []).append(document)
+    licenses: dict[str, list[str]] = {}
+    for graph, license in sorted(rows(_LICENSES)):
+        if graph in stats.graphs:
+            licenses.setdefault(graph, []).append(license)
     terms = [row[0] for row in rows(_TERMS)]
     entities, objects = int(rows(_ENTITIES % graph_iri("ontology", settings.base))[0][0]), int(rows(_OBJECTS)[0][0])
     classes = {cls: int(count) for cls, count in sorted(rows(_CLASSES))}
@@ -106,6 +113,7 @@ def compute_facts(rt: Runtime, deadline: Deadline) -> Facts:
         sources=sources,
         vocabularies=OWN_VOCABULARIES + [ns for ns in STANDARD.values() if any(t.startswith(ns) for t in terms)],
         linksets=linksets(store),
+        licenses=licenses,
     )
 
 
@@ -215,6 +223,8 @@ def void_description(fmt_name: str) -> bytes:
         for document in known.sources.get(name, []):
             out.add(subset, STANDARD["dcterms"] + "source", ox.NamedNode(document))
             out.add(subset, STANDARD["prov"] + "wasDerivedFrom", ox.NamedNode(document))
+        for license in known.licenses.get(name, []):
+            out.add(subset, STANDARD["dcterms"] + "license", ox.NamedNode(license))
     for linkset in known.linksets:
         node = _url(f".well-known/void#links-{linkset.target}-{linkset.predicate.rsplit('#', 1)[-1]}")
         target = _url(f".well-known/void#{linkset.target}")
