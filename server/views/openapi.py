@@ -25,6 +25,7 @@ from graph.core.formats import (
     RESULTS,
     SPARQL_QUERY,
     SPARQL_UPDATE,
+    by_name,
     media_types,
 )
 from graph.core.formats import TEXT as PLAIN
@@ -274,6 +275,14 @@ def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_ena
             parameters=[
                 {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "enum": list(DUMPS)}}
             ],
+        ),
+        "/context.jsonld": _get(
+            "jsonld_context",
+            "mgkg's JSON-LD @context: the prefixes JSON-LD exports use (ETag: its SHA-256)",
+            {
+                "200": ok("The context.", [by_name("jsonld").media_type], headers={"ETag": {"schema": TEXT}}),
+                "304": {"description": "Not modified (If-None-Match)."},
+            },
         ),
         "/queries": _get(
             "queries", "The named queries", {"200": ok("The named queries.", index_types), **problems(406)}
