@@ -41,7 +41,7 @@ def _sources(dataset: Dataset) -> dict[URIRef, URIRef]:
     """Document IRI → the graph derived from it (prov:wasDerivedFrom, in any graph)."""
     return {
         doc: g
-        for g, doc in dataset.subject_objects(PROV.wasDerivedFrom)
+        for g, _, doc, _ in dataset.quads((None, PROV.wasDerivedFrom, None, None))
         if isinstance(g, URIRef) and isinstance(doc, URIRef)
     }
 
@@ -63,7 +63,7 @@ def resolve(spec: str, dataset: Dataset, base: str = DEFAULT_BASE) -> URIRef:
     known = export_prefixes(base)
     if colon and prefix in known and not local.startswith("//"):
         iri = known[prefix] + local
-    if iri in names:
+    if iri in {str(n) for n in names}:
         return URIRef(iri)
     shorts = [n for n in names if short_id(n, base) == text or str(n).endswith("/graph/" + text)]  # type: ignore[arg-type]
     sources = _sources(dataset)

@@ -63,7 +63,8 @@ def file_name(name: URIRef, fmt: Format, base: str = DEFAULT_BASE) -> str:
 
 def _text(dataset: Dataset, subject: URIRef, *predicates: URIRef) -> str | None:
     for predicate in predicates:
-        found = sorted(str(o) for o in dataset.objects(subject, predicate) if isinstance(o, Literal))
+        quads = dataset.quads((subject, predicate, None, None))
+        found = sorted(str(o) for _, _, o, _ in quads if isinstance(o, Literal))
         if found:
             return " ".join(found[0].split())
     return None
@@ -78,14 +79,20 @@ def header(dataset: Dataset, graph: Graph, base: str, exported: date) -> str:
     description = _text(dataset, name, DCTERMS.description)
     if description:
         lines.append(f"What it holds: {description}")
-    documents = sorted(d for d in dataset.objects(name, PROV.wasDerivedFrom) if isinstance(d, URIRef))
+    derived = dataset.quads((name, PROV.wasDerivedFrom, None, None))
+    documents = sorted({d for _, _, d, _ in derived if isinstance(d, URIRef)})
+    origin = ORIGINS.get(local or "")
+    if origin:
+        lines.append(f"Comes from: {origin}")
     for document in documents:
         seed = _text(dataset, document, MGKG.seedFile)
-        where = f"graph/sources/{local}.ttl, curated by hand from" if local else "derived from"
+        where = "Derived from"
+        if local and not origin:
+            where = f"Comes from: graph/sources/{local}.ttl, curated by hand from"
         document_title = _text(dataset, document, DCTERMS.title) or str(document)
-        lines.append(f"Comes from: {where} <{document}> \"{document_title}\"" + (f" (seed {seed})" if seed else ""))
-    if not documents:
-        lines.append("Comes from: " + ORIGINS.get(local or "", "written to the store (not one of mgkg's sources)"))
+        lines.append(f"{where} <{document}> \"{document_title}\"" + (f" (seed {seed})" if seed else ""))
+    if not origin and not documents:
+        lines.append("Comes from: written to the store (not one of mgkg's sources)")
     lines.append(f"Exported by `mgkg export --split` on {exported.isoformat()}: {len(graph)} triples.")
     return "".join(f"# {line}\n" for line in lines) + "\n"
 
