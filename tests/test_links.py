@@ -6,6 +6,7 @@ graph/sources: which names we hold, which rows are verified, which predicate eac
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -174,7 +175,7 @@ def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
     folder = tmp_path / "sources"
     shutil.copytree(sources_dir(), folder)
     text = (folder / "generated" / "links.ttl").read_text(encoding="utf-8")
-    bad = text.replace("<http://www.wikidata.org/entity/Q236>", "<https://www.wikidata.org/wiki/Q236>")
+    bad = re.sub(r"\bwd:Q236\b", "<https://www.wikidata.org/wiki/Q236>", text)  # the file writes wd:Q236
     (folder / "generated" / "links.ttl").write_text(bad, encoding="utf-8")
     with pytest.raises(NonConformingError) as error:
         build_dataset(folder=folder)
