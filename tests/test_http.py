@@ -23,6 +23,7 @@ ROUTES = {
     "/.well-known/void": "GET, HEAD, OPTIONS",
     "/dumps/": "GET, HEAD, OPTIONS",
     "/dumps/mgkg.ttl.gz": "GET, HEAD, OPTIONS",
+    "/context.jsonld": "GET, HEAD, OPTIONS",
     "/": "GET, HEAD, OPTIONS",
     "/changes": "GET, HEAD, OPTIONS",
     "/changes/some-id": "GET, HEAD, OPTIONS",
@@ -55,8 +56,8 @@ def test_every_route_is_listed(app: Flask) -> None:
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert rules == {
         "/sparql", "/rdf-graphs", "/rdf-graphs/<path:path>", "/shacl", "/queries", "/queries/<name>",
-        "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/",
-        "/changes", "/changes/<id>", "/changes/<id>/revert",
+        "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/context.jsonld",
+        "/", "/changes", "/changes/<id>", "/changes/<id>/revert",
     }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ graph/sources: which names we hold, which rows are verified, which predicate eac
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -165,7 +166,8 @@ def test_links_are_a_named_graph_of_the_build_and_follow_the_base() -> None:
 
 def test_turtle_export_includes_the_links_and_graph_selects(built: Dataset) -> None:
     everything = export(built, "turtle").decode()
-    assert "<http://www.wikidata.org/entity/Q236>" in everything and "mgkg:Project" in everything
+    assert "@prefix wd: <http://www.wikidata.org/entity/> ." in everything and "wd:Q236" in everything
+    assert "mgkg:Project" in everything
     only = Graph().parse(data=export(built, "turtle", str(graph_iri("links"))), format="turtle")
     assert (PLACE.montenegro, OWL.sameAs, WD.Q236) in only
     assert (None, RDF.type, URIRef("https://w3id.org/mgkg/ontology#Project")) not in only
@@ -175,7 +177,7 @@ def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
     folder = tmp_path / "sources"
     shutil.copytree(sources_dir(), folder)
     text = (folder / "generated" / "links.ttl").read_text(encoding="utf-8")
-    bad = text.replace("<http://www.wikidata.org/entity/Q236>", "<https://www.wikidata.org/wiki/Q236>")
+    bad = re.sub(r"\bwd:Q236\b", "<https://www.wikidata.org/wiki/Q236>", text)  # the file writes wd:Q236
     (folder / "generated" / "links.ttl").write_text(bad, encoding="utf-8")
     with pytest.raises(NonConformingError) as error:
         build_dataset(folder=folder)
@@ -183,10 +185,10 @@ def test_a_malformed_link_is_refused_by_the_build(tmp_path: Path) -> None:
 
 
 def test_linksets_count_links_per_target_and_predicate(store: EmbeddedStore) -> None:
-    # GeoNames: 2 verified links + 6 derived by graph/enrichment/geonames from verified ISO codes (test_enrich_offline)
+    # GeoNames: 2 verified links + 8 derived by graph/enrichment/geonames from verified ISO codes (test_enrich_offline)
     found = {(s.target, s.predicate.n3(), s.count) for s in linksets(store)}
     assert found == {
-        ("wikidata", OWL.sameAs.n3(), 14), ("geonames", OWL.sameAs.n3(), 8), ("dbpedia", OWL.sameAs.n3(), 1),
+        ("wikidata", OWL.sameAs.n3(), 14), ("geonames", OWL.sameAs.n3(), 10), ("dbpedia", OWL.sameAs.n3(), 1),
         ("eu-country", SKOS.exactMatch.n3(), 9),
     }  # fmt: skip
     assert {s.uri_space for s in linksets(store)} >= {"http://www.wikidata.org/entity/"}

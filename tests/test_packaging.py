@@ -32,6 +32,7 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
     sources = {f"graph/sources/{p.name}" for p in (REPO / "graph" / "sources").glob("*.ttl")}
     assert sources <= names
     assert {"server/app.py", "server/templates/dumps.html", "server/static/query.js"} <= names
+    assert "graph/exports/context.jsonld" in names  # the JSON-LD @context exports carry and /context.jsonld serves
 
 
 def test_graph_never_imports_server() -> None:

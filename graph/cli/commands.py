@@ -27,7 +27,8 @@ from graph.core.errors import MgkgError
 from graph.core.files import read_data_files, write_atomic
 from graph.core.formats import RDF, RESULTS, names
 from graph.core.text import first_line
-from graph.export import FORMATS, export
+from graph.export import FORMATS, export, export_split
+from graph.exports.split import write_split
 from graph.named_queries import load_queries
 from graph.shacl.validate import ENGINES, ShaclEngine, ValidationReport, validate_dataset, validate_store
 from graph.sparql.execute import Executor, Limits, QueryFailed
@@ -138,15 +139,31 @@ def validate(ctx: click.Context, files: Sequence[str], fmt: str, engine: ShaclEn
 
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="turtle", show_default=True)
-@click.option("--graph", "graph_iri", help="Export only this named graph.")
+@click.option("--graph", "graph_iri", metavar="GRAPH",
+              help="Export only this named graph: its IRI, a prefixed name (mgg:links) or a short id (003, links, "
+              "or an entity such as tc-0287 for the document graph that introduces it).")
+@click.option("--data-only/--with-ontology", "data_only", default=None,
+              help="Leave out or keep the ontology graph [turtle: --data-only; the other formats: --with-ontology].")
+@click.option("--split", "split_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one file per named graph into DIR, each opening with a header comment.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write here (default stdout).")
 @click.pass_context
-def export_command(ctx: click.Context, fmt: str, graph_iri: str | None, out: str | None) -> None:
+def export_command(
+    ctx: click.Context, fmt: str, graph_iri: str | None, data_only: bool | None, split_dir: str | None, out: str | None
+) -> None:
     """Export the built graph; same graph, byte-identical output."""
     settings = settings_of(ctx)
+    ontology = None if data_only is None else not data_only
+    if split_dir is not None and out is not None:
+        fail("--split DIR and -o FILE exclude each other")
     with progress("export"):
         store = open_built(settings)
-        data = export(store.dataset(), fmt, graph_iri, settings.base)
+        if split_dir is not None:
+            files = export_split(store.dataset(), fmt, graph_iri, settings.base, ontology)
+            store.close()
+            write_split(Path(split_dir), files)
+            return
+        data = export(store.dataset(), fmt, graph_iri, settings.base, ontology)
         store.close()
     if out is None:
         sys.stdout.buffer.write(data)

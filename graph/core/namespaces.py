@@ -56,6 +56,25 @@ STANDARD = {
 }
 """Prefixes of the standard vocabularies mgkg uses or aligns with."""
 
+LINKED = {
+    "wd": "http://www.wikidata.org/entity/",
+    "wdt": "http://www.wikidata.org/prop/direct/",
+    "gn": "https://sws.geonames.org/",
+    "dbr": "http://dbpedia.org/resource/",
+    "eu-country": "http://publications.europa.eu/resource/authority/country/",
+    "eu-corporate-body": "http://publications.europa.eu/resource/authority/corporate-body/",
+}
+"""Prefixes of the datasets mgkg links to (graph.linking.links.TARGETS) and of Wikidata's direct properties."""
+
+MORE_VOCABULARIES = {
+    "adms": "http://www.w3.org/ns/adms#",
+    "vann": "http://purl.org/vocab/vann/",
+}
+"""Vocabularies the ontology uses in a few annotations (not bound in queries)."""
+
+W3C = ("rdf", "rdfs", "xsd", "owl", "skos", "prov", "org", "vcard", "sh", "adms")
+"""The W3C vocabularies among STANDARD and MORE_VOCABULARIES, in the order exports declare them."""
+
 XSD_STRING = STANDARD["xsd"] + "string"
 """xsd:string, the datatype of a plain literal (written without it)."""
 
@@ -108,6 +127,16 @@ def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
         result[prefix] = f"{base}id/{folder}/"
     result["mgg"] = f"{base}graph/"
     return result
+
+
+def export_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
+    """Every prefix an export may declare, in the order it declares them: mgkg's own (ontology, shapes,
+    vocabularies, entities, graphs), then the W3C vocabularies, then the others and the linked datasets."""
+    bound = prefixes(base)
+    known = {**bound, "link": f"{normalize_base(base)}id/link/", **MORE_VOCABULARIES, **LINKED}
+    own = [p for p in bound if p not in STANDARD and p != "mgg"] + ["link", "mgg"]
+    others = [p for p in known if p not in own and p not in W3C]
+    return {p: known[p] for p in (*own, *W3C, *others)}
 
 
 def sparql_prologue(base: str = DEFAULT_BASE) -> str:

@@ -1,9 +1,10 @@
-"""The dumps of the dataset under /dumps/: the whole store, gzipped, in three formats.
+"""The dumps of the dataset under /dumps/, gzipped, in three formats; mgkg's JSON-LD context at /context.jsonld.
 
 `GET /dumps/` lists the dumps (JSON, or HTML when preferred); `GET /dumps/<name>` answers one, gzipped,
-with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, so the
-same store gives the same bytes. Each is built on first use and cached per app (server.context.Runtime.cached):
-every write through the app rebuilds it, and so does a change of the quad count made by anything else.
+with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, the writer
+`mgkg export` uses (readable Turtle and TriG: graph.exports), so the same store gives the same bytes. Each
+is built on first use and cached per app (server.context.Runtime.cached): every write through the app
+rebuilds it, and so does a change of the quad count made by anything else.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from graph.core.formats import GZIP, HTML, INDEX, by_name
 from graph.export import export
+from graph.exports.context import context_bytes
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
 from server.negotiation import choose
@@ -23,11 +25,12 @@ from server.negotiation import choose
 bp = Blueprint("dumps", __name__)
 
 DUMPS = {
-    "mgkg.ttl.gz": ("turtle", "Turtle: the union of all named graphs"),
-    "mgkg.trig.gz": ("trig", "TriG: every named graph"),
+    "mgkg.ttl.gz": ("turtle", "Turtle: the facts of every named graph but the ontology, grouped by class"),
+    "mgkg.trig.gz": ("trig", "TriG: every named graph, the ontology's too"),
     "mgkg.nt.gz": ("nt", "N-Triples: the union of all named graphs"),
 }
 """Dump file name → (graph.export format, description)."""
+
 
 def dump(name: str) -> bytes:
     """The gzipped dump `name` (deterministic: graph.export and a zero gzip timestamp), cached."""
@@ -76,6 +79,18 @@ def dump_file(name: str) -> Response:
     data = dump(name)
     response = Response(data, 200, mimetype=GZIP.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.set_etag(hashlib.sha256(data).hexdigest())
+    response.cache_control.no_cache = True
+    response.make_conditional(request)
+    return response
+
+
+@bp.route("/context.jsonld", methods=ANY_METHOD)
+@methods("GET, HEAD")
+def jsonld_context() -> Response:
+    """mgkg's JSON-LD @context (the one JSON-LD exports carry), for the server's base; ETag and 304 as for dumps."""
+    data = context_bytes(runtime().settings.base)
+    response = Response(data, 200, mimetype=by_name("jsonld").media_type)
     response.set_etag(hashlib.sha256(data).hexdigest())
     response.cache_control.no_cache = True
     response.make_conditional(request)

@@ -135,7 +135,8 @@ def codes(links: Iterable[Link], predicate: URIRef) -> dict[URIRef, tuple[str, L
 
 
 def language_tag(locale: str) -> str | None:
-    """The BCP 47 tag of a gettext locale (pt_BR → pt-BR, sr@latin → sr-Latn); None if it has no sure tag."""
+    """The BCP 47 tag of a gettext locale, lower-cased as RDF stores compare them and Oxigraph keeps them (pt_BR →
+    pt-br, sr@latin → sr-latn), so a snapshot equals its store and its exports; None if it has no sure tag."""
     match = _LOCALE.fullmatch(locale)
     if match is None:
         return None
@@ -145,7 +146,7 @@ def language_tag(locale: str) -> str | None:
         if script is None:
             return None
         tag += f"-{script}"
-    return f"{tag}-{match['region']}" if match["region"] else tag
+    return (f"{tag}-{match['region']}" if match["region"] else tag).lower()
 
 
 def enrichment_graph(enrichment: Enrichment, modified: date) -> Graph:

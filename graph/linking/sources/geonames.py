@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import OWL, XSD
+from rdflib.namespace import OWL, RDF, XSD
 
 from graph.core.namespaces import MGKG
 from graph.linking.links import TARGETS, WDT, Link, short
@@ -79,6 +79,7 @@ def _place(enrichment: Enrichment, entry: URIRef, record: Mapping[str, Any]) -> 
         enrichment.fact(entry, WGS84.long, Literal(longitude, datatype=XSD.decimal))
         geometry = URIRef(f"{entry}/geometry")
         enrichment.fact(entry, GEO.hasGeometry, geometry)
+        enrichment.fact(geometry, RDF.type, GEO.Geometry)
         enrichment.fact(geometry, GEO.asWKT, Literal(f"Point({longitude} {latitude})", datatype=WKT))
 
 

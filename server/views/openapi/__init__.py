@@ -22,6 +22,7 @@ from server.views.openapi.named import SCHEMAS, named_query_path, parameter_sche
 from server.views.openapi.schemas import (
     COMPONENTS,
     GRAPH_TYPES,
+    JSON_LD,
     PROBLEM_RESPONSE,
     TEXT_SCHEMA,
     ok,
@@ -63,6 +64,14 @@ def _documents() -> dict[str, Any]:
                 **problems(404),
             },
             parameters=[dump],
+        ),
+        "/context.jsonld": _get(
+            "jsonld_context",
+            "mgkg's JSON-LD @context: the prefixes JSON-LD exports use (ETag: its SHA-256)",
+            {
+                "200": ok("The context.", [JSON_LD], headers={"ETag": {"schema": TEXT_SCHEMA}}),
+                "304": {"description": "Not modified (If-None-Match)."},
+            },
         ),
         "/queries": _get("queries", "The named queries",
                          {"200": ok("The named queries.", INDEX, ref("Queries")), **problems(406)}),
