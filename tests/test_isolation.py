@@ -207,3 +207,10 @@ def test_a_long_job_hands_its_heap_back_and_the_process_serves_on(pool: ProcessP
 def _resident_mb(pid: int) -> float:
     with open(f"/proc/{pid}/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def test_a_job_arriving_while_the_first_processes_start_is_not_put_in_the_lane(pool: ProcessPool) -> None:
+    """The processes `warm` starts are regular ones: a job waits for them rather than taking the lane (and its
+    lane_seconds), as the first named query did when `mgkg serve` had just started."""
+    pool.warm(1)
+    assert pool.call(jobs.spin, pool.lane_seconds + 0.5, end=time.monotonic() + 20, seconds=20)

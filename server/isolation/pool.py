@@ -137,6 +137,8 @@ class ProcessPool:
         self._idle: list[_Process] = []
         self._busy: set[_Process] = set()
         self._starting = 0
+        self._warming = 0
+        """Processes `warm` is starting for the idle list (counted in `_starting` too): a job waits for them."""
         self._changed = threading.Condition()
         self._closed = False
         self._logs = Path(tempfile.mkdtemp(prefix="mgkg-queries-"))
@@ -171,7 +173,7 @@ class ProcessPool:
                     lane = len(self._busy) >= self.size
                     self._busy.add(worker)
                     return worker, lane
-                if running < self.size + self.lane:
+                if not self._warming and running < self.size + self.lane:  # (a warming one is nearly there)
                     lane = running >= self.size
                     self._starting += 1
                     break
@@ -253,23 +255,27 @@ class ProcessPool:
 
         def start() -> None:
             with self._changed:
-                wanted = min(count, self.size) - len(self._idle) - len(self._busy) - self._starting
-                self._starting += max(0, wanted)
-            for _ in range(max(0, wanted)):
+                wanted = max(0, min(count, self.size) - len(self._idle) - len(self._busy) - self._starting)
+                self._starting += wanted
+                self._warming += wanted
+            for left in range(wanted, 0, -1):
                 try:
-                    worker = self._start()
+                    worker: _Process | None = self._start()
                 except OSError as error:  # a job will try again, and report it
                     LOG.warning("mgkg: cannot start a query process: %s", error)
-                    return
-                finally:
-                    with self._changed:
-                        self._starting -= 1
+                    worker = None
                 with self._changed:
-                    if self._closed:
+                    stop = worker is None or self._closed
+                    done = left if stop else 1  # on a failure, the ones not started are not coming either
+                    self._starting -= done
+                    self._warming -= done
+                    if worker is not None and not stop:
+                        self._idle.append(worker)
+                    self._changed.notify_all()
+                if stop:
+                    if worker is not None:
                         worker.kill()
-                        return
-                    self._idle.append(worker)
-                    self._changed.notify()
+                    return
 
         threading.Thread(target=start, name="mgkg-warm", daemon=True).start()
 
