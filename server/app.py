@@ -10,7 +10,7 @@ from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
 from server import context, encoding, generation, http
-from server.isolation.pool import ProcessPool
+from server.isolation.pool import ProcessPool, regular_processes
 from server.views import changes, describe, dumps, graph_store, named, pages, protocol, shacl
 
 BLUEPRINTS = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp)
@@ -21,10 +21,12 @@ API = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp,
 
 
 def query_processes(settings: Settings, store: EmbeddedStore | RemoteStore) -> ProcessPool | None:
-    """Query processes over an on-disk store when `settings.isolation` is on (none for memory or remote stores)."""
+    """Query processes over an on-disk store when `settings.isolation` is on (none for memory or remote stores):
+    `threads` of them at most, and no more than this server process's share of the cores (regular_processes)."""
     if not settings.isolation or not isinstance(store, EmbeddedStore) or store.path is None:
         return None
-    return ProcessPool(store.path, size=settings.threads, memory_mb=settings.query_memory)
+    size = regular_processes(settings.threads, settings.workers)
+    return ProcessPool(store.path, size=size, memory_mb=settings.query_memory)
 
 
 def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteStore | None = None) -> Flask:

@@ -14,9 +14,10 @@ A query's answer (/sparql, /queries/NAME) carries X-MGKG-Rows, X-MGKG-Truncated 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
@@ -230,14 +231,33 @@ def error_response(error: MgkgError) -> Response:
     return problem_response(str(error), NOT_ACCEPTABLE if isinstance(error, NotAcceptable) else STATUS[error.kind])
 
 
-def install_security_headers(app: Flask) -> None:
-    """Register SECURITY_HEADERS on every response of the app, errors included."""
+_SECURITY_ITEMS = tuple((name, value, name.lower()) for name, value in SECURITY_HEADERS.items())
 
-    @app.after_request
-    def _secure(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+
+class SecuredHeaders:
+    """WSGI middleware adding SECURITY_HEADERS to every response that lacks them, as its headers are sent.
+
+    One pass over the few headers a response has; werkzeug's `Headers.setdefault` in an after_request hook
+    cost a raised and caught KeyError per header (≈ 20 µs a request, a tenth of a point lookup's time)."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        """Wrap `app` (the Flask app's `wsgi_app`)."""
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Call the app, adding the missing security headers when it starts its response."""
+
+        def secured(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+            present = {name.lower() for name, _ in headers}
+            headers.extend((name, value) for name, value, lower in _SECURITY_ITEMS if lower not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, secured)
+
+
+def install_security_headers(app: Flask) -> None:
+    """Put SECURITY_HEADERS on every response of the app, errors included (a view that sets one keeps its own)."""
+    app.wsgi_app = SecuredHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def install_error_and_cors_handlers(app: Flask, cors: Collection[str]) -> None:
@@ -247,9 +267,10 @@ def install_error_and_cors_handlers(app: Flask, cors: Collection[str]) -> None:
 
     @app.after_request
     def _cors(response: Response) -> Response:
-        """CORS headers for the API blueprints; headers a blueprint exposes itself are kept after EXPOSED."""
+        """CORS headers for the API blueprints; headers a blueprint exposes itself are kept after EXPOSED (looked
+        up by a loop: `Headers.get` of a missing header raises and catches a KeyError)."""
         if request.blueprint in cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
-            own = response.headers.get("Access-Control-Expose-Headers")
+            own = next((v for k, v in response.headers if k.lower() == "access-control-expose-headers"), None)
             response.headers["Access-Control-Expose-Headers"] = f"{EXPOSED}, {own}" if own else EXPOSED
         return response

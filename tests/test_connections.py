@@ -6,8 +6,14 @@ Each test holds many connections open against a real server on a loopback port, 
 
 from __future__ import annotations
 
+import http.client
 import resource
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from support.connections import ANSWER, PARTIAL_BODY, PARTIAL_HEADERS, ask, dribbling, held_open
@@ -16,7 +22,7 @@ from support.serving import serving
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
-from server.serve import FILE_RESERVE, ServeError, adjustments, listen, raise_open_file_limit
+from server.serve import FILE_RESERVE, ServeError, adjustments, listen, loop, raise_open_file_limit, stop_server, url_of
 
 
 def settings(**limits: float) -> Settings:
@@ -106,3 +112,75 @@ def test_the_open_file_limit_is_raised_to_the_hard_limit() -> None:
         )
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _loop_in_thread(app: Any, passes: list[int]) -> Iterator[str]:
+    """Serve `app` as `mgkg serve` does, counting the passes of waitress' loop in `passes[0]`."""
+    config = settings()
+    socket_map: dict[int, Any] = {}
+    server = listen(app, config, socket_map)
+    stopping = threading.Event()
+
+    def tick() -> None:
+        passes[0] += 1
+
+    thread = threading.Thread(target=loop, args=(server, socket_map, lambda: not stopping.is_set(), tick), daemon=True)
+    thread.start()
+    try:
+        yield url_of(server.effective_port, config)
+    finally:
+        server.task_dispatcher.shutdown(timeout=10)
+        stopping.set()
+        server.pull_trigger()
+        thread.join()
+        stop_server(server, socket_map)
+
+
+def _get_from_clients(url: str, clients: int, requests: int) -> list[bytes]:
+    """Every body `clients` threads got, each asking `requests` times over one kept-alive connection."""
+    bodies: list[bytes] = []
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(url.split("//")[1], timeout=30)
+        for _ in range(requests):
+            connection.request("GET", "/")
+            bodies.append(connection.getresponse().read())
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return bodies
+
+
+def test_the_loop_does_not_spin_while_workers_finish_their_answers() -> None:
+    """A worker still busy after writing its answer (logging it, say) once made the loop poll again and again
+    (tens of passes a request with 4 clients), holding the GIL the worker needed: now a pass or two."""
+
+    def app(environ: Any, start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"answer"
+        end = time.monotonic() + 0.002  # work after the answer is written
+        while time.monotonic() < end:
+            pass
+
+    passes = [0]
+    with contextmanager(_loop_in_thread)(app, passes) as url:
+        _get_from_clients(url, 1, 1)
+        passes[0] = 0
+        bodies = _get_from_clients(url, 4, 25)
+    assert bodies == [b"answer"] * 100
+    assert passes[0] / 100 < 10
+
+
+def test_large_answers_to_concurrent_clients_arrive_whole() -> None:
+    body = bytes(range(256)) * (24 * 1024)  # 6 MB: far more than a socket buffer
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [body[i : i + 65536] for i in range(0, len(body), 65536)]
+
+    with contextmanager(_loop_in_thread)(app, [0]) as url:
+        assert _get_from_clients(url, 4, 3) == [body] * 12

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import pytest
 import requests
@@ -27,9 +28,11 @@ from benchmarks.depth_limits import DOCUMENTS, QUERIES, UPDATES
 from graph.core.config import Settings
 from graph.core.formats import RDF_READ, by_name
 from graph.core.resources import sources_dir
+from graph.core.text import utf8_error
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
+from server.encoding import _decodes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "hostile-token"
@@ -310,3 +313,12 @@ def test_a_failing_query_worker_drops_its_results_in_its_own_thread(tmp_path: Pa
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
     assert "unsendable" not in done.stderr
+
+
+@pytest.mark.parametrize("encoded", [
+    b"", b"query=ASK%7B%7D", b"a=%C3%A9&b=%E2%82%AC", b"a=%C3&b=%A9", b"a=%C3=%A9", b"%C3%A9=x", b"a=%FF",
+    b"a=%ED%A0%80", b"a=\xc3\xa9", b"a=\xc3&\xa9", b"a=%C3\xa9", b"a=%E2%82&b=%AC", b"a+b=c+d", b"a=%zz%C3%A9",
+])
+def test_the_whole_string_decodes_exactly_when_every_parameter_does(encoded: bytes) -> None:
+    pieces = [piece for pair in encoded.split(b"&") for piece in pair.split(b"=", 1)]
+    assert _decodes(encoded) == all(utf8_error(unquote_to_bytes(piece)) is None for piece in pieces)

@@ -6,6 +6,7 @@ tests/support/jobs.py. No test times anything: each asserts what was answered an
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +22,8 @@ from graph.core.errors import Kind
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.context import EXTENSION, Runtime
-from server.isolation.pool import PoolError, ProcessPool
+from server.isolation import child
+from server.isolation.pool import PoolError, ProcessPool, regular_processes
 
 EX = "http://example.org/"
 TOKEN = "iso-token"
@@ -182,3 +184,33 @@ def test_without_isolation_or_on_a_memory_store_queries_run_in_threads(disk_stor
     assert create_app(off, open_store(off.store_spec, read_only=True)).extensions[EXTENSION].pool is None
     memory = Settings(store="memory")
     assert create_app(memory).extensions[EXTENSION].pool is None
+
+
+def test_query_processes_are_capped_at_the_cores_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(4)))
+    assert regular_processes(16) == 4  # not one per thread: the cores bound what runs at once
+    assert regular_processes(3) == 3  # never more than `threads`
+    assert regular_processes(16, workers=2) == 2  # two server processes share the cores
+    assert regular_processes(16, workers=8) == 2  # at least two: one runaway cannot hold them all
+    assert regular_processes(1) == 1
+
+
+def test_a_long_job_hands_its_heap_back_and_the_process_serves_on(pool: ProcessPool) -> None:
+    """After a job past TRIM_AFTER the process returns the heap it freed (malloc_trim), then takes the next job."""
+    first = pool.call(jobs.fragment, 200, end=time.monotonic() + 10, seconds=10)
+    assert first == 200
+    worker = pool.call(jobs.spin, child.TRIM_AFTER * 2, end=time.monotonic() + 10, seconds=10)
+    assert pool.call(jobs.pid, end=time.monotonic() + 10, seconds=10) == worker
+    assert _resident_mb(worker) < 150  # the 200 MB the hog freed are not kept
+
+
+def _resident_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def test_a_job_arriving_while_the_first_processes_start_is_not_put_in_the_lane(pool: ProcessPool) -> None:
+    """The processes `warm` starts are regular ones: a job waits for them rather than taking the lane (and its
+    lane_seconds), as the first named query did when `mgkg serve` had just started."""
+    pool.warm(1)
+    assert pool.call(jobs.spin, pool.lane_seconds + 0.5, end=time.monotonic() + 20, seconds=20)

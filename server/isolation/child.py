@@ -5,6 +5,7 @@ reopens the store when the generation changed (a write happened since it opened 
 limit (RLIMIT_AS: what it had after opening the store plus `memory_mb`), dies with its pool (PR_SET_PDEATHSIG)
 and writes what it prints to stderr — a Rust panic message before an abort — to `log_path`, which the pool
 reads when the process dies. SIGINT is ignored: Ctrl-C reaches the pool's owner, which stops the processes.
+After a job that took long (and so may have grown the heap) the freed heap is handed back to the system.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import pickle
 import resource
 import signal
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -45,6 +47,18 @@ def _limit_memory(memory_mb: int) -> None:
     if memory_mb > 0:
         limit = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+TRIM_AFTER = 0.05
+"""Seconds a job may take before the process hands its freed heap back to the system after it."""
+
+
+def _give_back_memory() -> None:
+    """Return the heap a job freed to the system (glibc's malloc_trim): a big query's answer and sort buffers
+    would otherwise stay in the process's resident memory until it ends (a milliseconds-long call, made only
+    after a job that took more than TRIM_AFTER, as the ones that grow the heap do)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _to_stderr_file(log_path: str) -> None:
@@ -85,6 +99,7 @@ def serve_jobs(connection: Connection, store_path: str, memory_mb: int, log_path
             del store
             store = ox.Store.read_only(store_path)
             generation = wanted
+        start = time.monotonic()
         status, value = _outcome(job, store, args)
         try:
             connection.send((status, value))
@@ -93,3 +108,6 @@ def serve_jobs(connection: Connection, store_path: str, memory_mb: int, log_path
             connection.send(("error", failed))
         except (BrokenPipeError, OSError):
             return
+        del job, args, value
+        if time.monotonic() - start > TRIM_AFTER:  # after answering: the client does not wait for it
+            _give_back_memory()

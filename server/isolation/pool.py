@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import multiprocessing
 import os
+import select
 import shutil
 import signal
 import tempfile
@@ -57,6 +59,19 @@ _CONTEXT.set_forkserver_preload(PRELOAD)
 _POOLS: weakref.WeakSet[ProcessPool] = weakref.WeakSet()
 
 
+def regular_processes(threads: int, workers: int = 1) -> int:
+    """How many regular query processes one server process keeps (the lane comes on top): `threads`, but no more
+    than its share of the cores (`workers` server processes share them), and at least 2.
+
+    A query process is CPU-bound (the store is read through the page cache): more of them than cores only
+    adds memory (a heap and a block cache each) and colder caches; requests beyond them wait for one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(threads, max(2, cores // max(1, workers))))
+
+
 class PoolError(MgkgError):
     """A job failed in its process: timed out, over its memory limit, crashed, or no process came free."""
 
@@ -69,6 +84,16 @@ class _Process:
     connection: Connection
     log: Path
     started: float = field(default=0.0)
+    poller: select.poll = field(default_factory=select.poll, repr=False)
+    """Polls `connection` (registered once: Connection.poll builds and drops a selector at every call)."""
+
+    def __post_init__(self) -> None:
+        """Register the pipe with the poller."""
+        self.poller.register(self.connection.fileno(), select.POLLIN)
+
+    def answered(self, seconds: float) -> bool:
+        """Whether the process answered (or closed its end) within `seconds`."""
+        return bool(self.poller.poll(max(0, math.ceil(seconds * 1000))))
 
     def kill(self) -> None:
         """Stop it now and reap it."""
@@ -112,6 +137,8 @@ class ProcessPool:
         self._idle: list[_Process] = []
         self._busy: set[_Process] = set()
         self._starting = 0
+        self._warming = 0
+        """Processes `warm` is starting for the idle list (counted in `_starting` too): a job waits for them."""
         self._changed = threading.Condition()
         self._closed = False
         self._logs = Path(tempfile.mkdtemp(prefix="mgkg-queries-"))
@@ -146,7 +173,7 @@ class ProcessPool:
                     lane = len(self._busy) >= self.size
                     self._busy.add(worker)
                     return worker, lane
-                if running < self.size + self.lane:
+                if not self._warming and running < self.size + self.lane:  # (a warming one is nearly there)
                     lane = running >= self.size
                     self._starting += 1
                     break
@@ -187,8 +214,7 @@ class ProcessPool:
         try:
             try:
                 worker.connection.send((self.generation, job, args))
-                ready = worker.connection.poll(max(0.0, stop - time.monotonic()))
-                if not ready:
+                if not worker.answered(stop - time.monotonic()):
                     if lane and stop < end:
                         raise PoolError(
                             f"{what} stopped after {self.lane_seconds:g} s: every query process was busy, and a "
@@ -229,23 +255,27 @@ class ProcessPool:
 
         def start() -> None:
             with self._changed:
-                wanted = min(count, self.size) - len(self._idle) - len(self._busy) - self._starting
-                self._starting += max(0, wanted)
-            for _ in range(max(0, wanted)):
+                wanted = max(0, min(count, self.size) - len(self._idle) - len(self._busy) - self._starting)
+                self._starting += wanted
+                self._warming += wanted
+            for left in range(wanted, 0, -1):
                 try:
-                    worker = self._start()
+                    worker: _Process | None = self._start()
                 except OSError as error:  # a job will try again, and report it
                     LOG.warning("mgkg: cannot start a query process: %s", error)
-                    return
-                finally:
-                    with self._changed:
-                        self._starting -= 1
+                    worker = None
                 with self._changed:
-                    if self._closed:
+                    stop = worker is None or self._closed
+                    done = left if stop else 1  # on a failure, the ones not started are not coming either
+                    self._starting -= done
+                    self._warming -= done
+                    if worker is not None and not stop:
+                        self._idle.append(worker)
+                    self._changed.notify_all()
+                if stop:
+                    if worker is not None:
                         worker.kill()
-                        return
-                    self._idle.append(worker)
-                    self._changed.notify()
+                    return
 
         threading.Thread(target=start, name="mgkg-warm", daemon=True).start()
 

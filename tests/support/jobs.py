@@ -35,3 +35,16 @@ def hog(_store: Any, _executor: Any, megabytes: int) -> int:
 def count(store: Any, _executor: Any) -> int:
     """The number of quads the process's store handle sees."""
     return len(store)
+
+
+_KEPT: list[bytes] = []
+
+
+def fragment(_store: Any, _executor: Any, megabytes: int) -> int:
+    """Fill `megabytes` of heap in 64 KB pieces with a small object kept between them, then free the pieces:
+    the heap cannot shrink from its top, as after a big query whose last allocations outlive it."""
+    pieces = []
+    for _ in range(megabytes * 16):
+        pieces.append(bytes(64 * 1024))
+        _KEPT.append(bytes(1024))  # above pymalloc's 512 bytes: from the same heap
+    return len(pieces) // 16
