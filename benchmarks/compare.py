@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def serve_and_measure(checkout: Path, store: Path, options: tuple[str, ...], dat
         p50 = 0.0
         if args.runs:
             for case in cases(data):
-                timing = repeat(lambda case=case: http_query(server.url, case), args.runs, args.budget)
+                timing = repeat(partial(http_query, server.url, case), args.runs, args.budget)
                 p50 += timing.summary()["p50"]
         subjects = lookup_subjects(data)
         lookups = {n: lookups_per_second(server.url, subjects, n, args.seconds) for n in CLIENTS}

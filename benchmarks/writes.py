@@ -52,7 +52,7 @@ def measure(path: Path, folder: Path, writes: int) -> dict[str, list[float]]:
     client = create_app(settings, store).test_client()
     headers = {"Authorization": "Bearer t", "Content-Type": SPARQL_UPDATE.media_type}
     starts = store.raw.quads_for_pattern(None, ox.NamedNode(M + "startDate"), None)
-    projects = sorted({q.subject.value for q in starts})[: writes + 1]
+    projects = sorted({q.subject.value for q in starts if isinstance(q.subject, ox.NamedNode)})[: writes + 1]
     times: dict[str, list[float]] = {"INSERT DATA": [], "DELETE/INSERT WHERE": []}
     for number, project in enumerate(projects):
         for kind, text in zip(times, updates(project, number), strict=True):
