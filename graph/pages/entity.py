@@ -82,6 +82,8 @@ class Fact:
     predicate_label: str | None
     value: Value
     disputed: bool = False
+    place: str | None = None
+    """Where on the document's page the fact is stated (the fact ledger's anchor), when the graph records it."""
 
 
 @dataclass(frozen=True)
