@@ -24,6 +24,8 @@ LABELS = (STANDARD["rdfs"] + "label", STANDARD["skos"] + "prefLabel", STANDARD["
 """The properties whose values are an entity's names (the page's heading and "also known as")."""
 SAME_AS = (STANDARD["owl"] + "sameAs", STANDARD["skos"] + "exactMatch", STANDARD["skos"] + "closeMatch")
 """The properties linking an entity to the same thing in another dataset (Wikidata, GeoNames, DBpedia …)."""
+INLINE_HIDDEN = (RDF_TYPE, *LABELS)
+"""A neighbour's facts not repeated inline: its link shows its label, its type is in its label."""
 INCOMING_ROWS = 500
 """Most links into an entity a page lists (a hub of a synthetic graph has thousands)."""
 GRAPH_KINDS = {"curation": "editorial", "links": "links", "enrichment": "enrichment", "ontology": "ontology",
@@ -177,6 +179,8 @@ def _details(rows: list[Row]) -> dict[str, tuple[Detail, ...]]:
     for row in rows:
         node, predicate, term = row["node"]["value"], row["p"]["value"], row["v"]
         inverse = value(row, "inverse") == "true"
+        if predicate in INLINE_HIDDEN or (inverse and term["value"] == value(row, "s")):
+            continue  # the link's own text says it; the page's entity itself
         found[node].setdefault((predicate, term_key(term), inverse), Detail(
             predicate, pick_label(plabels.get(predicate, [])), term,
             pick_label(labels.get(term["value"], [])) if term["type"] == "uri" else None, inverse,
