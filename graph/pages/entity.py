@@ -141,12 +141,17 @@ class Entity:
     incoming_cut: bool
     same_as: tuple[str, ...]
     descriptions: tuple[Term, ...] = field(default=())
+    main_labels: tuple[Term, ...] = field(default=())
+    """The labels proper (rdfs:label, skos:prefLabel); `labels` has the alternative ones too."""
 
     @property
     def label(self) -> str:
-        """The heading: the English label (or any), else the IRI."""
-        names = [t for t in self.labels if t.get("type") == "literal"]
-        return pick_label(names) or self.iri
+        """The heading: the English label proper (or any), else an alternative label, else the IRI."""
+        for names in (self.main_labels, self.labels):
+            found = pick_label([t for t in names if t.get("type") == "literal"])
+            if found:
+                return found
+        return self.iri
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,7 @@ def describe_entity(engine: Engine, executor: Executor, ask: EntityRequest) -> E
     return Entity(
         iri=ask.iri,
         labels=tuple({term_key(f.value.term): f.value.term for f in every if f.predicate in LABELS}.values()),
+        main_labels=tuple({term_key(f.value.term): f.value.term for f in every if f.predicate in LABELS[:2]}.values()),
         types=tuple({f.value.term["value"]: f.value for f in every if f.predicate == RDF_TYPE}.values()),
         sources=tuple(sources),
         disagreements=tuple(disagreements),
