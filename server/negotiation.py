@@ -18,7 +18,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from graph.core.errors import MgkgError
-from graph.core.formats import Format, lookup, negotiable_types
+from graph.core.formats import HTML, Format, lookup, negotiable_types
 
 
 class NotAcceptable(MgkgError, ValueError):
@@ -76,8 +76,8 @@ def _best(header: str, offered: tuple[Format, ...], parameter: str | None) -> Fo
     return lookup(best, offered) or offered[0]
 
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-"""The media types a browser names for a page."""
+HTML_TYPES = HTML.media_types
+"""The media types a browser names for a page (text/html, XHTML)."""
 
 
 def prefers_html(request: Request, offered: Sequence[Format]) -> bool:

@@ -24,6 +24,15 @@ ROUTES = {
     "/dumps/": "GET, HEAD, OPTIONS",
     "/dumps/mgkg.ttl.gz": "GET, HEAD, OPTIONS",
     "/": "GET, HEAD, OPTIONS",
+    "/id/project/tc-0287": "GET, HEAD, OPTIONS",
+    "/graph/curation": "GET, HEAD, OPTIONS",
+    "/vocab/theme": "GET, HEAD, OPTIONS",
+    "/ontology": "GET, HEAD, OPTIONS",
+    "/ontology.ttl": "GET, HEAD, OPTIONS",
+    "/search": "GET, HEAD, OPTIONS",
+    "/search.json?q=iom": "GET, HEAD, OPTIONS",
+    "/browse/": "GET, HEAD, OPTIONS",
+    "/browse/projects": "GET, HEAD, OPTIONS",
 }
 """One URL of every route family, and the methods it allows."""
 
@@ -53,6 +62,8 @@ def test_every_route_is_listed(app: Flask) -> None:
     assert rules == {
         "/sparql", "/rdf-graphs", "/rdf-graphs/<path:path>", "/shacl", "/queries", "/queries/<name>",
         "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/",
+        "/id/<path:rest>", "/graph/<path:rest>", "/vocab/<path:rest>", "/ontology", "/ontology.<suffix>",
+        "/search", "/search.json", "/browse/", "/browse/<index>",
     }  # fmt: skip
 
 

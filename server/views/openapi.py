@@ -31,6 +31,7 @@ from graph.core.formats import TEXT as PLAIN
 from graph.named_queries import NamedQuery, Parameter
 from server.http import BODY_FORMATS
 from server.views.dumps import DUMPS
+from server.views.openapi_pages import page_paths
 from server.views.shacl import QUAD_FORMATS, REPORT_FORMATS
 
 OPENAPI_VERSION = "3.1.0"
@@ -282,6 +283,7 @@ def build_openapi(queries: Mapping[str, NamedQuery], server_url: str, writes_ena
     }
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)
+    paths.update(page_paths())  # Linked Data, search, class indexes (server.views.openapi_pages)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
