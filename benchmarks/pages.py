@@ -19,9 +19,10 @@ import urllib.parse
 from pathlib import Path
 
 from benchmarks.clients import MgkgServer, get, sparql_get
+from graph.core import formats
 from graph.core.namespaces import DEFAULT_BASE
 
-HTML, TURTLE = "text/html", "text/turtle"
+HTML, TURTLE = formats.HTML.media_type, formats.by_name("turtle").media_type
 KINDS = ("Project", "Organization", "Place", "Event", "Participation", "MonetaryAmount")
 PICK = """PREFIX mgkg: <https://w3id.org/mgkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
