@@ -18,7 +18,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from graph.core.errors import MgkgError
-from graph.core.formats import Format, lookup, negotiable_types
+from graph.core.formats import HTML, Format, lookup, negotiable_types
 
 
 class NotAcceptable(MgkgError, ValueError):
@@ -56,17 +56,40 @@ def _choose(header: str, offered: tuple[Format, ...], parameter: str | None) -> 
 def _best(header: str, offered: tuple[Format, ...], parameter: str | None) -> Format:
     if parameter:
         found = lookup(parameter, offered)
-        if found is None:
+        if found is not None:
+            return found
+        if not header.strip():
             raise NotAcceptable(
                 f"format {parameter!r} is not offered here: use one of {', '.join(f.name for f in offered)}"
             )
-        return found
+        # A client library's own name for a format (SPARQLWrapper sends format=n3, format=rdf+xml) with an Accept
+        # header that says what it wants in standard terms: the header decides.
     accept = _accepted(header)
     if not accept:
         return offered[0]
     best = accept.best_match(negotiable_types(offered))
     if best is None:
+        unknown = f"format {parameter!r} is not offered here and " if parameter else ""
         raise NotAcceptable(
-            f"none of the accepted types is offered: use one of {', '.join(f.media_type for f in offered)}"
+            f"{unknown}none of the accepted types is offered: use one of {', '.join(f.media_type for f in offered)}"
         )
     return lookup(best, offered) or offered[0]
+
+
+HTML_TYPES = HTML.media_types
+"""The media types a browser names for a page (text/html, XHTML)."""
+
+
+def prefers_html(request: Request, offered: Sequence[Format]) -> bool:
+    """Whether the client is a browser wanting a page rather than any of `offered`: it names text/html (or XHTML)
+    explicitly, with a higher quality than every offered type it names — or as high, named first. Chromium's
+    `text/html,…,application/xml;q=0.9,*/*;q=0.8` is a browser; curl's `*/*` and `text/turtle, text/html;q=0.5`
+    are not. A `format` parameter (not html) is no browser either."""
+    wanted = request.args.get("format")
+    if wanted:
+        return wanted.strip().lower() in ("html", *HTML_TYPES)
+    named = [(value, quality) for value, quality in accepted(request) if quality > 0]
+    types = set(negotiable_types(offered))
+    html = max(((q, -i) for i, (value, q) in enumerate(named) if value in HTML_TYPES), default=None)
+    other = max(((q, -i) for i, (value, q) in enumerate(named) if value in types), default=None)
+    return html is not None and (other is None or html > other)

@@ -28,6 +28,15 @@ ROUTES = {
     "/changes": "GET, HEAD, OPTIONS",
     "/changes/some-id": "GET, HEAD, OPTIONS",
     "/changes/some-id/revert": "POST, OPTIONS",
+    "/id/project/tc-0287": "GET, HEAD, OPTIONS",
+    "/graph/curation": "GET, HEAD, OPTIONS",
+    "/vocab/theme": "GET, HEAD, OPTIONS",
+    "/ontology": "GET, HEAD, OPTIONS",
+    "/ontology.ttl": "GET, HEAD, OPTIONS",
+    "/search": "GET, HEAD, OPTIONS",
+    "/search.json?q=iom": "GET, HEAD, OPTIONS",
+    "/browse/": "GET, HEAD, OPTIONS",
+    "/browse/projects": "GET, HEAD, OPTIONS",
 }
 """One URL of every route family, and the methods it allows."""
 
@@ -58,6 +67,8 @@ def test_every_route_is_listed(app: Flask) -> None:
         "/sparql", "/rdf-graphs", "/rdf-graphs/<path:path>", "/shacl", "/queries", "/queries/<name>",
         "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/context.jsonld",
         "/", "/changes", "/changes/<id>", "/changes/<id>/revert",
+        "/id/<path:rest>", "/graph/<path:rest>", "/vocab/<path:rest>", "/ontology", "/ontology.<suffix>",
+        "/search", "/search.json", "/browse/", "/browse/<index>",
     }  # fmt: skip
 
 

@@ -143,7 +143,7 @@ RESULTS = (
 JSON = Format("json", Page("JSON", _JSON, "json"))
 """A JSON document of mgkg's own (the dumps and queries indexes, a SHACL report, an error)."""
 
-HTML = Format("html", Page("HTML", "text/html", "html"))
+HTML = Format("html", Page("HTML", "text/html", "html"), media_aliases=("application/xhtml+xml",))
 """An HTML page (the dumps and queries indexes, a named query's form and results)."""
 
 TEXT = Format("text", Page("plain text", _PLAIN, "txt"))

@@ -32,6 +32,7 @@ from server.context import Runtime, runtime
 from server.http import ANY_METHOD, methods
 from server.negotiation import choose
 from server.views.dumps import DUMPS
+from server.views.rdf_page import rdf_page, wants_page
 from server.writers import writes_enabled
 
 bp = Blueprint("describe", __name__)
@@ -255,6 +256,9 @@ def service() -> Response:
 
 def service_response() -> Response:
     """The service description in the format the request negotiates (also GET /sparql without a query)."""
+    if wants_page():
+        return rdf_page("SPARQL service description", "What the SPARQL endpoint at /sparql offers.",
+                        service_description("turtle")[0])
     fmt = choose(request, RDF, request.args.get("format"))
     return _rdf_response(*service_description(fmt.name))
 
@@ -262,6 +266,9 @@ def service_response() -> Response:
 @bp.route("/.well-known/void", methods=ANY_METHOD)
 @methods("GET, HEAD")
 def void() -> Response:
-    """The VoID description of the dataset (Turtle by default)."""
+    """The VoID description of the dataset (Turtle by default; a page for browsers)."""
+    if wants_page():
+        return rdf_page("VoID description of the dataset", "Counts, classes, named graphs and linksets of mgkg.",
+                        void_description("turtle"))
     fmt = choose(request, RDF, request.args.get("format"))
     return _rdf_response(void_description(fmt.name), fmt.content_type)

@@ -34,6 +34,7 @@ from server.context import runtime
 from server.encoding import rdf_bytes
 from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
 from server.negotiation import choose
+from server.views.rdf_page import rdf_page, wants_page
 from server.writes import author, authorize, check_iri, transaction, written
 
 bp = Blueprint("graph_store", __name__)
@@ -81,6 +82,9 @@ def _read(target: Target) -> Response:
         triples = [quad.triple for quad in store.quads_for_pattern(None, None, None, target.name)]
     else:
         raise Problem(f"no graph <{target.iri}> in this store", 404)
+    if wants_page():
+        name = "the default graph" if target.iri is None else f"the graph <{target.iri}>"
+        return rdf_page(f"Graph Store: {name}", f"The triples of {name}, to download.", triples=len(triples))
     fmt = choose(request, RDF, request.args.get("format"))
     body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes()) or b""
     response = Response(body, 200, content_type=fmt.content_type)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 
+from graph.core.formats import HTML
 from graph.core.namespaces import prefixes, sparql_prologue
 from server.context import runtime
 from server.http import ANY_METHOD, methods
@@ -23,6 +24,11 @@ def examples() -> list[dict[str, Any]]:
 @methods("GET, HEAD")
 def index() -> str:
     """The query page; `?query=` prefills the editor (shareable links), else the prefixes and a first query."""
+    return query_page()
+
+
+def query_page() -> str:
+    """The query page's HTML (also what GET /sparql without a query shows a browser)."""
     base = runtime().settings.base
     return render_template(
         "index.html",
@@ -31,3 +37,10 @@ def index() -> str:
         prefixes=prefixes(base),
         examples=examples(),
     )
+
+
+def query_response() -> Response:
+    """The query page as the answer to a browser's GET /sparql without a query (Vary: Accept: machines get RDF)."""
+    response = Response(query_page(), 200, content_type=HTML.content_type)
+    response.vary.add("Accept")
+    return response

@@ -35,7 +35,8 @@ from server.context import runtime
 from server.encoding import body_text, parameter_text
 from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
 from server.negotiation import choose_format
-from server.views import describe
+from server.views import describe, pages
+from server.views.rdf_page import wants_page
 from server.writes import add_using, author, check_iri, transaction, written
 
 bp = Blueprint("protocol", __name__)
@@ -154,6 +155,6 @@ def run_update(operation: Operation) -> Response:
 def sparql() -> Response:
     """GET/POST a query, POST an update, GET without either for the service description, OPTIONS for CORS."""
     operation = read_operation()
-    if operation is None:
-        return describe.service_response()
+    if operation is None:  # a browser gets the query page, anything else the service description
+        return pages.query_response() if wants_page() else describe.service_response()
     return run_query(operation) if operation.kind == "query" else run_update(operation)

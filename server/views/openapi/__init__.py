@@ -19,6 +19,7 @@ from server.views.dumps import DUMPS
 from server.views.openapi import protocol
 from server.views.openapi.changes import changes_paths
 from server.views.openapi.named import SCHEMAS, named_query_path, parameter_schema
+from server.views.openapi.pages import page_paths
 from server.views.openapi.schemas import (
     COMPONENTS,
     GRAPH_TYPES,
@@ -92,6 +93,7 @@ def build_openapi(
         "/shacl": protocol.shacl(),
         **_documents(),
         **changes_paths(writes_enabled),
+        **page_paths(),
     }
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)

@@ -24,6 +24,7 @@ from server.views.openapi.schemas import (
     RESULT_TYPES,
     Schema,
     content,
+    format_names,
     format_parameter,
     ok,
     problems,
@@ -35,7 +36,7 @@ from server.writes import REPORT_FORMATS as WRITE_REPORT_FORMATS
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 QUERY: Schema = {"type": "string", "format": "sparql-query"}
-ANY_FORM_FORMAT: Schema = {"enum": ["", "json", "xml"]}
+ANY_FORM_FORMAT: Schema = format_names(["json", "xml"])
 """The `format` names that fit a query of any form (json: SPARQL JSON or JSON-LD, xml: SPARQL XML or RDF/XML)."""
 UPDATE: Schema = {"type": "string", "format": "sparql-update"}
 
@@ -63,7 +64,7 @@ def _form(fields: dict[str, Schema], refused: tuple[str, ...]) -> Schema:
         "properties": fields,
         "required": [next(iter(fields))],
         "propertyNames": {"not": {"enum": list(refused)}},
-        "additionalProperties": {"type": "string"},
+        "additionalProperties": {},  # ignored, whatever their value (a query string has only text anyway)
     }
 
 
@@ -130,8 +131,8 @@ def _selector(default_graph: bool, required: bool) -> Schema:
     parameters are ignored, as the protocol's forms)."""
     if not default_graph:
         return query_parameter("graph", "The IRI of the graph.", IRI, required=required)
-    named = _form({"graph": IRI}, ("default", "format"))
-    default = _form({"default": {"type": "string"}}, ("graph", "format"))
+    named = _form({"graph": IRI}, ("default",))
+    default = _form({"default": {}}, ("graph",))  # its presence is what counts
     return {
         "name": "target",
         "in": "query",

@@ -157,10 +157,18 @@ def query_parameter(name: str, description: str, schema: Mapping[str, Any] = TEX
             **extra}  # fmt: skip
 
 
+def format_names(names: Iterable[str]) -> Schema:
+    """A `format` value: one of `names`, or anything else, which falls back to Accept (a client library's own
+    name such as SPARQLWrapper's `n3`; 406 only when there is no Accept header to fall back to)."""
+    listed = list(names)
+    return {"type": "string", "examples": listed,
+            "description": f"One of {', '.join(listed)}; another value (or none) leaves the choice to Accept."}
+
+
 def format_parameter(formats: Iterable[Format]) -> Schema:
-    """The `format` parameter, overriding Accept with the name of one of `formats` (empty: as Accept says)."""
-    return query_parameter("format", "The answer's format (overrides Accept; empty: as Accept says).",
-                           {"type": "string", "enum": ["", *(f.name for f in formats)]})
+    """The `format` parameter, overriding Accept with the name of one of `formats` (others: as Accept says)."""
+    return query_parameter("format", "The answer's format (overrides Accept; empty or unknown: as Accept says).",
+                           format_names(f.name for f in formats))
 
 
 RESULT_TYPES = [f.media_type for f in RESULTS]
