@@ -111,8 +111,7 @@ def test_entity_page_shows_facts_by_document_money_and_downloads(site: Browser) 
     }
     # The document's link leads to the document's page, whose title (dcterms:title) the heading showed.
     link.click()
-    site.until(lambda d: d.current_url.startswith(site.base_url + "/id/document/"))
-    site.wait_for("h1#entity-label")
+    site.wait_for_page(lambda path: path.startswith("/id/document/"), "h1#entity-label")
     assert [cell.find_element(By.CSS_SELECTOR, ".literal").text for cell in facts(site.driver, "title")] == [
         document_title]
     site.check_clean()
@@ -130,15 +129,14 @@ def test_class_index_narrows_to_a_donor_and_widens_again(site: Browser) -> None:
     choice = next(li for li in donor.find_elements(By.CSS_SELECTOR, "li") if li.text.startswith(DENMARK))
     assert choice.find_element(By.CSS_SELECTOR, ".count").text == "2"
     choice.find_element(By.CSS_SELECTOR, "a").click()
-    chosen = site.wait_for(".chosen")
-    assert site.path() == "/browse/projects?donor=orgs%3Adenmark-ministry-of-foreign-affairs"
+    chosen = site.wait_for_page("/browse/projects?donor=orgs%3Adenmark-ministry-of-foreign-affairs", ".chosen")
     assert DENMARK in chosen.text
     assert sorted(_members(site)) == DENMARK_FUNDS and set(DENMARK_FUNDS) < set(everything)
     assert site.find("main h1").text == "Projects (2)"
     assert site.find('.facet a[aria-current="true"]').text == DENMARK
     site.screenshot("browse")
     chosen.find_element(By.CSS_SELECTOR, "a").click()  # ✕ removes the filter
-    site.until(lambda d: site.path() == "/browse/projects")
+    site.wait_for_page("/browse/projects", ".members")
     assert sorted(_members(site)) == sorted(everything)
     site.check_clean()
 
@@ -153,15 +151,15 @@ def test_search_finds_names_and_codes_and_leads_to_the_page(
     site.open("/")
     box = site.find("header #site-search")
     box.send_keys(text, Keys.ENTER)
-    hits = site.until(lambda d: site.path().startswith("/search?") and site.find_all("ol.hits li a"))
+    site.wait_for_page(lambda path: path.startswith("/search?"), "ol.hits")
+    hits = site.find_all("ol.hits li a")
     assert str(hits[0].get_attribute("href")) == site.base_url + first
     assert hits[0].text == label
     assert site.find("#search-page-q").get_attribute("value") == text
     if text == "Ministry of Interior":
         site.screenshot("search")
     hits[0].click()
-    site.until(lambda d: site.path() == first)
-    assert site.wait_for("h1#entity-label").text == label
+    assert site.wait_for_page(first, "h1#entity-label").text == label
     site.check_clean()
 
 
@@ -171,7 +169,8 @@ def test_the_search_box_of_every_page_works(site: Browser, name: str) -> None:
     site.open(path, ready_css)
     box = site.find("header #site-search")
     box.send_keys("tc-0287", Keys.ENTER)
-    hits = site.until(lambda d: site.path() == "/search?q=tc-0287" and site.find_all("ol.hits li a"))
+    site.wait_for_page("/search?q=tc-0287", "ol.hits")
+    hits = site.find_all("ol.hits li a")
     assert str(hits[0].get_attribute("href")) == site.base_url + PROJECT
     site.check_clean()
 
@@ -192,8 +191,9 @@ def test_ontology_page_documents_every_term_with_anchors(site: Browser) -> None:
     # An entity page's type links to its term on the ontology page.
     site.open(PROJECT, "h1#entity-label")
     site.find(".kinds a").click()
-    site.until(lambda d: d.execute_script("return location.pathname + location.hash") == "/ontology#FundingTranche")
-    target = site.wait_for(":target")
+    site.wait_for_page("/ontology", "#classes")
+    site.until(lambda d: d.execute_script("return location.hash") == "#FundingTranche")
+    target = site.find(":target")
     assert target.get_attribute("id") == "FundingTranche" and "Funding tranche" in target.text
     site.check_clean()
 

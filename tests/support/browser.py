@@ -164,6 +164,13 @@ class Browser:
         self.until(lambda d: d.execute_script("return document.readyState") == "complete")
         return WebDriverWait(self.driver, WAIT).until(ready.presence_of_element_located((By.CSS_SELECTOR, css)))
 
+    def wait_for_page(self, path: str | Callable[[str], bool], ready_css: str = "main") -> WebElement:
+        """After a click or a key that navigates: wait until the browser shows `path` (or a path the function
+        accepts), loaded, with an element matching `ready_css`; return that element."""
+        wanted = path if callable(path) else path.__eq__
+        self.until(lambda d: wanted(self.path()) and d.execute_script("return document.readyState") == "complete")
+        return WebDriverWait(self.driver, WAIT).until(ready.presence_of_element_located((By.CSS_SELECTOR, ready_css)))
+
     def until(self, condition: Callable[[Chrome], Any]) -> Any:
         """Wait until `condition(driver)` is true; return what it returned."""
         return WebDriverWait(self.driver, WAIT).until(condition)
