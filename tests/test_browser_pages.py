@@ -212,10 +212,10 @@ def test_query_page_runs_the_default_query_and_its_results_pass_axe(site: Browse
 def test_the_checks_see_a_request_that_leaves_a_console_error_and_a_violation(site: Browser) -> None:
     site.open("/browse/", "main h1")
     site.driver.execute_script(
-        "const img = document.createElement('img'); img.src = 'http://203.0.113.9/pixel.png';"
+        "const img = document.createElement('img'); img.src = 'https://cdn.example.org/pixel.png';"
         "document.querySelector('main').appendChild(img);"
         "const field = document.createElement('input'); document.querySelector('main').appendChild(field);"
     )
-    assert site.until(lambda d: site.outside_requests()) == ["http://203.0.113.9/pixel.png"]
+    assert site.until(lambda d: site.outside_requests()) == ["https://cdn.example.org/pixel.png"]
     assert site.until(lambda d: site.console_errors())
     assert {v["id"] for v in site.accessibility()} >= {"image-alt", "label"}
