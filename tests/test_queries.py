@@ -323,6 +323,22 @@ def test_projects_by_place(store: EmbeddedStore, queries: dict[str, NamedQuery])
             "wbibm-denmark", "wbcap", "px-0009")}
 
 
+def test_projects_by_place_follows_three_levels_of_located_in(queries: dict[str, NamedQuery]) -> None:
+    m = "https://w3id.org/mgkg/ontology#"
+    nested = EmbeddedStore()  # a crossing in a municipality in a region in a country; a fourth level is not followed
+    chain = ["country", "region", "municipality", "crossing", "booth"]
+    graph = ox.NamedNode("https://w3id.org/mgkg/graph/g")
+    for inner, outer in zip(chain[1:], chain, strict=False):
+        located = ox.Quad(ox.NamedNode(f"urn:x:{inner}"), ox.NamedNode(m + "locatedIn"), ox.NamedNode(f"urn:x:{outer}"),
+                          graph)  # fmt: skip
+        nested.raw.add(located)
+    for place in chain:
+        nested.raw.add(ox.Quad(ox.NamedNode(f"urn:p:{place}"), ox.NamedNode(m + "activityLocation"),
+                           ox.NamedNode(f"urn:x:{place}"), graph))  # fmt: skip
+    found = solutions(queries["projects-by-place"], nested, {"place": "urn:x:country"})
+    assert {row["project"].value for row in found} == {f"urn:p:{p}" for p in chain[:4]}
+
+
 def test_programme_components(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:
     overall = "prj:police-capacity-building-overall"
     columns = ("programme", "component", "trancheNumber", "isFinalTranche")
