@@ -282,6 +282,18 @@ def test_a_view_that_cannot_be_drawn_says_why(browser: Chrome, base_url: str) ->
     assert state["state"] == "failed" and state["text"] == "Cannot draw the map: no network here"
 
 
+def test_a_long_result_is_drawn_in_part_and_says_so(browser: Chrome, base_url: str) -> None:
+    open_query_page(browser, base_url)
+    days = [{"d": literal(f"{2000 + i // 365:04d}-01-01", "date"), "l": literal(f"row {i}")} for i in range(600)]
+    drawn = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1], into = document.createElement('div');"
+        "MgkgViews.render(arguments[0], 'timeline', into).then(() =>"
+        "  done([into.querySelectorAll('.mark').length, into.querySelector('.view-note').textContent]));",
+        result(["d", "l"], *days),
+    )
+    assert drawn == [500, "The first 500 of 600 rows are drawn; the table has them all."]
+
+
 def test_the_named_query_page_draws_its_declared_view(browser: Chrome, base_url: str) -> None:
     forget_logs(browser)
     browser.get(base_url + "/queries/timeline")

@@ -118,6 +118,6 @@
       .text((item) => `${item.row[plan.date.name].value} \u00b7 ${clip(text(item.row, plan.label), 55)}`);
   }
 
-  MgkgViews.register("bar", { fits: barFits, draw: drawBars });
-  MgkgViews.register("timeline", { fits: timelineFits, draw: drawTimeline });
+  MgkgViews.register("bar", { fits: barFits, draw: drawBars, most: 500 });
+  MgkgViews.register("timeline", { fits: timelineFits, draw: drawTimeline, most: 500 });
 })();

@@ -5,7 +5,6 @@
 (function () {
   const { text, clip, svgIn, message } = MgkgViews.helpers;
   const WIDTH = 900;
-  const MOST = 2000; // links; beyond, a drawing says nothing a table does not
 
   function fits(found) {
     const [from, to] = found.of("iri");
@@ -42,7 +41,7 @@
       }
       return false;
     };
-    return pairs.length > MOST ? pairs : pairs.filter(([a, c]) => !reaches(a, c, c));
+    return pairs.filter(([a, c]) => !reaches(a, c, c));
   }
 
   // Tree: the roots are the nodes no link leads to; a node under two parents appears under each (marked "also
@@ -109,6 +108,6 @@
     svg.attr("width", Math.min(width, WIDTH * 1.4));
   }
 
-  MgkgViews.register("tree", { fits, draw: drawTree });
-  MgkgViews.register("graph", { fits, draw: drawGraph });
+  MgkgViews.register("tree", { fits, draw: drawTree, most: 2000 });
+  MgkgViews.register("graph", { fits, draw: drawGraph, most: 500 });
 })();

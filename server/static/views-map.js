@@ -87,5 +87,5 @@
     });
   }
 
-  MgkgViews.register("map", { fits, draw });
+  MgkgViews.register("map", { fits, draw, most: 5000 });
 })();

@@ -8,7 +8,8 @@
 //   declared(queryText)              → the view a `# view: NAME` header line of the query names, or null
 //   offer(result, parts, preferred)  → the switcher: buttons for the fitting views in parts.switcher; "table" shows
 //                                      parts.table, another view is drawn into parts.canvas (result null: hide all)
-//   register(name, {fits, draw})     → used by views-*.js: fits(columns) → a plan or null, draw(plan, element)
+//   register(name, {fits, draw, most}) → used by views-*.js: fits(found columns) → a plan or null, draw(plan, element);
+//                                      at most `most` rows are drawn
 // The named-query page gives its result in a JSON block (#result-data, data-view = the query's declared view):
 // it is offered here when the page loads.
 "use strict";
@@ -119,12 +120,17 @@
     element.append(note);
   }
 
+  // A view draws at most `drawer.most` rows (the first ones), and says so: a drawing of more says nothing.
   function render(result, view, element) {
     element.replaceChildren();
-    const drawer = drawers.get(view);
-    const plan = drawer ? drawer.fits(table(result)) : null;
     if (!window.d3) return Promise.reject(new Error("the chart library (static/vendor/d3) did not load"));
+    const drawer = drawers.get(view);
+    const rows = (result && result.results && result.results.bindings) || [];
+    const most = drawer && drawer.most ? drawer.most : Infinity;
+    const shown = rows.length > most ? { head: result.head, results: { bindings: rows.slice(0, most) } } : result;
+    const plan = drawer ? drawer.fits(table(shown)) : null;
     if (plan === null) return Promise.reject(new Error(`the ${view} view does not fit these columns`));
+    if (shown !== result) message(element, `The first ${most} of ${rows.length} rows are drawn; the table has them all.`);
     return Promise.resolve(drawer.draw(plan, element));
   }
 
