@@ -16,7 +16,7 @@ command -v npm >/dev/null || { echo "vendor.sh: npm is needed (Debian: apt-get i
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 differ=0
-grep -v '^[[:space:]]*\(#\|$\)' "$list" | while read -r spec files; do
+grep -v '^[[:space:]]*\(#\|$\)' "$list" | { while read -r spec files; do
   case "$spec" in
     ?*@[0-9]*) ;;
     *) echo "vendor.sh: $spec: expected package@version" >&2; exit 2 ;;
@@ -39,5 +39,5 @@ grep -v '^[[:space:]]*\(#\|$\)' "$list" | while read -r spec files; do
       echo "$spec $file -> ${target#"$root"/}"
     fi
   done
-  [ "$differ" = 0 ] || exit 1
 done
+[ "$differ" = 0 ]; }

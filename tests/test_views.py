@@ -221,6 +221,9 @@ def test_a_view_header_in_the_editor_picks_the_view(browser: Chrome, base_url: s
     run(browser, "# view: map\nSELECT ?label ?n WHERE { VALUES (?label ?n) { (\"a\" 1) (\"b\" 2) } }")
     state = shown(browser)  # declared but not fitting: the table, and the views that fit
     assert state["pressed"] == ["table"] and state["offered"] == ["table", "bar"]
+    run(browser, '# view: bar\nSELECT ?label ?n WHERE { VALUES (?label ?n) { ("<img src=x onerror=alert(1)>" 1) } }')
+    assert "<img src=x onerror=alert(1)>" in shown(browser)["text"]  # drawn as text, never as markup
+    assert count(browser, "img") == 0 and count(browser, ".mark.bar") == 1
     check_clean(browser, base_url)
 
 
