@@ -30,13 +30,16 @@
     for (const [series, bars] of panels) {
       bars.sort((a, b) => d3.descending(a[1], b[1]));
       const height = top + bars.length * bar + 30;
-      const what = `${plan.value.name} by ${plan.category.name}` + (series ? ` (${plan.series.name} ${series})` : "");
+      const what = `${plan.value.name} by ${plan.category.name.replace(/Label$/, "")}`
+        + (series ? ` (${plan.series.name} ${series})` : "");
+      const most = d3.max(bars, (d) => d[1]) || 1;
+      const whole = bars.every((d) => Number.isInteger(d[1]));
       const svg = svgIn(element, WIDTH, height, `Bar chart: ${what}, ${bars.length} bars`);
-      const x = d3.scaleLinear().domain([0, d3.max(bars, (d) => d[1]) || 1]).nice().range([left, WIDTH - right]);
+      const x = d3.scaleLinear().domain([0, most]).nice().range([left, WIDTH - right]);
       const y = d3.scaleBand().domain(bars.map((d) => d[0])).range([top, top + bars.length * bar]).padding(0.2);
       svg.append("text").attr("class", "view-heading").attr("x", 0).attr("y", 16).text(what);
       svg.append("g").attr("class", "axis").attr("transform", `translate(0,${top + bars.length * bar})`)
-        .call(d3.axisBottom(x).ticks(6, "~s"));
+        .call(d3.axisBottom(x).ticks(whole ? Math.min(6, most) : 6).tickFormat(d3.format("~s")));  // counts: whole
       const row = svg.append("g").selectAll("g").data(bars).join("g").attr("class", "bar-row");
       row.append("rect").attr("class", "mark bar").attr("x", left).attr("y", (d) => y(d[0]))
         .attr("width", (d) => Math.max(x(d[1]) - left, 1)).attr("height", y.bandwidth())

@@ -25,8 +25,8 @@
     return { pairs, labels };
   }
 
-  // Transitive reduction: a link a→c goes when a path a→b→…→c remains (an organisation's units listed at every level
-  // below it are drawn under their own parents).
+  // Transitive reduction: a link a→c goes when a path a→b→…→c remains (the units listed at every
+  // level below it are drawn under their own parents).
   function reduce(pairs) {
     const children = d3.group(pairs, (pair) => pair[0]);
     const reaches = (start, goal, skipped) => {
@@ -72,8 +72,9 @@
       .attr("class", "link").attr("d", d3.linkHorizontal().x((n) => n.y).y((n) => n.x));
     const node = g.append("g").selectAll("g").data(nodes).join("g").attr("class", "tree-node")
       .attr("transform", (n) => `translate(${n.y},${n.x})`);
-    node.append("circle").attr("class", (n) => "mark node" + (n.children ? " inner" : "") + (n.data.shared ? " shared" : ""))
-      .attr("r", 5).append("title").text((n) => (n.data.shared ? `${n.data.name} (under several parents)` : n.data.name));
+    node.append("circle").attr("r", 5)
+      .attr("class", (n) => "mark node" + (n.children ? " inner" : "") + (n.data.shared ? " shared" : ""))
+      .append("title").text((n) => (n.data.shared ? `${n.data.name} (under several parents)` : n.data.name));
     node.append("text").attr("class", "node-label").attr("x", 9).attr("dy", "0.35em")
       .text((n) => clip(n.data.name, 34));
   }
@@ -95,11 +96,13 @@
     for (let tick = 0; tick < 300; tick += 1) simulation.tick();
     const [left, right] = d3.extent(nodes, (n) => n.x), [top, bottom] = d3.extent(nodes, (n) => n.y);
     const margin = 40, labelRoom = 180;
-    const width = Math.max(right - left + 2 * margin + labelRoom, 300), height = Math.max(bottom - top + 2 * margin, 200);
+    const width = Math.max(right - left + 2 * margin + labelRoom, 300);
+    const height = Math.max(bottom - top + 2 * margin, 200);
     const svg = svgIn(element, width, height, `Graph: ${nodes.length} nodes, ${edges.length} links`);
     const g = svg.append("g").attr("transform", `translate(${margin - left},${margin - top})`);
     g.append("g").selectAll("line").data(edges).join("line").attr("class", "link")
-      .attr("x1", (e) => e.source.x).attr("y1", (e) => e.source.y).attr("x2", (e) => e.target.x).attr("y2", (e) => e.target.y);
+      .attr("x1", (e) => e.source.x).attr("y1", (e) => e.source.y)
+      .attr("x2", (e) => e.target.x).attr("y2", (e) => e.target.y);
     const node = g.append("g").selectAll("g").data(nodes).join("g").attr("class", "graph-node")
       .attr("transform", (n) => `translate(${n.x},${n.y})`);
     node.append("circle").attr("class", (n) => "mark node" + (n.first ? " first" : " second")).attr("r", 7)

@@ -8,8 +8,8 @@
 //   declared(queryText)              → the view a `# view: NAME` header line of the query names, or null
 //   offer(result, parts, preferred)  → the switcher: buttons for the fitting views in parts.switcher; "table" shows
 //                                      parts.table, another view is drawn into parts.canvas (result null: hide all)
-//   register(name, {fits, draw, most}) → used by views-*.js: fits(found columns) → a plan or null, draw(plan, element);
-//                                      at most `most` rows are drawn
+//   register(name, {fits, draw, most}) → used by views-*.js: fits(found columns) → a plan or null,
+//                                      draw(plan, element); at most `most` rows are drawn
 // The named-query page gives its result in a JSON block (#result-data, data-view = the query's declared view):
 // it is offered here when the page loads.
 "use strict";
@@ -83,7 +83,9 @@
     const known = block ? Object.entries(JSON.parse(block.textContent)).sort((a, b) => b[1].length - a[1].length)
       : [];
     return (iri) => {
-      for (const [prefix, namespace] of known) if (iri.startsWith(namespace)) return prefix + ":" + iri.slice(namespace.length);
+      for (const [prefix, namespace] of known) {
+        if (iri.startsWith(namespace)) return prefix + ":" + iri.slice(namespace.length);
+      }
       const local = /[^/#]+[/#]?$/.exec(iri);
       return local ? local[0] : iri;
     };
@@ -130,7 +132,9 @@
     const shown = rows.length > most ? { head: result.head, results: { bindings: rows.slice(0, most) } } : result;
     const plan = drawer ? drawer.fits(table(shown)) : null;
     if (plan === null) return Promise.reject(new Error(`the ${view} view does not fit these columns`));
-    if (shown !== result) message(element, `The first ${most} of ${rows.length} rows are drawn; the table has them all.`);
+    if (shown !== result) {
+      message(element, `The first ${most} of ${rows.length} rows are drawn; the table has them all.`);
+    }
     return Promise.resolve(drawer.draw(plan, element));
   }
 
@@ -188,7 +192,9 @@
     const block = document.getElementById("result-data");
     const switcher = document.getElementById("view-switcher");
     if (!block || !switcher) return;
-    const parts = { switcher, table: document.getElementById("result-body"), canvas: document.getElementById("view-body") };
+    const parts = {
+      switcher, table: document.getElementById("result-body"), canvas: document.getElementById("view-body"),
+    };
     offer(JSON.parse(block.textContent), parts, block.dataset.view || null);
   }
 
