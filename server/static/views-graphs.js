@@ -25,8 +25,8 @@
     return { pairs, labels };
   }
 
-  // Transitive reduction: a link a→c goes when a path a→b→…→c remains (the units listed at every
-  // level below it are drawn under their own parents).
+  // Transitive reduction: a link a→c goes when a path a→b→…→c remains (units listed at every level below an
+  // organisation are drawn under their own parents).
   function reduce(pairs) {
     const children = d3.group(pairs, (pair) => pair[0]);
     const reaches = (start, goal, skipped) => {
