@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build enrich validate stats serve test lint browser-deps virtuoso-deps bench conformance reliability fuzz \
+.PHONY: install build enrich validate stats serve test lint browser-deps screenshots virtuoso-deps bench conformance reliability fuzz \
         vendor clean
 
 install: $(STAMP)
@@ -42,11 +42,15 @@ stats: install
 serve: build validate stats
 	$(BIN)/mgkg --data-dir $(DATA) serve
 
-# Headless Chromium and its driver (Debian packages) for tests/test_browser.py.
+# Headless Chromium and its driver (Debian packages) for the browser tests (tests/test_browser*.py).
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  echo "make: installing chromium and chromium-driver for the browser test"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# The browser tests with MGKG_SCREENSHOTS=1: each page type saved at 1280×900 into docs/screenshots/ (README).
+screenshots: install browser-deps
+	MGKG_SCREENSHOTS=1 $(BIN)/python -m pytest -q -m browser
 
 # Virtuoso Open Source (Debian package, ~10 s) for tests/test_remote_store.py, which start their own server on
 # loopback ports. The DBA password is preseeded empty, so the package's system service stays disabled. If it

@@ -24,7 +24,9 @@ def check(settings: Settings) -> None:
     if spec_kind(settings.store_spec)[0] == "sparql":
         raise ServeError("--in-memory copies an embedded Oxigraph store; a remote store is served where it is")
     if writes_enabled(settings):
-        raise ServeError("--in-memory serves a read-only copy: writes need the store itself")
+        raise ServeError(
+            "--in-memory serves a read-only copy: writes (writers or an update token) need the store itself"
+        )
 
 
 def open_for_serving(settings: Settings, say: Callable[[str], None] | None = None) -> EmbeddedStore | RemoteStore:

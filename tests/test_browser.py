@@ -6,57 +6,37 @@ MGKG_SKIP_BROWSER=1 is set, which skips them.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from selenium import webdriver
 from selenium.webdriver import Chrome
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
-from support.serving import serving
+from support.browser import WAIT, chrome, serve_store
 
-from graph.core.config import Settings
 from graph.store import EmbeddedStore
-from server.app import create_app
 
 pytestmark = pytest.mark.browser
-WAIT = 20
 
 
 @pytest.fixture(scope="module")
 def base_url(store: EmbeddedStore) -> Iterator[str]:
     """A real waitress server on a free loopback port serving the built graph."""
-    settings = Settings(store="memory", host="127.0.0.1", port=0, threads=4)
-    with serving(create_app(settings, store), settings) as url:
+    with serve_store(store) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Chrome]:
     """Headless Chromium through chromedriver (failing, not skipping, when they are missing)."""
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if binary is None or driver is None:
-        message = "chromium and chromedriver are needed: run `make browser-deps` (or set MGKG_SKIP_BROWSER=1)"
-        if os.environ.get("MGKG_SKIP_BROWSER") == "1":
-            pytest.skip(message)
-        pytest.fail(message)
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
-    yield chrome
-    chrome.quit()
+    with chrome((1400, 1000)) as driver:
+        yield driver
 
 
 def open_page(browser: Chrome, base_url: str) -> None:

@@ -379,7 +379,8 @@ def test_in_memory_workers_each_hold_a_copy(data_dir: Path) -> None:
         (("--store", "sparql:http://127.0.0.1:9/sparql"), {},
          "mgkg: error: --in-memory copies an embedded Oxigraph store; a remote store is served where it is\n"),
         ((), {"MGKG_UPDATE_TOKEN": "t"},
-         "mgkg: error: --in-memory serves a read-only copy: writes (an update token) need the store itself\n"),
+         "mgkg: error: --in-memory serves a read-only copy: writes (writers or an update token) need the store "
+         "itself\n"),
     ],
 )
 def test_in_memory_refuses_what_a_copy_cannot_serve(

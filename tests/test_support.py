@@ -1,9 +1,14 @@
-"""The test helpers of tests/support that tests rely on for isolation: ports, and Virtuoso's readiness."""
+"""The test helpers of tests/support that tests rely on: ports and Virtuoso's readiness for isolation, and the browser
+harness's checks (requests that leave the server, the vendored axe-core, the screenshots the README shows)."""
 
 from __future__ import annotations
 
 import errno
+import json
+import re
+import shutil
 import socket
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support import ports, virtuoso
+from support import browser, ports, virtuoso
 from support.ports import ephemeral_range, refusing_port, reserved_ports
 from support.virtuoso import oxigraph_endpoint
 
@@ -67,3 +72,39 @@ def test_another_server_answering_on_virtuosos_port_is_not_taken_for_it(
         monkeypatch.setattr(virtuoso, "REQUIRED", False)
         with pytest.raises(pytest.skip.Exception, match="exited"), virtuoso.virtuoso(tmp_path, startup=120):
             pytest.fail("the endpoint on Virtuoso's HTTP port was taken for Virtuoso")
+
+
+def test_only_requests_to_another_origin_count_as_leaving() -> None:
+    urls = ["http://127.0.0.1:8000/static/style.css", "data:,", "blob:http://127.0.0.1:8000/x", "about:blank",
+            "http://127.0.0.1:8001/x", "https://127.0.0.1:8000/x", "http://localhost:8000/x", "https://cdn.example/a.js"]
+    assert browser.outside(urls, "http://127.0.0.1:8000") == urls[4:]
+
+
+def test_sent_requests_are_read_from_the_performance_log() -> None:
+    def entry(method: str, url: str) -> dict[str, str]:
+        return {"message": json.dumps({"message": {"method": method, "params": {"request": {"url": url}}}})}
+
+    log = [entry("Network.requestWillBeSent", "http://a/1"), entry("Network.responseReceived", "http://a/1"),
+           entry("Network.requestWillBeSent", "http://b/2")]
+    assert browser.sent_requests(log) == ["http://a/1", "http://b/2"]
+
+
+def test_axe_core_is_the_pinned_file_and_a_changed_one_is_refused(tmp_path: Path) -> None:
+    pin = json.loads((browser.AXE / "vendor.json").read_text())
+    assert browser.axe_source().startswith(f"/*! axe v{pin['version']}")
+    assert (browser.AXE / "LICENSE").read_text().startswith("Mozilla Public License")
+    shutil.copytree(browser.AXE, tmp_path / "axe-core")
+    with (tmp_path / "axe-core" / "axe.min.js").open("a") as changed:
+        changed.write(";")
+    with pytest.raises(AssertionError, match="not axe-core"):
+        browser.axe_source(tmp_path / "axe-core")
+
+
+def test_the_readme_shows_every_screenshot_at_the_screen_size() -> None:
+    readme = (browser.SCREENSHOTS.parents[1] / "README.md").read_text()
+    shown = set(re.findall(r"\(docs/screenshots/([\w-]+\.png)\)", readme))
+    saved = {path.name for path in browser.SCREENSHOTS.glob("*.png")}
+    assert shown and shown == saved
+    for name in saved:
+        header = (browser.SCREENSHOTS / name).read_bytes()[:24]
+        assert struct.unpack(">II", header[16:24]) == browser.SCREEN, name

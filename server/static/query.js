@@ -34,6 +34,7 @@
   const editor = window.CodeMirror
     ? CodeMirror.fromTextArea(textarea, {
       mode: "application/sparql-query", lineNumbers: true, matchBrackets: true, indentUnit: 2,
+      inputStyle: "contenteditable", screenReaderLabel: "SPARQL query",  // a labelled, focusable editor (axe-core)
       extraKeys: { "Ctrl-Enter": () => run(), "Cmd-Enter": () => run() },
     })
     : plainEditor(textarea);
