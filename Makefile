@@ -7,7 +7,7 @@ DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install build enrich validate stats serve test lint browser-deps screenshots virtuoso-deps bench conformance reliability fuzz \
-        clean
+        vendor clean
 
 install: $(STAMP)
 
@@ -71,6 +71,11 @@ lint: install
 
 test: install browser-deps virtuoso-deps lint
 	$(BIN)/python -m pytest -q
+
+# Refresh the vendored JavaScript of server/static/vendor/ from npm at the versions pinned in scripts/vendor.txt
+# (needs npm; `scripts/vendor.sh --check` only compares).
+vendor:
+	sh scripts/vendor.sh
 
 clean:
 	rm -rf $(VENV) $(DATA) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

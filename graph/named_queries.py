@@ -8,8 +8,10 @@ The header is the run of `#` lines at the top of the file (the first line not st
     # description: A second description line is joined to the first with a space.
     # param: donor iri optional -- the funding organisation (prefixed name like orgs:roaid or an IRI)
     # param: year year default=2009 -- a parameter with a default is optional
+    # view: bar                                   (optional: how pages first show the results)
 
-`title` appears once, `description` once or more; continuation lines extend the line above (a
+`title` appears once, `description` once or more, `view` at most once (one of VIEWS; a view other than
+`table` needs a SELECT query); continuation lines extend the line above (a
 description or a parameter's description); a bare `#` is ignored; any other header line is an error
 (`QueryFileError`, "file:line: message"). Parameter types: iri, string, integer, decimal, date, year.
 
@@ -45,6 +47,9 @@ from graph.store import Store
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "year")
 """Parameter types, each converted to one kind of RDF term."""
+
+VIEWS = ("table", "bar", "timeline", "map", "tree", "graph")
+"""The views a query's results can be shown in (server/static/views.js draws them); `table` is the default."""
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FIELD = re.compile(r"#\s?([A-Za-z_-]+):\s*(.*)")
@@ -128,6 +133,7 @@ class NamedQuery:
     parameters: tuple[Parameter, ...]
     text: str
     path: Path
+    view: str = "table"
 
     def bind(self, values: Mapping[str, str | None], base: str = DEFAULT_BASE) -> dict[str, Node]:
         """The RDF terms to substitute for `values` (defaults applied; None: not given, the name still checked);
@@ -191,6 +197,8 @@ class Header:
     description: str
     parameters: tuple[Parameter, ...]
     lines: Mapping[str, int]
+    view: str = "table"
+    view_line: int = 0
 
 
 def parse_header(text: str, name: str) -> Header:
@@ -199,6 +207,7 @@ def parse_header(text: str, name: str) -> Header:
     descriptions: list[str] = []
     parameters: list[Parameter] = []
     lines: dict[str, int] = {}
+    view: tuple[str, int] | None = None  # the declared view and its line
     last: str | None = None  # what a continuation line extends: "description" or a parameter name
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
@@ -216,7 +225,9 @@ def parse_header(text: str, name: str) -> Header:
             else:
                 parameters[-1] = replace(parameters[-1], description=f"{parameters[-1].description} {continued[1]}")
         elif field is None:
-            raise _fail(name, number, "expected '# title:', '# description:', '# param:' or a continuation '#   …'")
+            raise _fail(
+                name, number, "expected '# title:', '# description:', '# param:', '# view:' or a continuation '#   …'"
+            )
         elif field[1] == "title":
             if title is not None or not field[2]:
                 raise _fail(name, number, "'# title:' must appear once, with text")
@@ -233,13 +244,19 @@ def parse_header(text: str, name: str) -> Header:
             parameters.append(parameter)
             lines[parameter.name] = number
             last = parameter.name
+        elif field[1] == "view":
+            if view is not None:
+                raise _fail(name, number, f"'# view:' declared twice (first on line {view[1]})")
+            if field[2] not in VIEWS:
+                raise _fail(name, number, f"unknown view {field[2]!r} (use {', '.join(VIEWS)})")
+            view, last = (field[2], number), None
         else:
-            raise _fail(name, number, f"unknown header field {field[1]!r} (use title, description, param)")
+            raise _fail(name, number, f"unknown header field {field[1]!r} (use title, description, param, view)")
     if title is None:
         raise _fail(name, 1, "missing '# title:' header line")
     if not descriptions:
         raise _fail(name, 1, "missing '# description:' header line")
-    return Header(title, " ".join(descriptions), tuple(parameters), lines)
+    return Header(title, " ".join(descriptions), tuple(parameters), lines, *(view or ("table", 0)))
 
 
 def _check(text: str, origin: str, header: Header) -> None:
@@ -250,11 +267,14 @@ def _check(text: str, origin: str, header: Header) -> None:
         raise _fail(origin, 1, refusal)
     empty = ox.Store()
     try:
-        _evaluate(empty.query(text))
+        result = empty.query(text)
+        _evaluate(result)
     except (SyntaxError, ValueError, RuntimeError, OSError) as error:
         detail = first_line(error)
         position = _POSITION.search(detail)
         raise _fail(origin, int(position[1]) if position else 1, f"invalid SPARQL: {detail}") from None
+    if header.view != "table" and not isinstance(result, ox.QuerySolutions):
+        raise _fail(origin, header.view_line, f"view {header.view!r} needs a SELECT query (its rows are drawn)")
     for parameter in header.parameters:
         try:
             _evaluate(empty.query(text, substitutions={ox.Variable(parameter.name): ox.NamedNode("urn:mgkg:check")}))
@@ -279,7 +299,7 @@ def load_query(path: Path) -> NamedQuery:
         raise QueryFileError(f"{path}: cannot read: {error}") from None
     header = parse_header(text, str(path))
     _check(text, str(path), header)
-    return NamedQuery(path.stem, header.title, header.description, header.parameters, text, path)
+    return NamedQuery(path.stem, header.title, header.description, header.parameters, text, path, header.view)
 
 
 def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:

@@ -93,6 +93,17 @@ def test_list_as_json(client: FlaskClient, queries: dict[str, NamedQuery]) -> No
     assert entry["links"]["self"] == "http://localhost/queries/iom-figures"
     assert entry["links"]["openapi"] == "http://localhost/openapi.json"
     assert client.get("/queries").headers["Content-Type"] == "application/json"  # the default
+    views = (entry["view"], listed["timeline"]["view"], listed["organisation-units"]["view"])
+    assert views == ("table", "timeline", "tree")  # the view a page first shows (# view:)
+
+
+def test_the_html_page_carries_the_result_for_its_views(client: FlaskClient) -> None:
+    page = client.get("/queries/timeline", headers={"Accept": "text/html"}).data.decode()
+    block = re.search(r'<script type="application/json" id="result-data" data-view="timeline">(.*?)</script>', page)
+    assert block and len(json.loads(block[1])["results"]["bindings"]) == 10  # server/static/views.js draws it
+    assert "views.js" in page and "vendor/d3/d3.min.js" in page
+    plain = client.get("/queries/office-contacts", headers={"Accept": "text/html"}).data.decode()
+    assert 'id="result-data" data-view="table"' in plain  # shown as a table first, offered the views that fit
 
 
 def test_list_as_html(client: FlaskClient, queries: dict[str, NamedQuery]) -> None:

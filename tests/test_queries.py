@@ -79,11 +79,10 @@ def answer(store: EmbeddedStore, queries: dict[str, NamedQuery], name: str, *col
 
 TESTED = {
     "areas-of-work", "beneficiary-institutions", "changes-to-entity", "conflicting-facts", "country-figures",
-    "editorial-statements",
-    "fact-sources",
-    "funders-by-country", "institutions-by-project", "iom-figures", "office-contacts", "organisation-units",
-    "programme-components", "project-by-id", "projects-active-in-year", "projects-by-donor", "projects-by-place",
-    "projects-by-theme", "projects-with-several-funders", "source-documents", "timeline", "total-budget-by-funder",
+    "editorial-statements", "fact-sources", "funders-by-country", "institutions-by-project", "iom-figures",
+    "map-of-places", "office-contacts", "organisation-units", "programme-components", "project-by-id",
+    "projects-active-in-year", "projects-by-donor", "projects-by-place", "projects-by-theme", "projects-per-donor",
+    "projects-with-several-funders", "source-documents", "timeline", "total-budget-by-funder",
 }  # fmt: skip
 
 
@@ -134,6 +133,26 @@ def test_total_budget_by_funder(store: EmbeddedStore, queries: dict[str, NamedQu
     assert answer(store, queries, "total-budget-by-funder", *columns) == expected
     assert answer(store, queries, "total-budget-by-funder", *columns, currency="USD") == expected
     assert answer(store, queries, "total-budget-by-funder", *columns, currency="EUR") == set()
+
+
+def test_projects_per_donor(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:
+    # every donor of DONOR_ROWS with its projects counted; the 1035 Facility funds TC.0287, its tranche 1 and the
+    # overall police capacity-building project
+    counted = {(donor, sum(1 for row in DONOR_ROWS if row[0] == donor)) for donor, *_ in DONOR_ROWS}
+    found = rows(store, queries, "projects-per-donor", "donor", "projects")
+    assert set(found) == counted and len(found) == len(counted)
+    assert found[:2] == [("orgs:1035-facility", 3), ("orgs:denmark-ministry-of-foreign-affairs", 2)]
+
+
+DECLARED_VIEWS = {
+    "total-budget-by-funder": "bar", "projects-per-donor": "bar", "timeline": "timeline", "map-of-places": "map",
+    "funder-capitals": "map", "organisation-units": "tree", "projects-by-donor": "graph",
+}  # fmt: skip
+
+
+def test_declared_views(queries: dict[str, NamedQuery]) -> None:
+    """The queries a page first shows as a chart, timeline, map, tree or graph (server/static/views.js)."""
+    assert {name: q.view for name, q in queries.items() if q.view != "table"} == DECLARED_VIEWS
 
 
 @pytest.mark.parametrize(
@@ -551,6 +570,24 @@ def test_country_figures(store: EmbeddedStore, queries: dict[str, NamedQuery]) -
     assert answer(store, queries, "country-figures", *columns) == expected
     assert answer(store, queries, "country-figures", *columns, country="place:montenegro") == expected
     assert answer(store, queries, "country-figures", *columns, country="place:croatia") == set()
+
+
+PLACE_POINTS = {
+    ("place:albania", "Tirana", 41.32744, 19.81866), ("place:austria", "Vienna", 48.20849, 16.37208),
+    ("place:bosnia-and-herzegovina", "Sarajevo", 43.84864, 18.35644), ("place:croatia", "Zagreb", 45.81444, 15.97798),
+    ("place:denmark", "Copenhagen", 55.67594, 12.56553), ("place:montenegro", "Podgorica", 42.44124, 19.26309),
+    ("place:podgorica", "Podgorica", 42.44124, 19.26309), ("place:romania", "Bucharest", 44.43225, 26.10626),
+    ("place:turkey", "Ankara", 39.91987, 32.85427),
+}  # a city at its own coordinates, a country at its capital's; the United States has no capital in the snapshot
+
+
+def test_map_of_places(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:
+    columns = ("place", "pointLabel", "latitude", "longitude")
+    expected = {(p, name, Decimal(str(lat)), Decimal(str(long))) for p, name, lat, long in PLACE_POINTS}
+    assert answer(store, queries, "map-of-places", *columns) == expected
+    wkt = answer(store, queries, "map-of-places", "point", "wkt", place="place:croatia")
+    assert wkt == {("https://sws.geonames.org/3186886/", "Point(15.97798 45.81444)")}
+    assert answer(store, queries, "map-of-places", "place", place="place:united-states") == set()
 
 
 def test_timeline(store: EmbeddedStore, queries: dict[str, NamedQuery]) -> None:

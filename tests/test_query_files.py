@@ -170,6 +170,9 @@ GOOD = "SELECT ?x WHERE { ?x ?p ?o }\n"
         ("# title: t\n# description: d\n# just a comment\n", 3, "expected '# title:'"),
         ("#   continued\n# title: t\n# description: d\n", 1, "nothing to continue"),
         ("# title: t\n# description:\n", 2, "empty '# description:'"),
+        ("# title: t\n# description: d\n# view: pie\n", 3, "unknown view 'pie' (use table, bar, timeline, map,"),
+        ("# title: t\n# description: d\n# view:\n", 3, "unknown view ''"),
+        ("# title: t\n# description: d\n# view: bar\n# view: map\n", 4, "'# view:' declared twice (first on line 3)"),
         ("# title: t\n# description: d\n", 4, "invalid SPARQL"),  # with the broken query below
     ],
 )
@@ -218,6 +221,28 @@ def test_header_continuations_and_defaults() -> None:
         Parameter("year", "year", True, "2009", "a year"),
     )
     assert dict(header.lines) == {"donor": 6, "year": 8}
+
+
+def test_view_header(tmp_path: Path) -> None:
+    (tmp_path / "chart.rq").write_text("# title: t\n# description: d\n# view: bar\n" + GOOD, encoding="utf-8")
+    (tmp_path / "plain.rq").write_text("# title: t\n# description: d\n" + GOOD, encoding="utf-8")
+    found = load_queries(tmp_path)
+    assert (found["chart"].view, found["plain"].view) == ("bar", "table")
+
+
+@pytest.mark.parametrize("body", ["ASK { ?s ?p ?o }\n", "CONSTRUCT WHERE { ?s ?p ?o }\n"])
+def test_a_drawn_view_needs_a_select_query(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "drawn.rq"
+    path.write_text("# title: t\n# description: d\n# view: map\n" + body, encoding="utf-8")
+    with pytest.raises(QueryFileError, match=rf"^{path}:3: view 'map' needs a SELECT query"):
+        load_queries(tmp_path)
+    path.write_text("# title: t\n# description: d\n# view: table\n" + body, encoding="utf-8")
+    assert load_queries(tmp_path)["drawn"].view == "table"
+
+
+def test_a_continuation_after_a_view_line_is_an_error() -> None:
+    with pytest.raises(QueryFileError, match=r"^x.rq:4: continuation line with nothing to continue"):
+        parse_header("# title: t\n# description: d\n# view: tree\n#   more\n", "x.rq")
 
 
 def test_load_queries_sorts_by_name(tmp_path: Path) -> None:

@@ -23,6 +23,9 @@
   const results = document.getElementById("results");
   const resultBody = document.getElementById("result-body");
   const downloads = document.getElementById("downloads");
+  const viewParts = {
+    switcher: document.getElementById("view-switcher"), table: resultBody, canvas: document.getElementById("view-body"),
+  };
   const endpoint = form.getAttribute("action");
   const examples = JSON.parse(document.getElementById("examples-data").textContent);
   const prefixes = Object.entries(JSON.parse(document.getElementById("prefixes-data").textContent))
@@ -179,11 +182,17 @@
     return `${shown} ${unit}${shown === 1 ? "" : "s"} in ${ms} ms${truncated}`;
   }
 
+  // The views that fit a SELECT result (views.js), first the one the query's `# view:` header line names.
+  function offerViews(data, text) {
+    if (window.MgkgViews) MgkgViews.offer(data, viewParts, MgkgViews.declared(text));
+  }
+
   function render(response, body, text, started) {
     const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
     if (type === "application/sparql-results+json") {
       const data = JSON.parse(body);
       showDownloads(text, RESULT_FORMATS);
+      offerViews(typeof data.boolean === "boolean" ? null : data, text);
       if (typeof data.boolean === "boolean") {
         resultBody.replaceChildren(element("p", data.boolean ? "true" : "false", "boolean"));
         return `ASK: ${data.boolean} in ${Math.round(performance.now() - started)} ms`;
@@ -194,6 +203,7 @@
       return summary(response, rows.length, "row", started);
     }
     showDownloads(text, GRAPH_FORMATS);
+    offerViews(null, text);
     const triples = type === "application/n-triples" ? parseNTriples(body) : null;
     if (triples === null) resultBody.replaceChildren(element("pre", body, "raw"));
     else showTable(["subject", "predicate", "object"], triples);

@@ -73,6 +73,7 @@ def describe(query: NamedQuery) -> dict[str, Any]:
             for p in query.parameters
         ],
         "query": query.text,
+        "view": query.view,
         "links": {"self": url, "html": url + "?format=html", "openapi": url_for("named.openapi", _external=True)},
     }
 

@@ -45,5 +45,8 @@ def html_results(answer: Answer) -> dict[str, Any]:
         return {"boolean": data["boolean"], "vars": [], "rows": [], "count": 1, "truncated": False}
     variables: list[str] = data["head"]["vars"]
     rows = [[_term(binding.get(v), names) for v in variables] for binding in data["results"]["bindings"]]
-    return {"boolean": None, "vars": variables, "rows": rows, "count": answer.count, "truncated": answer.truncated}
+    return {
+        "boolean": None, "vars": variables, "rows": rows, "count": answer.count, "truncated": answer.truncated,
+        "data": data,  # for server/static/views.js
+    }
 

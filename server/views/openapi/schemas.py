@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graph.core.formats import JSON, RDF, RESULTS, TEXT, Format, by_name
+from graph.named_queries import VIEWS
 
 Schema = dict[str, Any]
 
@@ -98,6 +99,7 @@ COMPONENTS: dict[str, Schema] = {
                         ["name", "type", "optional"],
                     )},
                     "links": _object({"self": TEXT_SCHEMA, "html": TEXT_SCHEMA, "openapi": TEXT_SCHEMA}),
+                    "view": {"type": "string", "enum": list(VIEWS)},  # how pages first show the results
                 },
                 ["name", "title", "parameters"],
             )},
