@@ -7,7 +7,8 @@ Each checkout is served by its own `mgkg` (CHECKOUT/.venv/bin/mgkg, its code fir
 options of `make bench` (benchmarks/clients.py), from the on-disk store (`disk`), its copy in memory (`memory`)
 or two processes (`workers`). In each round the two servers take turns — before then after, then the other way
 round — so that whatever else the machine is doing weighs on both alike. Measured per server: point lookups per
-second from 1, 4 and 16 client processes, the p50 of every named query over HTTP (their sum), and the peak
+second from 1, 4 and 16 client processes, the p50 of every named query the two checkouts ship alike (their sum;
+the ones that differ or exist in one only are named and left out), and the peak
 memory of the server's process tree (benchmarks/clients.py). The report gives the mean over rounds and the
 ratio after ÷ before; nothing is asserted.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.clients import MgkgServer, http_query, lookups_per_second
-from benchmarks.workload import cases, lookup_subjects, repeat
+from benchmarks.workload import Case, cases, lookup_subjects, repeat
 
 MODES = {"disk": (), "memory": ("--in-memory",), "workers": ("--workers", "2")}
 """The ways a checkout is served: extra `mgkg serve` options."""
@@ -41,15 +42,32 @@ class Figures:
     memory_mb: list[float] = field(default_factory=list)
 
 
+def shared_cases(data: Path, checkouts: list[Path]) -> list[Case]:
+    """The named queries (with their values) whose text is the same in every checkout; the others are named."""
+    def text(checkout: Path, name: str) -> str | None:
+        path = checkout / "queries" / f"{name}.rq"
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    shared: list[Case] = []
+    left_out: list[Case] = []
+    for case in cases(data):
+        texts = {text(checkout, case.name) for checkout in checkouts}
+        (shared if len(texts) == 1 and None not in texts else left_out).append(case)
+    if left_out:
+        names = ", ".join(case.name for case in left_out)
+        print(f"compare: named queries left out (not alike in both checkouts): {names}", file=sys.stderr)
+    return shared
+
+
 def serve_and_measure(checkout: Path, store: Path, options: tuple[str, ...], data: Path,
-                      args: argparse.Namespace) -> tuple[dict[int, float], float, float]:
+                      args: argparse.Namespace, named: list[Case]) -> tuple[dict[int, float], float, float]:
     """Serve `store` with `checkout`'s mgkg; lookups/s per client count, sum of named-query p50s (ms), memory."""
     os.environ["PYTHONPATH"] = str(checkout)
     mgkg = str(checkout / ".venv" / "bin" / "mgkg")
     with MgkgServer(mgkg, f"oxigraph:{store}", *options) as server:
         p50 = 0.0
         if args.runs:
-            for case in cases(data):
+            for case in named:
                 timing = repeat(partial(http_query, server.url, case), args.runs, args.budget)
                 p50 += timing.summary()["p50"]
         subjects = lookup_subjects(data)
@@ -95,6 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     checkouts = {"before": args.before.resolve(), "after": args.after.resolve()}
     results: dict[str, dict[str, Figures]] = {}
+    named = shared_cases(args.data, list(checkouts.values()))
     for mode in args.modes.split(","):
         options = MODES[mode]
         results[mode] = {name: Figures() for name in checkouts}
@@ -102,7 +121,7 @@ def main() -> None:
             order = list(checkouts) if round_ % 2 == 0 else list(reversed(checkouts))
             for name in order:
                 print(f"compare: {mode}, round {round_ + 1}, {name} …", file=sys.stderr, flush=True)
-                lookups, p50, memory = serve_and_measure(checkouts[name], args.store, options, args.data, args)
+                lookups, p50, memory = serve_and_measure(checkouts[name], args.store, options, args.data, args, named)
                 figures = results[mode][name]
                 for n, value in lookups.items():
                     figures.lookups[n].append(value)
