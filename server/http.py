@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.sansio.utils import get_current_url
 
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, RDF_READ, TEXT, Format, FormatError, by_media_type, by_name, media_types
@@ -106,6 +107,15 @@ class Problem(MgkgError):
     def response(self) -> Response:
         """The HTTP answer: one line of text (or JSON), with the extra headers."""
         return problem_response(str(self), self.status, self.headers)
+
+
+_current_url = lru_cache(maxsize=64)(get_current_url)
+
+
+def base_url() -> str:
+    """The request's URL without its query string (werkzeug's `request.base_url`), remembered for the few hosts
+    and paths a server is asked at: working it out again costs a sizeable part of a point lookup."""
+    return _current_url(request.scheme, request.host, request.root_path, request.path)
 
 
 def wants_json() -> bool:

@@ -118,6 +118,20 @@ def test_a_query_arriving_while_every_regular_process_is_busy_runs_in_the_lane(p
     assert isinstance(results[0], PoolError)
 
 
+def test_a_query_arriving_while_the_regular_processes_answer_short_jobs_waits_for_one(pool: ProcessPool) -> None:
+    """The lane is for queries stuck behind long ones: while the regular processes answer short jobs, a query waits
+    a moment for one of them rather than starting a lane process (more processes than cores only take turns)."""
+    worker = pool.call(jobs.pid, end=_soon(), seconds=30)
+    short = threading.Thread(target=pool.call, args=(jobs.spin, pool.lane_grace / 4),
+                             kwargs={"end": _soon(), "seconds": 30})
+    short.start()
+    while not pool.busy():
+        time.sleep(0.001)
+    assert pool.call(jobs.pid, end=_soon(), seconds=30) == worker  # the regular one, once free: no lane process
+    short.join()
+    assert pool.pids() == [worker]
+
+
 def _outcome(pool: ProcessPool, seconds: float) -> object:
     try:
         return pool.call(jobs.spin, seconds, end=time.monotonic() + seconds + 10, seconds=seconds + 10)

@@ -10,8 +10,10 @@ for the answer until `end` (a `time.monotonic()` value: the request's arrival pl
 - **the process died** → OVER_LIMIT (503) when it ran out of its memory limit (the allocator's abort message in
   its stderr file, or Python's MemoryError), else CRASHED (500) naming the signal; the next job gets a fresh one;
 - **all busy** → a job waits for a process until `end` (TIMEOUT), except that `lane` more processes exist for
-  the moment every regular one is busy: a query arriving then still starts at once, with at most
-  `lane_seconds` to finish, so a cheap query is answered while runaways hold the regular processes.
+  the moment every regular one is busy: a query that has waited `lane_grace` for a regular one starts in the
+  lane, with at most `lane_seconds` to finish, so a cheap query is answered while runaways hold the regular
+  processes (while they only answer short queries, one frees within the grace: more processes than cores
+  would just take turns on them, each with colder caches).
 
 After a write the owner calls `reopen()`: each process opens the store again before its next job. Processes
 never write. `close()` stops them all (also at interpreter exit).
@@ -50,6 +52,9 @@ LANE = 2
 
 LANE_SECONDS = 5.0
 """The most time a query started in the lane gets (its own limit if shorter)."""
+
+LANE_GRACE = 0.1
+"""Seconds a query waits for a regular process, every one being busy, before it starts in the lane."""
 
 PRELOAD = ["server.isolation.child", "server.views.protocol", "server.views.named", "server.views.shacl"]
 """Modules the fork server imports once, so that each process starts with them loaded."""
@@ -126,12 +131,13 @@ class ProcessPool:
     `memory_mb` of address space beyond what it needs to open the store (0: no limit)."""
 
     def __init__(self, path: Path, *, size: int, memory_mb: int, lane: int = LANE,
-                 lane_seconds: float = LANE_SECONDS) -> None:
+                 lane_seconds: float = LANE_SECONDS, lane_grace: float = LANE_GRACE) -> None:
         """A pool that starts no process until the first job."""
         self.path = str(path)
         self.size = max(1, size)
         self.lane = lane
         self.lane_seconds = lane_seconds
+        self.lane_grace = lane_grace
         self.memory_mb = memory_mb
         self.generation = 0
         self._idle: list[_Process] = []
@@ -163,27 +169,30 @@ class ProcessPool:
 
     def _acquire(self, end: float, what: str) -> tuple[_Process, bool]:
         """An idle process (started if needed) and whether it is one of the lane; TIMEOUT when none comes free."""
+        grace = time.monotonic() + self.lane_grace
         with self._changed:
             while True:
                 if self._closed:
                     raise PoolError("the server is stopping", kind=Kind.UNAVAILABLE)
                 running = len(self._busy) + self._starting
+                now = time.monotonic()
+                lane = running >= self.size
+                if lane and now < min(grace, end) and running < self.size + self.lane:
+                    self._changed.wait(min(grace, end) - now)  # a regular one may free in a moment
+                    continue
                 if self._idle:
                     worker = self._idle.pop()
-                    lane = len(self._busy) >= self.size
                     self._busy.add(worker)
-                    return worker, lane
+                    return worker, len(self._busy) > self.size
                 if not self._warming and running < self.size + self.lane:  # (a warming one is nearly there)
-                    lane = running >= self.size
                     self._starting += 1
                     break
-                remaining = end - time.monotonic()
-                if remaining <= 0:
+                if end <= now:
                     raise PoolError(
                         f"{what} not started: all {self.size + self.lane} query processes stayed busy",
                         kind=Kind.TIMEOUT,
                     )
-                self._changed.wait(remaining)
+                self._changed.wait(end - now)
         try:
             worker = self._start()
         finally:
@@ -283,6 +292,11 @@ class ProcessPool:
         """Make each process open the store again before its next job (call after a write)."""
         with self._changed:
             self.generation += 1
+
+    def busy(self) -> int:
+        """How many processes are answering a job now."""
+        with self._changed:
+            return len(self._busy)
 
     def pids(self) -> list[int]:
         """The process ids of the live query processes (idle and busy)."""

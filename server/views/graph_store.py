@@ -32,7 +32,7 @@ from graph.core.namespaces import prefixes
 from graph.core.text import joined_error
 from server.context import runtime
 from server.encoding import rdf_bytes
-from server.http import ANY_METHOD, Problem, body_format, methods, require_utf8
+from server.http import ANY_METHOD, Problem, base_url, body_format, methods, require_utf8
 from server.negotiation import choose
 from server.views.rdf_page import rdf_page, wants_page
 from server.writes import author, authorize, check_iri, transaction, written
@@ -124,7 +124,7 @@ def _write(target: Target, created_location: str | None = None) -> Response:
     settings = runtime().settings
     if not settings.open_writes:
         check_graphs([target.iri or ox.DefaultGraph()], settings.base)
-    triples = [] if method == "DELETE" else _body_triples(target.iri or request.base_url)
+    triples = [] if method == "DELETE" else _body_triples(target.iri or base_url())
     data = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
     inner = f"GRAPH <{target.iri}> {{\n{data}}}" if target.iri else data
     with transaction(who) as tx:
@@ -172,4 +172,4 @@ def indirect() -> Response:
 @methods(METHODS)
 def direct(path: str) -> Response:
     """Graph Store protocol with direct identification: the request URL (without its query) is the graph IRI."""
-    return _handle(Target(check_iri("graph URL", request.base_url)))
+    return _handle(Target(check_iri("graph URL", base_url())))

@@ -33,7 +33,7 @@ from graph.sparql.guard import Findings, check, secure
 from graph.sparql.request import QueryRequest, answer_request, check_request
 from server.context import runtime
 from server.encoding import body_text, parameter_text
-from server.http import ANY_METHOD, Problem, answer_response, methods, require_utf8
+from server.http import ANY_METHOD, Problem, answer_response, base_url, methods, require_utf8
 from server.negotiation import choose_format
 from server.views import describe, pages
 from server.views.rdf_page import wants_page
@@ -115,7 +115,7 @@ def run_query(operation: Operation) -> Response:
     query = QueryRequest(
         operation.text,
         rt.settings,
-        base_iri=request.base_url,
+        base_iri=base_url(),
         default_graphs=tuple(check_iri("default-graph-uri", g) for g in params.getlist("default-graph-uri")),
         named_graphs=tuple(check_iri("named-graph-uri", g) for g in params.getlist("named-graph-uri")),
     )
@@ -143,10 +143,10 @@ def run_update(operation: Operation) -> Response:
     _refuse_params(params, DATASET[:2], "update")
     text = add_using(operation.text, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri"))
     settings, has_graph = runtime().settings, runtime().has_graph
-    text, _ = secure(text, is_update=True, base=request.base_url, allowlist=settings.allowlist, has_graph=has_graph,
+    text, _ = secure(text, is_update=True, base=base_url(), allowlist=settings.allowlist, has_graph=has_graph,
                      max_depth=settings.max_depth)
     with transaction(who) as tx:
-        changeset = tx.apply(text, base_iri=request.base_url)
+        changeset = tx.apply(text, base_iri=base_url())
     return written(Response(status=204), changeset)
 
 

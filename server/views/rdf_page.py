@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import Response, render_template, request
 
 from graph.core.formats import HTML, RDF
+from server.http import base_url
 from server.negotiation import prefers_html
 
 
@@ -23,7 +24,7 @@ def wants_page() -> bool:
 def downloads() -> dict[str, str]:
     """This URL in every RDF format (`format=` added to its arguments)."""
     kept = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
-    return {fmt.oxigraph.name: f"{request.base_url}?{urlencode([*kept, ('format', fmt.name)])}" for fmt in RDF}
+    return {fmt.oxigraph.name: f"{base_url()}?{urlencode([*kept, ('format', fmt.name)])}" for fmt in RDF}
 
 
 def rdf_page(title: str, about: str, turtle: bytes | None = None, triples: int | None = None) -> Response:

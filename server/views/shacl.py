@@ -44,7 +44,7 @@ from graph.shacl.validate import ValidationReport, validate_dataset, validate_gr
 from graph.sparql.execute import Engine
 from graph.sparql.guard import check, inspect
 from server.context import runtime
-from server.http import ANY_METHOD, BODY_FORMATS, Problem, body_format, methods, require_utf8
+from server.http import ANY_METHOD, BODY_FORMATS, Problem, base_url, body_format, methods, require_utf8
 from server.negotiation import choose
 from server.writes import check_iri
 
@@ -230,7 +230,7 @@ def read_validation(report_format: str) -> Validation:
     require_utf8(request.mimetype_params.get("charset"))
     settings = runtime().settings
     return Validation(
-        request.get_data(), fmt.name, request.base_url, graph, focus, report_format, settings.union_default_graph,
+        request.get_data(), fmt.name, base_url(), graph, focus, report_format, settings.union_default_graph,
         settings.allowlist, settings.max_depth,
     )
 
