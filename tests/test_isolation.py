@@ -108,6 +108,7 @@ def test_a_query_arriving_while_every_regular_process_is_busy_runs_in_the_lane(p
     runaway.start()
     while len(pool.pids()) < 1:
         time.sleep(0.01)
+    time.sleep(pool.lane_grace * 2)  # the runaway has been running a while: the lane is for queries behind it
     assert pool.call(jobs.count, end=_soon(), seconds=30) == 3000  # answered while the runaway still runs
     assert runaway.is_alive()
     with pytest.raises(PoolError) as cut:  # in the lane a job gets lane_seconds, not its whole limit
@@ -120,7 +121,7 @@ def test_a_query_arriving_while_every_regular_process_is_busy_runs_in_the_lane(p
 
 def test_a_query_arriving_while_the_regular_processes_answer_short_jobs_waits_for_one(pool: ProcessPool) -> None:
     """The lane is for queries stuck behind long ones: while the regular processes answer short jobs, a query waits
-    a moment for one of them rather than starting a lane process (more processes than cores only take turns)."""
+    for one of them rather than starting a lane process (more processes than cores only take turns)."""
     worker = pool.call(jobs.pid, end=_soon(), seconds=30)
     short = threading.Thread(target=pool.call, args=(jobs.spin, pool.lane_grace / 4),
                              kwargs={"end": _soon(), "seconds": 30})
@@ -130,6 +131,27 @@ def test_a_query_arriving_while_the_regular_processes_answer_short_jobs_waits_fo
     assert pool.call(jobs.pid, end=_soon(), seconds=30) == worker  # the regular one, once free: no lane process
     short.join()
     assert pool.pids() == [worker]
+
+
+def test_a_burst_of_runaways_leaves_the_lane_to_a_query_arriving_after_it(disk_store: Path) -> None:
+    """Runaways arriving together wait for the regular processes (the first ones hold them); a query arriving once
+    those have run for lane_grace starts in the lane at once: answered while every runaway is still running or
+    waiting."""
+    own = ProcessPool(disk_store, size=1, memory_mb=0, lane=1, lane_seconds=20.0)
+    try:
+        burst = [threading.Thread(target=_outcome, args=(own, 3.0)) for _ in range(3)]
+        for thread in burst:
+            thread.start()
+        while own.busy() < 1:
+            time.sleep(0.01)
+        time.sleep(own.lane_grace * 2)
+        assert own.busy() == 1  # the two others wait for the regular process, not in the lane
+        assert own.call(jobs.count, end=time.monotonic() + 30, seconds=30) == 3000
+        assert all(thread.is_alive() for thread in burst)
+    finally:
+        own.close()
+        for thread in burst:
+            thread.join()
 
 
 def _outcome(pool: ProcessPool, seconds: float) -> object:

@@ -10,10 +10,10 @@ for the answer until `end` (a `time.monotonic()` value: the request's arrival pl
 - **the process died** → OVER_LIMIT (503) when it ran out of its memory limit (the allocator's abort message in
   its stderr file, or Python's MemoryError), else CRASHED (500) naming the signal; the next job gets a fresh one;
 - **all busy** → a job waits for a process until `end` (TIMEOUT), except that `lane` more processes exist for
-  the moment every regular one is busy: a query that has waited `lane_grace` for a regular one starts in the
-  lane, with at most `lane_seconds` to finish, so a cheap query is answered while runaways hold the regular
-  processes (while they only answer short queries, one frees within the grace: more processes than cores
-  would just take turns on them, each with colder caches).
+  queries that arrive while every regular process has been on its job for `lane_grace` already: such a query
+  starts at once in the lane, with at most `lane_seconds` to finish, so a cheap query is answered while
+  runaways hold the regular processes. Queries arriving with them (a burst of runaways) or while the regular
+  processes answer short queries wait for a regular one: more processes than cores would only take turns.
 
 After a write the owner calls `reopen()`: each process opens the store again before its next job. Processes
 never write. `close()` stops them all (also at interpreter exit).
@@ -54,7 +54,7 @@ LANE_SECONDS = 5.0
 """The most time a query started in the lane gets (its own limit if shorter)."""
 
 LANE_GRACE = 0.1
-"""Seconds a query waits for a regular process, every one being busy, before it starts in the lane."""
+"""Seconds every regular process must have been on its job when a query arrives for it to start in the lane."""
 
 PRELOAD = ["server.isolation.child", "server.views.protocol", "server.views.named", "server.views.shacl"]
 """Modules the fork server imports once, so that each process starts with them loaded."""
@@ -89,6 +89,7 @@ class _Process:
     connection: Connection
     log: Path
     started: float = field(default=0.0)
+    """When it was given its current job (time.monotonic())."""
     poller: select.poll = field(default_factory=select.poll, repr=False)
     """Polls `connection` (registered once: Connection.poll builds and drops a selector at every call)."""
 
@@ -169,24 +170,24 @@ class ProcessPool:
 
     def _acquire(self, end: float, what: str) -> tuple[_Process, bool]:
         """An idle process (started if needed) and whether it is one of the lane; TIMEOUT when none comes free."""
-        grace = time.monotonic() + self.lane_grace
         with self._changed:
+            stuck = time.monotonic() - self.lane_grace
+            may_lane = sum(1 for w in self._busy if w.started <= stuck) >= self.size
             while True:
                 if self._closed:
                     raise PoolError("the server is stopping", kind=Kind.UNAVAILABLE)
                 running = len(self._busy) + self._starting
-                now = time.monotonic()
                 lane = running >= self.size
-                if lane and now < min(grace, end) and running < self.size + self.lane:
-                    self._changed.wait(min(grace, end) - now)  # a regular one may free in a moment
-                    continue
-                if self._idle:
-                    worker = self._idle.pop()
-                    self._busy.add(worker)
-                    return worker, len(self._busy) > self.size
-                if not self._warming and running < self.size + self.lane:  # (a warming one is nearly there)
-                    self._starting += 1
-                    break
+                if not lane or (may_lane and running < self.size + self.lane):
+                    if self._idle:
+                        worker = self._idle.pop()
+                        worker.started = time.monotonic()
+                        self._busy.add(worker)
+                        return worker, lane
+                    if not self._warming:  # (a warming one is nearly there)
+                        self._starting += 1
+                        break
+                now = time.monotonic()
                 if end <= now:
                     raise PoolError(
                         f"{what} not started: all {self.size + self.lane} query processes stayed busy",
@@ -199,6 +200,7 @@ class ProcessPool:
             with self._changed:
                 self._starting -= 1
         with self._changed:
+            worker.started = time.monotonic()
             self._busy.add(worker)
         return worker, lane
 
