@@ -1,9 +1,9 @@
 """What every offline enrichment source shares: the verified links it may start from, entries, the provenance writer.
 
 An offline source (pycountry, geonames, countryinfo, coco, iati) copies facts from a dataset that a Python package
-ships into its own named graph, graph/enrichment/<source>. Nothing is said about our entities themselves: each record of the
-dataset that we use becomes an *entry* (<base>id/entry/<source>/<key>, a prov:Entity) that holds the facts the
-dataset gives, in standard terms, and says
+ships into its own named graph, graph/enrichment/<source>. Nothing is said about our entities themselves: each record
+of the dataset that we use becomes an *entry* (<base>id/entry/<source>/<key>, a prov:Entity) that holds the facts
+the dataset gives, in standard terms, and says
 
 * foaf:primaryTopic — the mgkg entity it is about (absent for an entry about a thing we have no entity for, such as
   a capital city or a currency);

@@ -8,8 +8,8 @@ as the GeoNames entries of cities do. The record is the one data file whose ISO 
 (never matched by name); its alpha-3 and numeric codes must equal the verified ones (a difference is an error).
 
 Only coordinates are copied. countryinfo also gives population, area and the capital's coordinates, which disagree
-with GeoNames (Montenegro: 621,873 against 622,345) or are wrong (Podgorica at 42.78 N 19.47 E, some 40 km north of it): the
-GeoNames figures stay the only ones, and nothing here competes with them.
+with GeoNames (Montenegro: 621,873 against 622,345) or are wrong (Podgorica at 42.78 N 19.47 E, some 40 km north of
+it): the GeoNames figures stay the only ones, and nothing here competes with them.
 """
 
 from __future__ import annotations
