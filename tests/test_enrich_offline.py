@@ -287,10 +287,13 @@ def test_countryinfo_leaves_out_an_ambiguous_or_pointless_record(sources: Datase
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     me = {"ISO": {"alpha2": "ME", "alpha3": "MNE", "numeric": "499"}, "latlng": [42.7, 19.4]}
     al = {"ISO": {"alpha2": "AL", "alpha3": "ALB", "numeric": "008"}, "latlng": [41, "20"]}
-    monkeypatch.setattr(countryinfo, "_records", lambda: [me, dict(me), al])
+    at = {"ISO": {"alpha2": "AT", "alpha3": "AUT", "numeric": "040"}, "latlng": [47.3, 193.3]}
+    monkeypatch.setattr(countryinfo, "_records", lambda: [me, dict(me), al, at])
     found = countryinfo.enrich(sources)
-    assert found.notes[:2] == ["left out place:albania: countryinfo gives no point for AL",
-                               "left out place:austria: 0 countryinfo records have ISO 3166-1 alpha-2 'AT'"]
+    assert found.notes[:3] == ["left out place:albania: countryinfo gives no point for AL",
+                               "left out place:austria: countryinfo gives no point for AT",
+                               "left out place:bosnia-and-herzegovina: 0 countryinfo records have ISO 3166-1 "
+                               "alpha-2 'BA'"]  # fmt: skip
     assert "left out place:montenegro: 2 countryinfo records have ISO 3166-1 alpha-2 'ME'" in found.notes
     assert len(found.graph) == 0
 
