@@ -30,7 +30,7 @@ build: $(DATA)/.built
 # Regenerate the offline enrichment snapshots (graph/sources/generated/enrichment/) from the installed packages;
 # no network. An unchanged snapshot keeps its bytes and date.
 enrich: install
-	$(BIN)/mgkg enrich --from pycountry --from geonames --from coco --from iati
+	$(BIN)/mgkg enrich --from pycountry --from geonames --from countryinfo --from coco --from iati
 
 validate: install
 	$(BIN)/mgkg --data-dir $(DATA) validate
