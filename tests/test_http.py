@@ -37,6 +37,7 @@ ROUTES = {
     "/search.json?q=iom": "GET, HEAD, OPTIONS",
     "/browse/": "GET, HEAD, OPTIONS",
     "/browse/projects": "GET, HEAD, OPTIONS",
+    "/labels": "POST, OPTIONS",
 }
 """One URL of every route family, and the methods it allows."""
 
@@ -68,7 +69,7 @@ def test_every_route_is_listed(app: Flask) -> None:
         "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/context.jsonld",
         "/", "/changes", "/changes/<id>", "/changes/<id>/revert",
         "/id/<path:rest>", "/graph/<path:rest>", "/vocab/<path:rest>", "/ontology", "/ontology.<suffix>",
-        "/search", "/search.json", "/browse/", "/browse/<index>",
+        "/search", "/search.json", "/browse/", "/browse/<index>", "/labels",
     }  # fmt: skip
 
 

@@ -11,7 +11,6 @@ import pytest
 from flask.testing import FlaskClient
 from support.clients import client_for
 
-from graph.core.namespaces import sparql_prologue
 from graph.named_queries import load_queries
 from graph.store import EmbeddedStore
 from server import app as app_module
@@ -77,16 +76,20 @@ def page_of(client: FlaskClient, url: str = "/") -> Page:
     return Page(response.get_data(as_text=True))
 
 
-def test_editor_is_prefilled_with_every_prefix_and_a_query(client: FlaskClient) -> None:
-    editor = page_of(client).by_id["query"]
-    assert editor.startswith(sparql_prologue())
-    assert "SELECT" in editor[len(sparql_prologue()) :]
+def test_editor_shows_a_query_without_prefix_lines_and_the_page_lists_them(client: FlaskClient) -> None:
+    page = page_of(client)
+    editor = page.by_id["query"]
+    assert "PREFIX " not in editor.replace("PREFIX lines", "")  # the query starts on line 2, not 34
+    assert editor.index("SELECT") < 120
+    assert len(editor.splitlines()) < 8
+    response = client.post("/sparql", data={"query": editor})  # and it runs as it is: the prefixes are declared
+    assert response.status_code == 200 and response.json["results"]["bindings"]
 
 
 def test_prefixes_follow_the_configured_base(store: EmbeddedStore) -> None:
-    editor = page_of(client_for(store, base="https://example.org/kg/")).by_id["query"]
-    assert "PREFIX prj: <https://example.org/kg/id/project/>" in editor
-    assert "PREFIX mgkg: <https://w3id.org/mgkg/ontology#>" in editor
+    html = client_for(store, base="https://example.org/kg/").get("/").get_data(as_text=True)
+    assert "<dt>prj:</dt><dd>https://example.org/kg/id/project/</dd>" in html
+    assert "<dt>mgkg:</dt><dd>https://w3id.org/mgkg/ontology#</dd>" in html
 
 
 def test_query_parameter_prefills_the_editor(client: FlaskClient) -> None:

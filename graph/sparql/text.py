@@ -127,12 +127,16 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     """`text` with a VALUES block binding `bindings` placed first in its top-level WHERE group."""
     if not bindings:
         return text
+    names = sorted(bindings)
+    return values_first(text, names, [[plain(bindings[name]) for name in names]])
+
+
+def values_first(text: str, variables: Sequence[str], rows: Iterable[Sequence[Node]]) -> str:
+    """`text` with a VALUES block of `rows` (values_block) placed first in its top-level WHERE group."""
     at = shape(text).group
     if at is None:
         raise QueryRefused("cannot bind variables: the query has no WHERE group that can take a VALUES block")
-    names = sorted(bindings)
-    block = values_block(names, [[plain(bindings[name]) for name in names]])
-    return f"{text[: at + 1]} {block}\n{text[at + 1 :]}"
+    return f"{text[: at + 1]} {values_block(variables, rows)}\n{text[at + 1 :]}"
 
 
 def with_values(text: str, bindings: Mapping[str, Node]) -> str:
