@@ -110,6 +110,11 @@ window.MgkgResults = (function () {
     return td;
   }
 
+  // A `xCurrency` column beside a column `x` is shown in x's amounts: folded away until details are asked for.
+  function folded(name, names) {
+    return name.endsWith("Currency") && names.includes(name.slice(0, -"Currency".length));
+  }
+
   function table(data, options) {
     const names = data.head.vars || [];
     const labels = options.labels || new Map();
@@ -117,7 +122,7 @@ window.MgkgResults = (function () {
     const result = element("table", null, "result-table");
     const head = result.createTHead().insertRow();
     head.append(element("th", "#", "row-number"));
-    for (const name of names) head.append(element("th", name));
+    for (const name of names) head.append(element("th", name, folded(name, names) ? "folded" : null));
     const body = result.createTBody();
     data.results.bindings.forEach((binding, index) => {
       const tr = body.insertRow();
@@ -125,7 +130,9 @@ window.MgkgResults = (function () {
       for (const name of names) {
         const term = binding[name];
         const currency = term && term.type === "literal" ? currencyOf(name, binding) : null;
-        tr.append(cell(term, term && term.type === "uri" ? labels.get(term.value) : null, currency, compact));
+        const td = cell(term, term && term.type === "uri" ? labels.get(term.value) : null, currency, compact);
+        if (folded(name, names)) td.classList.add("folded");
+        tr.append(td);
       }
     });
     return result;
@@ -152,7 +159,7 @@ window.MgkgResults = (function () {
     types.type = "checkbox";
     types.checked = showTypes;
     const typesLabel = element("label", null, "toggle");
-    typesLabel.append(types, " datatypes and languages");
+    typesLabel.append(types, " details: datatypes, languages, currency columns");
     const size = element("select", null, "page-size");
     size.setAttribute("aria-label", "Rows per page");
     for (const option of PAGE_SIZES) {

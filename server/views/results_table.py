@@ -68,14 +68,20 @@ def _term(name: str, binding: Mapping[str, Mapping[str, str]], labels: Mapping[s
     return _literal(term, currency_of(name, binding) if term["type"] == "literal" else None)
 
 
+def folded(name: str, names: list[str]) -> bool:
+    """Whether column `name` is a currency shown in the amounts of the column it is named after (`xCurrency`)."""
+    return name.endswith("Currency") and name.removesuffix("Currency") in names
+
+
 def html_results(answer: Answer) -> dict[str, Any]:
     """The SPARQL JSON body of `answer` as the template's table: variables, rows of display cells, counts."""
     data = json.loads(answer.body)
     if "boolean" in data:
-        return {"boolean": data["boolean"], "vars": [], "rows": [], "count": 1, "truncated": False}
+        return {"boolean": data["boolean"], "vars": [], "rows": [], "count": 1, "truncated": False, "folded": []}
     variables: list[str] = data["head"]["vars"]
     bindings = data["results"]["bindings"]
     iris = [term["value"] for b in bindings for term in b.values() if term.get("type") == "uri"]
     labels = labelled(iris)
     rows = [[_term(v, binding, labels) for v in variables] for binding in bindings]
-    return {"boolean": None, "vars": variables, "rows": rows, "count": answer.count, "truncated": answer.truncated}
+    return {"boolean": None, "vars": variables, "rows": rows, "count": answer.count, "truncated": answer.truncated,
+            "folded": [folded(v, variables) for v in variables]}
