@@ -7,7 +7,7 @@ DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install build enrich validate stats serve test lint browser-deps virtuoso-deps bench conformance reliability fuzz \
-        clean
+        clean vendor
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ stats: install
 # Set up, build if needed, validate, print statistics, then serve http://127.0.0.1:8000/ (Ctrl-C stops).
 serve: build validate stats
 	$(BIN)/mgkg --data-dir $(DATA) serve
+
+# The JavaScript of the pages, vendored from npm at the versions pinned in scripts/vendor.sh (needs npm; the files
+# are committed, so nothing else needs it).
+vendor:
+	sh scripts/vendor.sh
 
 # Headless Chromium and its driver (Debian packages) for tests/test_browser.py.
 browser-deps:

@@ -299,3 +299,20 @@ def test_the_named_query_page_table_sorts_and_filters(browser: Chrome, base_url:
     assert shown and all("International Organization for Migration" in tr.text for tr in shown)
     link = shown[0].find_element(By.CSS_SELECTOR, "a.iri")
     assert link.get_attribute("href") == base_url + "/id/organization/iom"
+
+
+def test_the_api_page_renders_every_operation_offline_under_the_csp(browser: Chrome, base_url: str) -> None:
+    browser.get_log("browser")  # type: ignore[no-untyped-call]  # forget what earlier tests logged
+    browser.get(base_url + "/api")
+    blocks = (By.CSS_SELECTOR, "#swagger-ui .opblock")
+    WebDriverWait(browser, WAIT).until(ready.presence_of_element_located(blocks))
+    document = requests.get(base_url + "/openapi.json", timeout=WAIT).json()
+    operations = sum(1 for item in document["paths"].values() for method in item if method in ("get", "post", "put",
+                                                                                                 "delete", "head"))
+    assert len(browser.find_elements(*blocks)) == operations
+    shown = {element.text for element in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert {"/sparql", "/labels", "/queries/project-by-id", "/id/{rest}"} <= {s.replace("\u200b", "") for s in shown}
+    requested = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
+    assert base_url + "/openapi.json" in requested and all(url.startswith(base_url) for url in requested)
+    log = browser.get_log("browser")  # type: ignore[no-untyped-call]
+    assert [entry["message"] for entry in log if entry["level"] in ("SEVERE", "WARNING")] == []

@@ -113,7 +113,7 @@ def test_every_named_query_is_an_example_with_its_text(client: FlaskClient) -> N
 
 def test_page_links_the_other_faces_of_the_service(client: FlaskClient) -> None:
     links = [attrs.get("href") for tag, attrs in page_of(client).tags if tag == "a"]
-    for target in ("/", "/queries", "/.well-known/void", "/dumps/", "/openapi.json"):
+    for target in ("/", "/queries", "/.well-known/void", "/dumps/", "/api"):
         assert target in links
 
 
@@ -122,6 +122,7 @@ def test_every_script_and_stylesheet_is_served_locally(client: FlaskClient) -> N
     assert any(u.endswith("codemirror.js") for u in urls)
     assert any(u.endswith("sparql.js") for u in urls)
     assert any(u.endswith("query.js") for u in urls)
+    assert urls.index("/static/results.js") < urls.index("/static/query.js")  # query.js uses MgkgResults
     for url in urls:
         assert url.startswith("/static/"), url
         response = client.get(url)
@@ -137,8 +138,9 @@ def test_nothing_is_loaded_from_another_host(client: FlaskClient) -> None:
     css = (STATIC / "style.css").read_text()
     assert "@import" not in css
     assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", css)
-    script_urls = set(re.findall(r"https?://[^\s\"'`]+", (STATIC / "query.js").read_text()))
-    assert script_urls <= {"http://www.w3.org/2001/XMLSchema#string"}  # an IRI it compares with, not a fetch
+    for script in ("query.js", "results.js", "api.js"):
+        script_urls = set(re.findall(r"https?://[^\s\"'`]+", (STATIC / script).read_text()))
+        assert script_urls <= {"http://www.w3.org/2001/XMLSchema#"}  # an IRI it compares with, not a fetch
 
 
 def test_vendored_codemirror_keeps_its_license(client: FlaskClient) -> None:
@@ -147,8 +149,9 @@ def test_vendored_codemirror_keeps_its_license(client: FlaskClient) -> None:
     assert "Marijn Haverbeke" in license_text
 
 
-def test_page_script_builds_the_dom_without_inner_html() -> None:
-    script = (STATIC / "query.js").read_text()
+@pytest.mark.parametrize("name", ["query.js", "results.js"])
+def test_page_script_builds_the_dom_without_inner_html(name: str) -> None:
+    script = (STATIC / name).read_text()
     assert "innerHTML" not in script
     assert "insertAdjacentHTML" not in script
     assert "document.write" not in script

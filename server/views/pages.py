@@ -1,4 +1,5 @@
-"""HTML pages: the query page at / (editor, examples, results); its static files (no CDN) are the app's."""
+"""HTML pages: the query page at / (editor, examples, results) and the API page at /api (Swagger UI); their static
+files (no CDN) are the app's."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def examples() -> list[dict[str, Any]]:
 def index() -> str:
     """The query page; `?query=` prefills the editor and runs it (shareable links), else a first query."""
     return query_page()
+
+
+@bp.route("/api", methods=ANY_METHOD)
+@methods("GET, HEAD")
+def api() -> str:
+    """The API page: Swagger UI (vendored, offline, no inline script) rendering /openapi.json."""
+    return render_template("api.html")
 
 
 def query_page() -> str:
