@@ -80,3 +80,29 @@ def test_an_update_names_an_undeclared_prefix_too(store: EmbeddedStore) -> None:
     assert response.get_data(as_text=True).strip() == (
         "update syntax error: error at 1:15: the prefix foo: is not declared (PREFIX foo: <…>)"
     )
+
+
+def test_from_may_name_a_graph_with_a_default_prefix(client: FlaskClient) -> None:
+    by_name = rows(client, "SELECT (COUNT(*) AS ?n) FROM mgg:links WHERE { ?s ?p ?o }")
+    by_iri = rows(client, "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/mgkg/graph/links> WHERE { ?s ?p ?o }")
+    assert by_name == by_iri and int(by_name[0]["n"]["value"]) > 0
+
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("SELECT * FROM mgg:nope WHERE { ?s ?p ?o }",
+     "FROM <https://w3id.org/mgkg/graph/nope> refused: no graph of this store has that name and it is not allowlisted"),
+    ("PREFIX mgg: <http://example.org/> SELECT * FROM mgg:links WHERE { ?s ?p ?o }",  # the query's own PREFIX wins
+     "FROM <http://example.org/links> refused: no graph of this store has that name and it is not allowlisted"),
+    ("SELECT * FROM foo:links WHERE { ?s ?p ?o }", "FROM needs an IRI, or a prefixed name whose prefix is declared"),
+])  # fmt: skip
+def test_from_is_checked_against_the_graph_the_engine_would_read(client: FlaskClient, query: str, says: str) -> None:
+    response = client.get("/sparql?query=" + quote(query))
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == says + "\n"
+
+
+def test_service_with_a_default_prefix_is_checked_as_the_iri_it_stands_for(client: FlaskClient) -> None:
+    response = client.get("/sparql?query=" + quote("SELECT * WHERE { SERVICE mgg:links { ?s ?p ?o } }"))
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).startswith(
+        "SERVICE <https://w3id.org/mgkg/graph/links> refused: the server reaches only allowlisted IRIs")
