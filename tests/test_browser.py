@@ -316,3 +316,23 @@ def test_the_api_page_renders_every_operation_offline_under_the_csp(browser: Chr
     assert base_url + "/openapi.json" in requested and all(url.startswith(base_url) for url in requested)
     log = browser.get_log("browser")  # type: ignore[no-untyped-call]
     assert [entry["message"] for entry in log if entry["level"] in ("SEVERE", "WARNING")] == []
+
+
+def test_labels_come_in_batches_and_a_failed_batch_leaves_prefixed_names(browser: Chrome, base_url: str) -> None:
+    open_page(browser, base_url)
+    browser.execute_script("performance.clearResourceTimings()")
+    first, second = " ".join(str(n) for n in range(40)), " ".join(str(n) for n in range(30))
+    set_query(browser, f"SELECT ?x WHERE {{ VALUES ?a {{ {first} }} VALUES ?b {{ {second} }} "
+                       'BIND(IRI(CONCAT("https://example.org/", STR(?a), "-", STR(?b))) AS ?x) }')
+    run_and_wait_for_table(browser)
+    posts = browser.execute_script(
+        "return performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/labels')).length")
+    assert posts == 2  # 1,200 IRIs: batches of 1,000
+    browser.execute_script(  # the next label requests fail: the table must still come, with prefixed names
+        "const real = window.fetch; window.fetch = (url, init) => String(url).endsWith('/labels')"
+        " ? Promise.resolve(new Response('no', {status: 500})) : real(url, init);")
+    set_query(browser, "SELECT ?p WHERE { BIND(prj:tc-0287 AS ?p) }")
+    browser.find_element(By.ID, "run").click()
+    WebDriverWait(browser, WAIT).until(ready.text_to_be_present_in_element((By.ID, "result-body"), "prj:tc-0287"))
+    link = browser.find_element(By.CSS_SELECTOR, "#result-body a.iri")
+    assert link.text == "prj:tc-0287" and link.get_attribute("href") == "https://w3id.org/mgkg/id/project/tc-0287"
