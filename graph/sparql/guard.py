@@ -43,6 +43,7 @@ from rdflib.term import Variable
 from graph.core.errors import MgkgError
 from graph.core.text import joined_error
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
+from graph.sparql.text import used_prefixes
 from graph.sparql.tokens import FORMS, Token, cached_for_short_texts, tokenize
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
@@ -194,7 +195,7 @@ def inspect(
 
     Findings are remembered per (text, is_update, base, max_depth, prefixes): a repeated query is read once.
     """
-    found = _inspect(text, is_update, base, max_depth, tuple((prefixes or {}).items()))
+    found = _inspect(text, is_update, base, max_depth, tuple(used_prefixes(text, prefixes or {}).items()))
     return replace(found, calls=list(found.calls), datasets=list(found.datasets))
 
 

@@ -68,6 +68,13 @@ def _term(name: str, binding: Mapping[str, Mapping[str, str]], labels: Mapping[s
     return _literal(term, currency_of(name, binding) if term["type"] == "literal" else None)
 
 
+def _classed(cell: Cell | None, fold: bool) -> Cell:
+    """`cell` (an empty one for an unbound variable) with its `class`: number, folded."""
+    cell = cell or {"kind": "none"}
+    cell["class"] = " ".join(c for c, on in (("folded", fold), ("number", bool(cell.get("number")))) if on)
+    return cell
+
+
 def folded(name: str, names: list[str]) -> bool:
     """Whether column `name` is a currency shown in the amounts of the column it is named after (`xCurrency`)."""
     return name.endswith("Currency") and name.removesuffix("Currency") in names
@@ -82,6 +89,8 @@ def html_results(answer: Answer) -> dict[str, Any]:
     bindings = data["results"]["bindings"]
     iris = [term["value"] for b in bindings for term in b.values() if term.get("type") == "uri"]
     labels = labelled(iris)
-    rows = [[_term(v, binding, labels) for v in variables] for binding in bindings]
+    hidden = [folded(v, variables) for v in variables]
+    rows = [[_classed(_term(v, binding, labels), fold) for v, fold in zip(variables, hidden, strict=True)]
+            for binding in bindings]  # fmt: skip
     return {"boolean": None, "vars": variables, "rows": rows, "count": answer.count, "truncated": answer.truncated,
-            "folded": [folded(v, variables) for v in variables]}
+            "folded": hidden}
