@@ -136,16 +136,19 @@ def test_example_runs_and_shows_projects(browser: Chrome, base_url: str, tmp_pat
 
 def test_literals_show_language_and_datatype_and_stay_text(browser: Chrome, base_url: str) -> None:
     open_page(browser, base_url)
-    set_query(browser, 'SELECT ?label ?amount ?markup WHERE { BIND("Montenegro"@en AS ?label) '
-                       'BIND(40000.0 AS ?amount) BIND("<img src=x onerror=alert(1)>" AS ?markup) }')
+    set_query(browser, 'SELECT ?label ?amount ?markup ?day ?month ?big WHERE { BIND("Montenegro"@en AS ?label) '
+                       'BIND(40000.0 AS ?amount) BIND("<img src=x onerror=alert(1)>" AS ?markup) '
+                       'BIND("2006-05-21"^^xsd:date AS ?day) BIND("2009-03"^^xsd:gYearMonth AS ?month) '
+                       'BIND(-1234567.125 AS ?big) }')
     table = run_and_wait_for_table(browser)
     cells = [td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td")]
     assert cells[1:3] == ["Montenegro", "40,000"]  # no datatype, no language, digits grouped
+    assert cells[4:] == ["21 May 2006", "March 2009", "-1,234,567.125"]  # dates at their precision
     assert "<img src=x onerror=alert(1)>" in cells[3]
     assert not table.find_elements(By.TAG_NAME, "img")
     browser.find_element(By.CSS_SELECTOR, ".result-controls .toggle input").click()  # datatypes, when asked
     cells = [td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td")]
-    assert cells[1:3] == ["Montenegro@en", "40,000^^xsd:decimal"]
+    assert cells[1:3] == ["Montenegro@en", "40,000^^xsd:decimal"] and cells[4] == "21 May 2006^^xsd:date"
     browser.find_element(By.CSS_SELECTOR, ".result-controls .toggle input").click()
 
 
