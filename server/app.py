@@ -11,13 +11,26 @@ from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
 from server import context, encoding, generation, http
 from server.isolation.pool import ProcessPool, regular_processes
-from server.views import browse, changes, describe, dumps, graph_store, linked_data, named, pages, protocol, shacl
+from server.views import (
+    browse,
+    changes,
+    describe,
+    dumps,
+    graph_store,
+    labels,
+    linked_data,
+    named,
+    pages,
+    protocol,
+    shacl,
+)
 
 BLUEPRINTS = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp,
-              linked_data.bp, browse.bp)
+              linked_data.bp, browse.bp, labels.bp)
 """One blueprint per face of the service, in the order their routes are matched."""
 
-API = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, linked_data.bp, browse.bp)
+API = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, linked_data.bp, browse.bp,
+       labels.bp)
 """The blueprints browsers may call from other origins (CORS headers); the HTML pages are not among them."""
 
 

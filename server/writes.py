@@ -53,6 +53,7 @@ from graph.shacl.derived import derived_graph, refresh
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
 from graph.sparql.execute import Deadline, QueryFailed, failure
+from graph.sparql.syntax import syntax_message
 from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
 from server.generation import journal_of
@@ -259,7 +260,7 @@ def _computed(
     try:
         return compute(scratch, text, base_iri, graph, base)
     except SyntaxError as error:
-        raise QueryFailed(f"update syntax error: {error}") from None
+        raise QueryFailed(f"update syntax error: {syntax_message(error, text)}") from None
     except ChangesError as error:
         raise Problem(f"the update was not applied: {error}") from None
     except (MgkgError, OSError, ValueError, RuntimeError) as error:

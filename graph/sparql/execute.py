@@ -36,7 +36,8 @@ from graph.core.formats import by_name
 from graph.core.namespaces import prefixes
 from graph.sparql import results
 from graph.sparql.serialize import serialize_boolean, serialize_solutions
-from graph.sparql.text import QueryRefused, shape, with_limit, with_values
+from graph.sparql.syntax import syntax_message
+from graph.sparql.text import QueryRefused, shape, used_prefixes, with_limit, with_values
 
 T = TypeVar("T")
 
@@ -139,7 +140,7 @@ def _evaluate(
     try:
         result = store.query(text, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
-        raise QueryFailed(f"query syntax error: {error}") from None
+        raise QueryFailed(f"query syntax error: {syntax_message(error, text)}") from None
     except (MgkgError, OSError, ValueError, RuntimeError) as error:  # MgkgError: the store's own, by its kind
         raise failure("query failed", error) from None
     try:
@@ -274,17 +275,22 @@ class Executor:
         substitutions: Mapping[str, object] | None = None,
         union_default: bool = True,
         base_iri: str | None = None,
+        default_prefixes: Mapping[str, str] | None = None,
     ) -> Answer:
         """Evaluate and serialize; raise QueryFailed (BAD_INPUT, UNAVAILABLE, or TIMEOUT).
 
         Dataset: when `default_graphs` or `named_graphs` is given (the protocol's default-graph-uri /
         named-graph-uri) they make the whole dataset and override FROM / FROM NAMED; otherwise the query's own
         FROM clauses apply, and without them the default graph is the union of all graphs when
-        `union_default` is set (the store's default graph otherwise).
+        `union_default` is set (the store's default graph otherwise). `default_prefixes` are the prefixes a text
+        may use without declaring them (its own PREFIX declarations win).
         """
         options: dict[str, object] = {}
         if base_iri:
             options["base_iri"] = base_iri
+        used = used_prefixes(text, default_prefixes or {})  # each costs Oxigraph ~0.5 µs a query
+        if used:
+            options["prefixes"] = used
         try:
             if default_graphs or named_graphs:
                 options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -320,7 +326,9 @@ class Executor:
         `bindings` are RDF terms substituted for variables (never spliced), on pyoxigraph also written as a
         VALUES block (graph.sparql.text.with_values) so its planner sees them. The default graph is the union of
         the named graphs when the settings say so and the text names no dataset (`has_dataset`, read from the
-        text when not given). `limits` default to the settings' timeout and row limit.
+        text when not given). `limits` default to the settings' timeout and row limit. The graph's prefixes
+        (graph.core.namespaces.prefixes: mgkg, prj, org, xsd …) need no declaration, as in an update; a PREFIX
+        the text declares wins over them, and BASE is untouched.
         """
         bound = dict(bindings or {})
         if bound and isinstance(engine, ox.Store):  # a remote engine sends the bindings as VALUES itself
@@ -338,6 +346,7 @@ class Executor:
             substitutions={variable: to_ox(term) for variable, term in bound.items()},
             union_default=settings.union_default_graph and not has_dataset,
             base_iri=base_iri,
+            default_prefixes=prefixes(settings.base),
         )
 
     def shutdown(self) -> None:
