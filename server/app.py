@@ -11,6 +11,7 @@ from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
 from server import context, encoding, generation, http
 from server.isolation.pool import ProcessPool, regular_processes
+from server.isolation.snapshots import ReaderSnapshots
 from server.views import (
     browse,
     changes,
@@ -57,6 +58,12 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     generation.install(app, runtime)
     if runtime.pool is not None:
         weakref.finalize(app, runtime.pool.close)
+        if isinstance(opened, EmbeddedStore) and generation.writable(opened) and opened.location is not None:
+            # This server writes its store: its query processes read checkpoints of it (server.isolation.snapshots),
+            # next to the generation it opened (same file system: hard links).
+            runtime.snapshots = ReaderSnapshots(opened.location.parent / "readers")
+            weakref.finalize(app, runtime.snapshots.close)
+            runtime.pool.reopen(runtime.snapshots.take(opened.raw))
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
     app.before_request(encoding.check_parameters)
     http.install_security_headers(app)

@@ -144,3 +144,26 @@ def test_a_link_to_no_store_is_not_followed(data: Path) -> None:
         assert runtime_of(client).store is before and not any(empty.iterdir())
     finally:
         close(client)
+
+
+def test_query_processes_of_a_writing_server_read_checkpoints_that_follow_every_write(data: Path) -> None:
+    """A server that writes its store gives its query processes checkpoints of it (RocksDB has no safe read-only
+    view of a store another process writes: a compaction deletes SST files a reader still expects, and the query
+    process dies with "Corruption: … No such file"). Each write makes a new checkpoint; compactions of the live
+    store never reach them; older ones go once no job runs on them."""
+    given = Settings(data_dir=data, update_token=TOKEN, threads=2)
+    app = create_app(given, open_store(given.store_spec))
+    client, rt = app.test_client(), app.extensions[EXTENSION]
+    assert isinstance(rt, Runtime) and rt.pool is not None and rt.snapshots is not None
+    readers = rt.snapshots.folder
+    assert Path(rt.pool.path).parent == readers  # the processes open a checkpoint, not the live store
+    ask = f'ASK {{ GRAPH <{EDITOR.value}> {{ <{BASE}id/note> <{COMMENT.value}> "round %d" }} }}'
+    for number in range(12):
+        assert client.post("/sparql", data=insert(f"round {number}"), headers=AUTH).status_code == 204
+        assert isinstance(rt.store, EmbeddedStore)
+        rt.store.raw.optimize()  # compacts the live store: its old SST files are deleted
+        answer = client.get("/sparql", query_string={"query": ask % number},
+                            headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200 and answer.get_json()["boolean"] is True, answer.get_data(as_text=True)
+    assert len(list(readers.iterdir())) == 1  # the latest checkpoint only
+    rt.pool.close()
