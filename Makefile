@@ -120,3 +120,4 @@ bench: install
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.validate --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.writes --sizes $(SIZES)
+	$(BIN)/python -m benchmarks.pages --sizes $(SIZES)

@@ -157,8 +157,9 @@ def _page(query: NamedQuery, given: Values, status: int, **extra: Any) -> Respon
     values = {name: value for name, value in given.items() if value is not None}
     links = {f.name: f"{url}?{urlencode({**values, RESERVED: f.name})}" for f in RESULTS}
     body = render_template(
-        "queries.html", active="queries", query=describe(query), values=values, downloads=links, **extra
-    )
+        "queries.html", active="queries", query=describe(query), values=values, downloads=links,
+        prefixes=prefixes(runtime().settings.base), **extra,
+    )  # fmt: skip
     return Response(body, status, content_type=HTML.content_type)
 
 
