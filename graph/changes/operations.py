@@ -167,4 +167,4 @@ def template_graphs(text: str, base_iri: str | None) -> set[ox.NamedNode | ox.De
 
 def _field(node: Any, key: str) -> Any:
     """A field of an rdflib algebra node, None when absent (its .get() can raise KeyError for a missing key)."""
-    return node[key] if key in node else None
+    return node[key] if key in node else None  # noqa: SIM401 (CompValue.get raises for some missing keys)
