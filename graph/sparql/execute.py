@@ -24,16 +24,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
-from oxrdflib._converter import to_ox
+from oxrdflib._converter import from_ox, to_ox
 from rdflib.term import Node
 
 from graph.core.config import Settings
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import by_name
 from graph.core.namespaces import prefixes
+from graph.exports import jsonld_of
+from graph.exports.model import Triple
 from graph.sparql import results
 from graph.sparql.serialize import serialize_boolean, serialize_solutions
 from graph.sparql.syntax import syntax_message
@@ -154,12 +156,21 @@ def _evaluate(
             body = serialize_solutions(names, rows, result_format)  # type: ignore[arg-type]
             return Answer(body, "solutions", len(rows), cut)
         triples, cut = _limited(result, limits, deadline)
-        data = ox.serialize(triples, format=by_name(graph_format).rdf, prefixes=prefixes())  # type: ignore[arg-type]
+        data: bytes | None
+        if by_name(graph_format).name == "jsonld":  # compact, with mgkg's @context, as exports are
+            data = jsonld_of(_rdflib_triples(triples))
+        else:
+            data = ox.serialize(triples, format=by_name(graph_format).rdf, prefixes=prefixes())  # type: ignore[arg-type]
         return Answer(data or b"", "graph", len(triples), cut)
     except TimeoutError:
         raise _timed_out("query", limits.timeout) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise failure("query evaluation failed", error) from None
+
+
+def _rdflib_triples(triples: list[Any]) -> list[Triple]:
+    """pyoxigraph triples as rdflib's, for the JSON-LD writer of graph.exports."""
+    return [cast(Triple, tuple(from_ox(t) for t in (x.subject, x.predicate, x.object))) for x in triples]
 
 
 def _select(text: str) -> str | None:
