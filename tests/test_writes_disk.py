@@ -11,40 +11,25 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset
+from support.notes import BASE, COMMENT, EDITOR, data_folder, insert, note
 
 from graph.build import write_store
 from graph.changes.apply import contains
 from graph.changes.journal import Journal
-from graph.changes.model import Changeset, contribution_graph, new_id
+from graph.changes.model import Changeset, new_id
 from graph.core.config import Settings
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.context import EXTENSION, Runtime
 
-BASE = "https://w3id.org/mgkg/"
 TOKEN = "disk-t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
-EDITOR = contribution_graph("editor", BASE)
-COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
-
-
-def note(text: str) -> ox.Quad:
-    """A quad of the editor's contribution graph."""
-    return ox.Quad(ox.NamedNode(f"{BASE}id/note"), COMMENT, ox.Literal(text), EDITOR)
-
-
-def insert(text: str) -> bytes:
-    """An update adding note(text)."""
-    return f'INSERT DATA {{ GRAPH <{EDITOR.value}> {{ <{BASE}id/note> <{COMMENT.value}> "{text}" }} }}'.encode()
 
 
 @pytest.fixture
 def data(built: Dataset, tmp_path: Path) -> Path:
-    """A data folder with a built store (a generation behind the data/store symlink) and an empty journal."""
-    folder = tmp_path / "data"
-    write_store(built, f"oxigraph:{folder / 'store'}", BASE, Journal(folder))
-    assert (folder / "store").is_symlink()
-    return folder
+    """A data folder with a built store behind the data/store symlink and an empty journal."""
+    return data_folder(built, tmp_path)
 
 
 def serve(data: Path, **settings: object) -> FlaskClient:
