@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install build enrich validate stats serve test lint browser-deps screenshots virtuoso-deps bench conformance reliability fuzz \
+.PHONY: install build enrich validate stats serve test lint browser-deps screenshots virtuoso-deps jena-deps bench conformance reliability fuzz \
         vendor clean
 
 install: $(STAMP)
@@ -30,7 +30,7 @@ build: $(DATA)/.built
 # Regenerate the offline enrichment snapshots (graph/sources/generated/enrichment/) from the installed packages;
 # no network. An unchanged snapshot keeps its bytes and date.
 enrich: install
-	$(BIN)/mgkg enrich --from pycountry --from geonames --from coco --from iati
+	$(BIN)/mgkg enrich --from pycountry --from geonames --from countryinfo --from coco --from iati
 
 validate: install
 	$(BIN)/mgkg --data-dir $(DATA) validate
@@ -64,12 +64,22 @@ virtuoso-deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7 >/dev/null || \
 	  echo "make: could not install virtuoso-opensource-7: the Virtuoso tests will be skipped"; }
 
+# Apache Jena (Debian's libapache-jena-java, with a Java runtime) for the tests that run `riot --validate` and
+# Jena's `shacl` on exports, through scripts/jena. If it cannot be installed those tests are skipped
+# (MGKG_REQUIRE_JENA=1 makes them fail instead).
+jena-deps:
+	@[ -f /usr/share/java/jena-core.jar ] && command -v java >/dev/null || { \
+	  echo "make: installing libapache-jena-java for the Jena tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libapache-jena-java >/dev/null || \
+	  echo "make: could not install libapache-jena-java: the Jena tests will be skipped"; }
+
 lint: install
 	$(BIN)/ruff check graph server tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install browser-deps virtuoso-deps lint
+test: install browser-deps virtuoso-deps jena-deps lint
 	$(BIN)/python -m pytest -q
 
 # Refresh the vendored JavaScript of server/static/vendor/ from npm at the versions pinned in scripts/vendor.txt
@@ -110,3 +120,4 @@ bench: install
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.validate --sizes $(SIZES)
 	$(BIN)/python -m benchmarks.writes --sizes $(SIZES)
+	$(BIN)/python -m benchmarks.pages --sizes $(SIZES)

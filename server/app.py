@@ -11,13 +11,27 @@ from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
 from server import context, encoding, generation, http
 from server.isolation.pool import ProcessPool, regular_processes
-from server.views import browse, changes, describe, dumps, graph_store, linked_data, named, pages, protocol, shacl
+from server.isolation.snapshots import ReaderSnapshots
+from server.views import (
+    browse,
+    changes,
+    describe,
+    dumps,
+    graph_store,
+    labels,
+    linked_data,
+    named,
+    pages,
+    protocol,
+    shacl,
+)
 
 BLUEPRINTS = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, pages.bp,
-              linked_data.bp, browse.bp)
+              linked_data.bp, browse.bp, labels.bp)
 """One blueprint per face of the service, in the order their routes are matched."""
 
-API = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, linked_data.bp, browse.bp)
+API = (protocol.bp, graph_store.bp, changes.bp, shacl.bp, describe.bp, dumps.bp, named.bp, linked_data.bp, browse.bp,
+       labels.bp)
 """The blueprints browsers may call from other origins (CORS headers); the HTML pages are not among them."""
 
 
@@ -44,6 +58,12 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     generation.install(app, runtime)
     if runtime.pool is not None:
         weakref.finalize(app, runtime.pool.close)
+        if isinstance(opened, EmbeddedStore) and generation.writable(opened) and opened.location is not None:
+            # This server writes its store: its query processes read checkpoints of it (server.isolation.snapshots),
+            # next to the generation it opened (same file system: hard links).
+            runtime.snapshots = ReaderSnapshots(opened.location.parent / "readers")
+            weakref.finalize(app, runtime.snapshots.close)
+            runtime.pool.reopen(runtime.snapshots.take(opened.raw))
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
     app.before_request(encoding.check_parameters)
     http.install_security_headers(app)

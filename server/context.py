@@ -18,6 +18,7 @@ from graph.named_queries import NamedQuery
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, has_graph
 from server.isolation.pool import ProcessPool
+from server.isolation.snapshots import ReaderSnapshots
 
 INLINE = Executor(0)
 """The executor a job gets when it already runs in one of the Runtime's worker threads."""
@@ -40,6 +41,8 @@ class Runtime:
     executor: Executor
     pool: ProcessPool | None = None
     """Query processes (server.isolation) when the store is on disk and `settings.isolation` is on."""
+    snapshots: ReaderSnapshots | None = None
+    """What the query processes open when this server writes its store (server.isolation.snapshots)."""
     write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     writes: int = field(default=0, init=False)
     generation: Any = field(default=None, init=False, repr=False)
@@ -55,8 +58,13 @@ class Runtime:
     def wrote(self) -> None:
         """Count a write to the live store (call it with `write_lock` held); query processes reopen the store."""
         self.writes += 1
-        if self.pool is not None:
+        if self.pool is None:
+            return
+        if self.snapshots is None or not isinstance(self.store, EmbeddedStore):
             self.pool.reopen()
+            return
+        self.pool.reopen(self.snapshots.take(self.store.raw))
+        self.snapshots.prune(self.pool.paths_in_use())
 
     def run(self, job: Callable[..., T], *args: Any, what: str = "query") -> T:
         """`job(engine, executor, *args)` under the query timeout, counted from the request's arrival: in a query

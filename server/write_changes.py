@@ -9,8 +9,10 @@ store by graph.changes.apply (one transaction); to a remote store as one SPARQL 
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
+import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,22 +35,30 @@ def scratch_folder(store: EmbeddedStore | RemoteStore) -> Path | None:
 
 
 @contextmanager
-def scratch_copy(store: EmbeddedStore | RemoteStore) -> Iterator[ox.Store]:
-    """A writable copy of `store`, thrown away after the block: a checkpoint on disk, else a copy in memory."""
+def scratch_copy(store: EmbeddedStore | RemoteStore) -> Iterator[list[ox.Store]]:
+    """A writable copy of `store` in a one-item list, thrown away after the block: a checkpoint on disk, else a copy
+    in memory. The list is emptied at the end, and the frames of an exception leaving the block are cleared, so
+    nothing holds the checkpoint open when its folder is removed (RocksDB's background threads could otherwise
+    write into it after the removal and leave it behind); keep no other reference to the store."""
     folder = scratch_folder(store)
     if folder is None:
-        yield _memory_copy(store.raw)
+        yield [_memory_copy(store.raw)]
         return
     place = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=folder))
+    box: list[ox.Store] = []
     try:
         store.raw.backup(str(place / "store"))  # type: ignore[union-attr]
-        scratch = ox.Store(str(place / "store"))
-        try:
-            yield scratch
-        finally:
-            del scratch  # closes the checkpoint before its folder goes
+        box.append(ox.Store(str(place / "store")))
+        yield box
+    except BaseException as error:
+        traceback.clear_frames(error.__traceback__)
+        raise
     finally:
+        box.clear()  # the last reference: the checkpoint closes here
         shutil.rmtree(place, ignore_errors=True)
+        if place.exists():
+            gc.collect()
+            shutil.rmtree(place, ignore_errors=True)
 
 
 def _memory_copy(live: RawEngine) -> ox.Store:

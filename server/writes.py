@@ -53,6 +53,7 @@ from graph.shacl.derived import derived_graph, refresh
 from graph.shacl.terms import TermMap, load_triples, ontology_missing
 from graph.shacl.validate import Changes, ValidationReport, load_ontology, validate_store
 from graph.sparql.execute import Deadline, QueryFailed, failure
+from graph.sparql.syntax import syntax_message
 from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
 from server.generation import journal_of
@@ -223,33 +224,38 @@ class Transaction:
         return changeset
 
     def _prepare(self, change: Change, template: Changeset | None, deadline: Deadline) -> Prepared:
-        with scratch_copy(self.rt.store) as scratch:
-            deadline.check()
-            added, removed = change(scratch)
-            deadline.check()
-            created, dropped = empty_graph_changes(self.rt.store.raw, scratch)
-            if not self.rt.settings.open_writes:
-                check_graphs({*created, *dropped, *(quad.graph_name for quad in (*added, *removed))}, self.base)
-            if not added and not removed:
-                return Prepared(None, created, dropped)
-            derived = refresh(scratch, [*added, *removed], self.base, getattr(self.rt.store, "owned", None))
-            if derived.refused:
-                raise Problem(
-                    f"the graph <{derived_graph(self.base)}> holds only the mgkg:statedIn triples mgkg derives from "
-                    f"the other graphs; it cannot be written (e.g. {derived.refused[0]})"
-                )
-            if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the change, so not one
-                load_triples(scratch, TermMap(), load_ontology())
-            changes = Changes.of_quads([*added, *removed, *derived.changed])
-            report = validate_store(scratch, engine="oxigraph", changes=changes)
-            if not report.no_violations:
-                raise Nonconforming(report)
-            now = datetime.now(UTC)
-            changeset = Changeset(
-                template.id if template else new_id(now), template.time if template else now, self.author.writer,
-                self.author.message, tuple(added), tuple(removed), template.reverts if template else None,
+        with scratch_copy(self.rt.store) as box:  # the box is emptied at the end: the scratch closes before it goes
+            return self._prepare_on(box[0], change, template, deadline)
+
+    def _prepare_on(self, scratch: ox.Store, change: Change, template: Changeset | None, deadline: Deadline) -> (
+        Prepared
+    ):
+        deadline.check()
+        added, removed = change(scratch)
+        deadline.check()
+        created, dropped = empty_graph_changes(self.rt.store.raw, scratch)
+        if not self.rt.settings.open_writes:
+            check_graphs({*created, *dropped, *(quad.graph_name for quad in (*added, *removed))}, self.base)
+        if not added and not removed:
+            return Prepared(None, created, dropped)
+        derived = refresh(scratch, [*added, *removed], self.base, getattr(self.rt.store, "owned", None))
+        if derived.refused:
+            raise Problem(
+                f"the graph <{derived_graph(self.base)}> holds only the mgkg:statedIn triples mgkg derives from "
+                f"the other graphs; it cannot be written (e.g. {derived.refused[0]})"
             )
-            return Prepared(changeset, created, dropped, derived.update)
+        if ontology_missing(scratch):  # as validate_dataset mixes it in; added after the change, so not one
+            load_triples(scratch, TermMap(), load_ontology())
+        changes = Changes.of_quads([*added, *removed, *derived.changed])
+        report = validate_store(scratch, engine="oxigraph", changes=changes)
+        if not report.no_violations:
+            raise Nonconforming(report)
+        now = datetime.now(UTC)
+        changeset = Changeset(
+            template.id if template else new_id(now), template.time if template else now, self.author.writer,
+            self.author.message, tuple(added), tuple(removed), template.reverts if template else None,
+        )
+        return Prepared(changeset, created, dropped, derived.update)
 
 
 def _computed(
@@ -259,7 +265,7 @@ def _computed(
     try:
         return compute(scratch, text, base_iri, graph, base)
     except SyntaxError as error:
-        raise QueryFailed(f"update syntax error: {error}") from None
+        raise QueryFailed(f"update syntax error: {syntax_message(error, text)}") from None
     except ChangesError as error:
         raise Problem(f"the update was not applied: {error}") from None
     except (MgkgError, OSError, ValueError, RuntimeError) as error:

@@ -182,6 +182,27 @@ def test_a_tiny_bench_run_reports_every_system_and_query(tmp_path: Path, data: P
     assert "## Targets at 1,500 triples" in out.read_text(encoding="utf-8")
 
 
+def test_the_entity_page_bench_builds_its_own_store_and_reports_the_ratio(tmp_path: Path) -> None:
+    raw = tmp_path / "pages.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.pages", "--sizes", "1000,1500", "--per-kind", "1", "--rounds", "1",
+         "--data", str(tmp_path), "--json", str(raw)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(raw.read_text(encoding="utf-8"))
+    assert figures["triples"] == 1500 and figures["entities"] >= 4  # the largest size; several kinds
+    assert all(figures[name]["p50"] > 0 for name in ("page", "turtle", "describe"))
+    assert "×1.00 DESCRIBE" in done.stdout and re.search(r"target: page p50 ≤ 50 ms .* (met|NOT met) here", done.stdout)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pages.json", "synth-1500.nq"]  # the store: in scratch
+
+
+def test_make_bench_runs_every_benchmark() -> None:
+    recipe = (REPO / "Makefile").read_text(encoding="utf-8").split("\nbench:", 1)[1].split("\n\n", 1)[0]
+    for module in ("run", "validate", "writes", "pages"):
+        assert f"-m benchmarks.{module} --sizes $(SIZES)" in recipe
+
+
 def test_the_lookup_target_counts_the_multi_process_server_too() -> None:
     results = json.loads(json.dumps(RESULTS))
     mgkg = results["sizes"]["2000"]["mgkg"]

@@ -47,6 +47,8 @@ PAGES = {
     "query": ("/", ".CodeMirror"),
     "named queries": ("/queries", "main table"),
     "named query": ("/queries/projects-by-donor?format=html", "main h1"),
+    "named query form": ("/queries/fact-sources", "form.named-query input[role='combobox']"),
+    "API": ("/api", "#swagger-ui #servers[aria-label]"),  # named once Swagger UI has rendered (api.js)
     "VoID": ("/.well-known/void", "pre.rdf"),
     "service description": ("/service-description", "pre.rdf"),
     "default graph": ("/rdf-graphs?default", "main h1"),
@@ -97,6 +99,16 @@ def test_entity_page_shows_facts_by_document_money_and_downloads(site: Browser) 
     assert [cell.find_element(By.CSS_SELECTOR, ".money").text for cell in facts(documents[0], "budget")] == [
         "USD 40,000"]
     assert site.find_all("section.source-editorial .badge.editorial")
+    # Each fact's place on the page (the fact ledger): the span's offsets, and what they count when opened.
+    [end] = facts(documents[0], "end date")
+    place = end.find_element(By.CSS_SELECTOR, "details.place")
+    assert place.find_element(By.CSS_SELECTOR, "summary").text == "page 003, characters 907–920"
+    explanation = place.find_element(By.CSS_SELECTOR, "p")
+    assert not explanation.is_displayed()
+    place.find_element(By.CSS_SELECTOR, "summary").send_keys(Keys.ENTER)  # a keyboard opens it
+    site.until(lambda d: explanation.is_displayed())
+    assert "SHA-256" in explanation.text and "003_cfcd86acf525643f.txt" in explanation.text
+    assert not facts(site.driver, "possibly same as")[0].find_elements(By.CSS_SELECTOR, "details.place")
     site.screenshot("entity")
     # Downloads: one link per RDF format, each answering that format with this entity's triples.
     found = {}
@@ -207,6 +219,53 @@ def test_query_page_runs_the_default_query_and_its_results_pass_axe(site: Browse
     site.screenshot("query")
     site.check_clean()
     site.check_accessible()
+
+
+def test_an_iri_parameter_offers_the_matching_entities(site: Browser) -> None:
+    site.open("/queries/projects-by-place", "input#param-place[role='combobox']")
+    field = site.find("#param-place")
+    listbox = site.find("#" + str(field.get_attribute("aria-controls")))
+    assert listbox.get_attribute("role") == "listbox" and not listbox.is_displayed()
+    field.send_keys("Monten")
+
+    def offered() -> list[str]:
+        return [str(code.get_attribute("textContent")) for code in listbox.find_elements(By.CSS_SELECTOR, "li code")]
+
+    site.until(lambda d: listbox.get_attribute("aria-busy") is None and offered())  # the answer to "Monten"
+    assert "place:montenegro" in offered()
+    assert listbox.is_displayed() and field.get_attribute("aria-expanded") == "true"
+    assert "matching" in site.find("#suggestion-status").get_attribute("textContent")
+    site.screenshot("entity-field", keep_focus=True)
+    site.check_accessible()  # with the list open
+    for _ in offered():  # the keyboard chooses: down to place:montenegro, then Enter
+        field.send_keys(Keys.ARROW_DOWN)
+        active = site.find("#" + str(field.get_attribute("aria-activedescendant")))
+        assert active.get_attribute("aria-selected") == "true"
+        if active.find_element(By.CSS_SELECTOR, "code").text == "place:montenegro":
+            break
+    field.send_keys(Keys.ENTER)
+    assert field.get_attribute("value") == "place:montenegro"
+    assert not listbox.is_displayed() and field.get_attribute("aria-expanded") == "false"
+    site.find("#run").click()
+    site.wait_for_page(lambda path: "place=place%3Amontenegro" in path, "#result-body table tbody tr")
+    places = {row.find_elements(By.CSS_SELECTOR, "td")[1].text for row in site.find_all("#result-body tbody tr")}
+    assert places == {"Montenegro"}
+    site.check_clean()
+    site.check_accessible()
+
+
+def test_an_iri_field_takes_a_typed_name_and_escape_closes_its_list(site: Browser) -> None:
+    site.open("/queries/projects-by-place", "input#param-place[role='combobox']")
+    field = site.find("#param-place")
+    listbox = site.find("#param-place-options")
+    field.send_keys("tc-0287")
+    site.until(lambda d: listbox.is_displayed())
+    field.send_keys(Keys.ESCAPE)
+    assert not listbox.is_displayed() and field.get_attribute("value") == "tc-0287"
+    field.clear()
+    field.send_keys("https://w3id.org/mgkg/id/place/montenegro")  # an IRI asks nothing
+    assert not listbox.is_displayed()
+    site.check_clean()
 
 
 def test_the_checks_see_a_request_that_leaves_a_console_error_and_a_violation(site: Browser) -> None:

@@ -29,7 +29,8 @@ def graph_names(dataset: Dataset) -> set[str]:
 
 
 def test_one_named_graph_per_document_plus_provenance_curation_ontology(built: Dataset) -> None:
-    enrichment = [f"enrichment/{source}" for source in ("coco", "geonames", "iati", "pycountry")]  # test_enrich_offline
+    sources = ("coco", "countryinfo", "geonames", "iati", "pycountry")  # test_enrich_offline
+    enrichment = [f"enrichment/{source}" for source in sources]
     special = ["provenance", "curation", "links", "enrichment", *enrichment, "ontology", "derived"]
     expected = {str(graph_iri(s)) for s in [*STEMS, *special]}
     assert graph_names(built) == expected

@@ -7,7 +7,7 @@ import pytest
 
 from graph.changes.compute import compute
 from graph.changes.model import ChangesError
-from graph.changes.operations import kind, rewrite, split
+from graph.changes.operations import kind, rewrite, split, template_graphs
 
 BASE = "https://w3id.org/mgkg/"
 MINE = ox.NamedNode(BASE + "graph/contributions/alice")
@@ -143,3 +143,43 @@ def test_operations_keep_their_prologue_and_split_at_depth_zero() -> None:
     assert rewrite(second, MINE).endswith(f"WITH <{MINE.value}> DELETE {{ <x> ?p ?o }} WHERE {{ <x> ?p ?o }}")
     assert rewrite(split("LOAD <http://x/>")[0], MINE) == f"LOAD <http://x/> INTO GRAPH <{MINE.value}>"
     assert split("") == [] and split("PREFIX a: <http://a/>") == []
+
+
+# ---------------------------------------------------------------- which graphs a WHERE update can change
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WITH <http://g> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", {ox.NamedNode("http://g")}),
+        ("INSERT { GRAPH <http://a> { ?s ?p ?o } ?s ?p 1 } WHERE { ?s ?p ?o }",
+         {ox.NamedNode("http://a"), ox.DefaultGraph()}),
+        ("PREFIX ex: <http://ex/> WITH ex:g INSERT { GRAPH ex:h { ?s ?p ?o } } USING <http://u> WHERE { ?s ?p ?o }",
+         {ox.NamedNode("http://ex/h")}),
+        ("DELETE WHERE { GRAPH <http://a> { ?s ?p ?o } }", {ox.NamedNode("http://a")}),
+        ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }", None),
+        ("LOAD <http://example.org/x.ttl> INTO GRAPH <http://a>", None),
+        ("INSERT { ?s ?p ?o } WHERE { ?s ?p ?o } ; DROP ALL", None),
+        ("INSERT { << ?s ?p ?o >> ?p ?o } WHERE { ?s ?p ?o }", None),  # RDF-star: not rdflib's, so the whole store
+    ],
+)
+def test_template_graphs_are_the_graphs_a_where_update_can_change(
+    text: str, expected: set[ox.NamedNode | ox.DefaultGraph] | None
+) -> None:
+    assert template_graphs(text, None) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'DELETE {{ ?s <{P.value}> ?c }} INSERT {{ ?s <{P.value}> "replaced" }} WHERE {{ ?s <{P.value}> ?c }}',
+        f'INSERT {{ GRAPH <{DOC.value}> {{ ?s <{P.value}> "copied" }} }} WHERE {{ ?s <{P.value}> "mine" }}',
+        "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+        f'INSERT {{ ?s <{P.value}> "a" }} WHERE {{ ?s ?p ?o }} ; DELETE WHERE {{ ?s <{P.value}> "mine" }}',
+    ],
+)
+def test_a_where_update_changes_what_a_dump_of_the_whole_store_says(scratch: ox.Store, text: str) -> None:
+    before = set(scratch)
+    added, removed = run(scratch, text)
+    after = set(scratch)
+    assert added == after - before and removed == before - after

@@ -116,11 +116,16 @@ def test_query_text_and_formats(data_dir: Path) -> None:
     assert [b["id"]["value"] for b in as_json["results"]["bindings"]] == ["PX.0009", "TC.0287"]
     as_csv = run("--data-dir", str(data_dir), "query", "-e", text, "--format", "csv").stdout
     assert as_csv.split() == ["id", "PX.0009", "TC.0287"]
+    undeclared = "SELECT ?id WHERE { prj:tc-0287 mgkg:projectsId ?id }"  # the graph's prefixes, as on /sparql
+    assert run("--data-dir", str(data_dir), "query", "-e", undeclared, "--format", "csv").stdout.split() == [
+        "id", "TC.0287"]
 
 
 def test_query_errors(data_dir: Path, tmp_path: Path) -> None:
     base = ("--data-dir", str(data_dir), "query")
     assert "-e: query syntax error: error at 1:" in one_line_error(run(*base, "-e", "SELECT * WHERE { ?s ?p }"))
+    assert one_line_error(run(*base, "-e", "SELECT * WHERE { ?s a foo:X }")).endswith(
+        "-e: query syntax error: error at 1:23: the prefix foo: is not declared (PREFIX foo: <…>)")
     assert "no named query 'nope'" in one_line_error(run(*base, "nope"))
     assert "expected NAME=VALUE" in one_line_error(run(*base, "projects-by-donor", "-p", "donor"))
     assert "exactly one" in one_line_error(run(*base))

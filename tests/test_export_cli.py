@@ -64,7 +64,8 @@ def test_split_writes_one_readable_file_per_graph(data_dir: Path, tmp_path: Path
     assert names == [
         "000_b68a0693b93220c3.ttl", "001_92490fab1da5f5ad.ttl", "002_7533f10130e28a2e.ttl",
         "003_cfcd86acf525643f.ttl", "004_81297e5f5f16a297.ttl", "curation.ttl", "derived.ttl", "enrichment.ttl",
-        "enrichment/coco.ttl", "enrichment/geonames.ttl", "enrichment/iati.ttl", "enrichment/pycountry.ttl",
+        "enrichment/coco.ttl", "enrichment/countryinfo.ttl", "enrichment/geonames.ttl", "enrichment/iati.ttl",
+        "enrichment/pycountry.ttl",
         "links.ttl", "provenance.ttl",
     ]  # fmt: skip
     first = {name: (out / name).read_bytes() for name in names}

@@ -46,8 +46,8 @@ def test_an_unknown_graph_lists_the_choices(built: Dataset) -> None:
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("no graph 'nope' in the store")
-    assert ("000, 001, 002, 003, 004, curation, derived, enrichment, enrichment/coco, enrichment/geonames, "
-            "enrichment/iati, enrichment/pycountry, links, ontology or provenance") in message
+    assert ("000, 001, 002, 003, 004, curation, derived, enrichment, enrichment/coco, enrichment/countryinfo, "
+            "enrichment/geonames, enrichment/iati, enrichment/pycountry, links, ontology or provenance") in message
     with pytest.raises(ExportError, match=re.escape("no graph <https://example.org/g>")):
         export(built, "turtle", graph="https://example.org/g")
 

@@ -68,7 +68,7 @@ def test_get_a_graph_in_every_format(reader: FlaskClient, store: EmbeddedStore, 
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == accept
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    parsed = Dataset() if parse_as in ("trig", "nquads") else Graph()
+    parsed = Dataset() if parse_as in ("trig", "nquads", "json-ld") else Graph()  # quad formats keep the name
     parsed.parse(data=response.data, format=parse_as)
     assert len(parsed) == triples(store, PROVENANCE) > 0
 
@@ -244,3 +244,15 @@ def test_the_default_graph_is_read_only_when_the_union_is_off(fresh: EmbeddedSto
                      client.delete("/rdf-graphs?default", headers=AUTH)):
         assert response.status_code == 403 and response.data.decode().startswith("the default graph is read-only")
     assert client.get("/rdf-graphs?default", headers={"Accept": "application/n-triples"}).data == b""
+
+
+@pytest.mark.parametrize(("accept", "parse_as"), [("application/n-quads", "nquads"), ("application/trig", "trig"),
+                                                   ("application/ld+json", "json-ld")])
+def test_a_named_graph_in_a_quad_format_keeps_its_name(reader: FlaskClient, accept: str, parse_as: str) -> None:
+    curation = "https://w3id.org/mgkg/graph/curation"
+    response = reader.get(graph_url(curation), headers={"Accept": accept})
+    assert response.status_code == 200
+    back = Dataset()
+    back.parse(data=response.data, format=parse_as)
+    names = {str(g.identifier) for g in back.graphs() if len(g)}
+    assert names == {curation}

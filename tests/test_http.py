@@ -37,6 +37,8 @@ ROUTES = {
     "/search.json?q=iom": "GET, HEAD, OPTIONS",
     "/browse/": "GET, HEAD, OPTIONS",
     "/browse/projects": "GET, HEAD, OPTIONS",
+    "/labels": "POST, OPTIONS",
+    "/api": "GET, HEAD, OPTIONS",
 }
 """One URL of every route family, and the methods it allows."""
 
@@ -68,7 +70,7 @@ def test_every_route_is_listed(app: Flask) -> None:
         "/openapi.json", "/service-description", "/.well-known/void", "/dumps/", "/dumps/<name>", "/context.jsonld",
         "/", "/changes", "/changes/<id>", "/changes/<id>/revert",
         "/id/<path:rest>", "/graph/<path:rest>", "/vocab/<path:rest>", "/ontology", "/ontology.<suffix>",
-        "/search", "/search.json", "/browse/", "/browse/<index>",
+        "/search", "/search.json", "/browse/", "/browse/<index>", "/labels", "/api",
     }  # fmt: skip
 
 
@@ -93,7 +95,7 @@ def test_other_methods_are_a_one_line_405_with_allow(client: FlaskClient, url: s
     assert as_json.json == {"error": f"method {method} is not allowed here: use {allowed}", "status": 405}
 
 
-@pytest.mark.parametrize("url", [url for url in ROUTES if url != "/"])
+@pytest.mark.parametrize("url", [url for url in ROUTES if url not in ("/", "/api")])
 def test_api_answers_carry_cors_headers_even_when_they_fail(client: FlaskClient, url: str) -> None:
     for response in (client.options(url), client.open(url, method="PATCH")):
         assert response.headers["Access-Control-Allow-Origin"] == "*"

@@ -327,10 +327,12 @@ def test_html_results_link_iris_and_show_literal_details(client: FlaskClient) ->
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert response.headers["X-MGKG-Rows"] == "1"
     page = response.data.decode()
-    assert '<a class="iri" href="https://w3id.org/mgkg/id/project/tc-0287"' in page
-    assert ">prj:tc-0287</a>" in page
-    assert '<span class="meta">@en</span>' in page
-    assert '<span class="meta">^^xsd:gYear</span>' in page
+    assert ('<a class="iri labelled" href="/id/project/tc-0287" title="https://w3id.org/mgkg/id/project/tc-0287">'
+            "Capacity-building of Montenegro&#39;s Police") in page  # its label, its page on this server
+    assert '<span class="datatype">@en</span>' in page  # hidden until asked (results.css)
+    assert '<span class="literal">2009</span><span class="datatype">^^xsd:gYear</span>' in page
+    assert '<td class="number" data-number="40000"' in page and ">USD 40,000</span>" in page  # budget, as money
+    assert 'src="/static/results.js"' in page and "data-results-table" in page
     assert 'href="/queries/project-by-id?id=TC.0287&amp;format=csv"' in page
     assert 'value="TC.0287"' in page
 

@@ -11,7 +11,6 @@ import pytest
 from flask.testing import FlaskClient
 from support.clients import client_for
 
-from graph.core.namespaces import sparql_prologue
 from graph.named_queries import load_queries
 from graph.store import EmbeddedStore
 from server import app as app_module
@@ -77,16 +76,20 @@ def page_of(client: FlaskClient, url: str = "/") -> Page:
     return Page(response.get_data(as_text=True))
 
 
-def test_editor_is_prefilled_with_every_prefix_and_a_query(client: FlaskClient) -> None:
-    editor = page_of(client).by_id["query"]
-    assert editor.startswith(sparql_prologue())
-    assert "SELECT" in editor[len(sparql_prologue()) :]
+def test_editor_shows_a_query_without_prefix_lines_and_the_page_lists_them(client: FlaskClient) -> None:
+    page = page_of(client)
+    editor = page.by_id["query"]
+    assert "PREFIX " not in editor.replace("PREFIX lines", "")  # the query starts on line 2, not 34
+    assert editor.index("SELECT") < 120
+    assert len(editor.splitlines()) < 8
+    response = client.post("/sparql", data={"query": editor})  # and it runs as it is: the prefixes are declared
+    assert response.status_code == 200 and response.json["results"]["bindings"]
 
 
 def test_prefixes_follow_the_configured_base(store: EmbeddedStore) -> None:
-    editor = page_of(client_for(store, base="https://example.org/kg/")).by_id["query"]
-    assert "PREFIX prj: <https://example.org/kg/id/project/>" in editor
-    assert "PREFIX mgkg: <https://w3id.org/mgkg/ontology#>" in editor
+    html = client_for(store, base="https://example.org/kg/").get("/").get_data(as_text=True)
+    assert "<dt>prj:</dt><dd>https://example.org/kg/id/project/</dd>" in html
+    assert "<dt>mgkg:</dt><dd>https://w3id.org/mgkg/ontology#</dd>" in html
 
 
 def test_query_parameter_prefills_the_editor(client: FlaskClient) -> None:
@@ -110,7 +113,7 @@ def test_every_named_query_is_an_example_with_its_text(client: FlaskClient) -> N
 
 def test_page_links_the_other_faces_of_the_service(client: FlaskClient) -> None:
     links = [attrs.get("href") for tag, attrs in page_of(client).tags if tag == "a"]
-    for target in ("/", "/queries", "/.well-known/void", "/dumps/", "/openapi.json"):
+    for target in ("/", "/queries", "/.well-known/void", "/dumps/", "/api"):
         assert target in links
 
 
@@ -119,6 +122,7 @@ def test_every_script_and_stylesheet_is_served_locally(client: FlaskClient) -> N
     assert any(u.endswith("codemirror.js") for u in urls)
     assert any(u.endswith("sparql.js") for u in urls)
     assert any(u.endswith("query.js") for u in urls)
+    assert urls.index("/static/results.js") < urls.index("/static/query.js")  # query.js uses MgkgResults
     for url in urls:
         assert url.startswith("/static/"), url
         response = client.get(url)
@@ -134,8 +138,9 @@ def test_nothing_is_loaded_from_another_host(client: FlaskClient) -> None:
     css = (STATIC / "style.css").read_text()
     assert "@import" not in css
     assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", css)
-    script_urls = set(re.findall(r"https?://[^\s\"'`]+", (STATIC / "query.js").read_text()))
-    assert script_urls <= {"http://www.w3.org/2001/XMLSchema#string"}  # an IRI it compares with, not a fetch
+    for script in ("query.js", "results.js", "api.js"):
+        script_urls = set(re.findall(r"https?://[^\s\"'`]+", (STATIC / script).read_text()))
+        assert script_urls <= {"http://www.w3.org/2001/XMLSchema#"}  # an IRI it compares with, not a fetch
 
 
 def test_vendored_codemirror_keeps_its_license(client: FlaskClient) -> None:
@@ -144,8 +149,9 @@ def test_vendored_codemirror_keeps_its_license(client: FlaskClient) -> None:
     assert "Marijn Haverbeke" in license_text
 
 
-def test_page_script_builds_the_dom_without_inner_html() -> None:
-    script = (STATIC / "query.js").read_text()
+@pytest.mark.parametrize("name", ["query.js", "results.js"])
+def test_page_script_builds_the_dom_without_inner_html(name: str) -> None:
+    script = (STATIC / name).read_text()
     assert "innerHTML" not in script
     assert "insertAdjacentHTML" not in script
     assert "document.write" not in script

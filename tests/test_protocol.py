@@ -128,6 +128,15 @@ def test_construct_graph_formats(
     assert headers["X-MGKG-Rows"] == str(count(store))
 
 
+def test_construct_as_json_ld_is_compact_with_mgkgs_context(client: FlaskClient, store: EmbeddedStore) -> None:
+    status, _, body = get(client, CONSTRUCT, Accept="application/ld+json")
+    assert status == 200
+    document = json.loads(body)
+    assert document["@context"]["mgkg"] == "https://w3id.org/mgkg/ontology#"  # the prefixes exports use
+    assert '"mgkg:' in body.decode() and "https://w3id.org/mgkg/ontology#" not in json.dumps(document["@graph"])
+    assert len(Graph().parse(data=body, format="json-ld")) == count(store)  # the same triples
+
+
 def test_describe_defaults_to_turtle(client: FlaskClient) -> None:
     status, headers, body = get(client, "DESCRIBE ?p WHERE { ?p a <https://w3id.org/mgkg/ontology#Project> } LIMIT 1")
     assert status == 200

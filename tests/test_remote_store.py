@@ -15,8 +15,8 @@ What Virtuoso answers differently, and how the comparison treats it:
   cannot answer would be listed in KNOWN and must then fail with one clear line.
 * a geo:wktLiteral comes back as Virtuoso's own geometry type, virtrdf:Geometry, its keyword upper-cased
   ("Point(19.26309 42.44124)" → "POINT(19.26309 42.44124)"; mgkg writes "Point(" because Virtuoso keeps the
-  coordinates of that form exactly and rounds those of "POINT(" to single precision): cells and exports compare
-  WKT by its upper-cased text (`same`, `wkt_as_text`).
+  coordinates of that form exactly and rounds those of "POINT(" to single precision) and its numbers in canonical
+  form ("Point(20.0 41.0)" → "POINT(20 41)"): cells and exports compare WKT by that text (`same`, `wkt_as_text`).
 Decimals come back in canonical form ("40000.00" → "40000") from Virtuoso and Oxigraph alike: both keep
 numbers by value, so the stores' exports are identical and differ from the rdflib-built graph only there.
 """
@@ -122,8 +122,14 @@ def same(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any:
     if isinstance(term, ox.Literal) and term.datatype.value in BY_VALUE:
         return Decimal({"true": "1", "false": "0"}.get(term.value, term.value))
     if isinstance(term, ox.Literal) and term.datatype.value in WKT:
-        return ("WKT", term.value.upper())
+        return ("WKT", wkt_text(term.value))
     return term
+
+
+def wkt_text(value: str) -> str:
+    """A WKT literal's text as the comparison sees it: upper-cased, numbers in canonical form (Virtuoso writes
+    "POINT(20 41)" for "Point(20.0 41.0)")."""
+    return re.sub(r"-?\d+(?:\.\d+)?", lambda m: format(Decimal(m[0]).normalize(), "f"), value.upper())
 
 
 def wkt_as_text(data: Dataset) -> Dataset:
@@ -131,7 +137,7 @@ def wkt_as_text(data: Dataset) -> Dataset:
     out = Dataset()
     for s, p, o, g in data.quads((None, None, None, None)):
         if isinstance(o, Literal) and str(o.datatype) in WKT:
-            o = Literal(str(o).upper())
+            o = Literal(wkt_text(str(o)))
         out.add((s, p, o, g))
     return out
 

@@ -9,7 +9,6 @@ docs/screenshots/view-<view>.png.
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -58,17 +57,14 @@ def wait_for_view(site: Browser) -> None:
 
 
 def screenshot(site: Browser, name: str) -> None:
-    """Save the results (switcher and view) as docs/screenshots/<name>.png when MGKG_SCREENSHOTS=1."""
+    """Save the viewport, scrolled to the results (switcher and view), as docs/screenshots/<name>.png when
+    MGKG_SCREENSHOTS=1: at the screen size every screenshot has (tests/test_support.py)."""
     if os.environ.get("MGKG_SCREENSHOTS") != "1":
         return
-    x, y, width, height = site.driver.execute_script(
-        "const r = document.getElementById('results').getBoundingClientRect();"
-        "return [r.left + scrollX, r.top + scrollY, r.width, r.height];")
-    clip = {"x": x, "y": y, "width": width, "height": height, "scale": 1}  # the whole section, below the fold too
-    shot = site.driver.execute_cdp_cmd("Page.captureScreenshot",
-                                       {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    site.driver.execute_script("document.activeElement && document.activeElement.blur();"
+                               "document.getElementById('results').scrollIntoView({block: 'start'});")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+    site.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
 def shown(site: Browser) -> dict[str, Any]:

@@ -11,40 +11,25 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset
+from support.notes import BASE, COMMENT, EDITOR, data_folder, insert, note
 
 from graph.build import write_store
 from graph.changes.apply import contains
 from graph.changes.journal import Journal
-from graph.changes.model import Changeset, contribution_graph, new_id
+from graph.changes.model import Changeset, new_id
 from graph.core.config import Settings
 from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.context import EXTENSION, Runtime
 
-BASE = "https://w3id.org/mgkg/"
 TOKEN = "disk-t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
-EDITOR = contribution_graph("editor", BASE)
-COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
-
-
-def note(text: str) -> ox.Quad:
-    """A quad of the editor's contribution graph."""
-    return ox.Quad(ox.NamedNode(f"{BASE}id/note"), COMMENT, ox.Literal(text), EDITOR)
-
-
-def insert(text: str) -> bytes:
-    """An update adding note(text)."""
-    return f'INSERT DATA {{ GRAPH <{EDITOR.value}> {{ <{BASE}id/note> <{COMMENT.value}> "{text}" }} }}'.encode()
 
 
 @pytest.fixture
 def data(built: Dataset, tmp_path: Path) -> Path:
-    """A data folder with a built store (a generation behind the data/store symlink) and an empty journal."""
-    folder = tmp_path / "data"
-    write_store(built, f"oxigraph:{folder / 'store'}", BASE, Journal(folder))
-    assert (folder / "store").is_symlink()
-    return folder
+    """A data folder with a built store behind the data/store symlink and an empty journal."""
+    return data_folder(built, tmp_path)
 
 
 def serve(data: Path, **settings: object) -> FlaskClient:
@@ -144,3 +129,26 @@ def test_a_link_to_no_store_is_not_followed(data: Path) -> None:
         assert runtime_of(client).store is before and not any(empty.iterdir())
     finally:
         close(client)
+
+
+def test_query_processes_of_a_writing_server_read_checkpoints_that_follow_every_write(data: Path) -> None:
+    """A server that writes its store gives its query processes checkpoints of it (RocksDB has no safe read-only
+    view of a store another process writes: a compaction deletes SST files a reader still expects, and the query
+    process dies with "Corruption: … No such file"). Each write makes a new checkpoint; compactions of the live
+    store never reach them; older ones go once no job runs on them."""
+    given = Settings(data_dir=data, update_token=TOKEN, threads=2)
+    app = create_app(given, open_store(given.store_spec))
+    client, rt = app.test_client(), app.extensions[EXTENSION]
+    assert isinstance(rt, Runtime) and rt.pool is not None and rt.snapshots is not None
+    readers = rt.snapshots.folder
+    assert Path(rt.pool.path).parent == readers  # the processes open a checkpoint, not the live store
+    ask = f'ASK {{ GRAPH <{EDITOR.value}> {{ <{BASE}id/note> <{COMMENT.value}> "round %d" }} }}'
+    for number in range(12):
+        assert client.post("/sparql", data=insert(f"round {number}"), headers=AUTH).status_code == 204
+        assert isinstance(rt.store, EmbeddedStore)
+        rt.store.raw.optimize()  # compacts the live store: its old SST files are deleted
+        answer = client.get("/sparql", query_string={"query": ask % number},
+                            headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200 and answer.get_json()["boolean"] is True, answer.get_data(as_text=True)
+    assert len(list(readers.iterdir())) == 1  # the latest checkpoint only
+    rt.pool.close()

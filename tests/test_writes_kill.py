@@ -14,40 +14,24 @@ import pyoxigraph as ox
 import pytest
 import requests
 from rdflib import Dataset
+from support.notes import BASE, EDITOR, data_folder, insert, note
 from test_serve import Server, mgkg, start
 
-from graph.build import write_store
 from graph.changes.apply import contains
 from graph.changes.journal import Journal
-from graph.changes.model import contribution_graph
 
 pytestmark = pytest.mark.slow
 
-BASE = "https://w3id.org/mgkg/"
 TOKEN = "kill-t0ken"
 ENV = {"MGKG_UPDATE_TOKEN": TOKEN, "MGKG_ISOLATION": "false"}
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
-EDITOR = contribution_graph("editor", BASE)
-COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 ROUNDS = 10
-
-
-def note(text: str) -> ox.Quad:
-    """The quad `insert(text)` adds."""
-    return ox.Quad(ox.NamedNode(f"{BASE}id/note"), COMMENT, ox.Literal(text), EDITOR)
-
-
-def insert(text: str) -> bytes:
-    """An update adding note(text)."""
-    return f'INSERT DATA {{ GRAPH <{EDITOR.value}> {{ <{BASE}id/note> <{COMMENT.value}> "{text}" }} }}'.encode()
 
 
 @pytest.fixture
 def data(built: Dataset, tmp_path: Path) -> Path:
-    """A data folder with a built store behind the data/store symlink."""
-    folder = tmp_path / "data"
-    write_store(built, f"oxigraph:{folder / 'store'}", BASE, Journal(folder))
-    return folder
+    """A data folder with a built store behind the data/store symlink and an empty journal."""
+    return data_folder(built, tmp_path)
 
 
 def serving(data: Path) -> Server:

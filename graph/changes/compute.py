@@ -6,9 +6,11 @@ there, so what was validated is what is stored, NOW()/RAND()/UUID()/BNODE() incl
 
 Operation by operation (graph.changes.operations; no GRAPH means the writer's contribution graph):
 INSERT DATA / DELETE DATA add or remove their quads (only those absent / present count), DROP / CLEAR /
-CREATE GRAPH <iri> empty or create that graph — no dump of the store needed; every other operation (… WHERE,
-LOAD, ADD, COPY, MOVE, DROP ALL) runs on the scratch and its changes are the difference of the dumps before
-and after. The result is the net change of the whole update (a quad added then removed is in neither list).
+CREATE GRAPH <iri> empty or create that graph — no dump of the store needed; DELETE / INSERT … WHERE whose
+templates name their graphs run on the scratch and change only those graphs, compared before and after; every
+other operation (GRAPH ?g templates, LOAD, ADD, COPY, MOVE, DROP ALL) runs on the scratch and its changes are the
+difference of the dumps of the whole store before and after. The result is the net change of the whole update
+(a quad added then removed is in neither list).
 Blank nodes the update creates are skolemized to {base}.well-known/genid/{uuid} IRIs, in the scratch too.
 An added quad that links to a blank node the store already had cannot be named by a changeset (a rebuilt store
 labels blank nodes afresh): ChangesError. Removed quads keep their blank nodes: only graphs a write may not
@@ -24,7 +26,7 @@ import uuid
 import pyoxigraph as ox
 
 from graph.changes.model import ChangesError
-from graph.changes.operations import Operation, data_quads, kind, rewrite, split
+from graph.changes.operations import Operation, data_quads, kind, rewrite, split, template_graphs
 
 
 class Net:
@@ -117,14 +119,28 @@ def _run(
     scratch: ox.Store, operations: list[Operation], base_iri: str | None, default_graph: ox.NamedNode | ox.DefaultGraph,
     skolem: str, net: Net,
 ) -> None:
-    """Run operations whose changes only running tells, and note the difference of the dumps before and after."""
+    """Run operations whose changes only running tells, and note the difference of the store before and after:
+    of the graphs their templates name when the text says which (graph.changes.operations.template_graphs: a
+    DELETE / INSERT … WHERE changes no other), else of the dumps of the whole store."""
     if not operations:
         return
-    before = set((scratch.dump(format=ox.RdfFormat.N_QUADS) or b"").splitlines())
-    for operation in operations:
-        scratch.update(rewrite(operation, default_graph), base_iri=base_iri)
-    after = set((scratch.dump(format=ox.RdfFormat.N_QUADS) or b"").splitlines())
-    removed, added = _parsed(before - after), _parsed(after - before)
+    texts = [rewrite(operation, default_graph) for operation in operations]
+    graphs: set[ox.NamedNode | ox.DefaultGraph] | None = set()
+    for text in texts:
+        named = template_graphs(text, base_iri)
+        graphs = None if named is None or graphs is None else graphs | named
+    if graphs is not None:
+        before_quads = {q for g in graphs for q in scratch.quads_for_pattern(None, None, None, g)}
+        for text in texts:
+            scratch.update(text, base_iri=base_iri)
+        after_quads = {q for g in graphs for q in scratch.quads_for_pattern(None, None, None, g)}
+        removed, added = list(before_quads - after_quads), list(after_quads - before_quads)
+    else:
+        before = set((scratch.dump(format=ox.RdfFormat.N_QUADS) or b"").splitlines())
+        for text in texts:
+            scratch.update(text, base_iri=base_iri)
+        after = set((scratch.dump(format=ox.RdfFormat.N_QUADS) or b"").splitlines())
+        removed, added = _parsed(before - after), _parsed(after - before)
     for quad in removed:
         net.remove(quad)
     if not added:

@@ -11,8 +11,13 @@ DELETE DATA are not rewritten: their quads are read (data_quads) and their tripl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
+from pyparsing import ParseException
+from rdflib import URIRef, Variable
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.parser import parseUpdate
 
 from graph.changes.model import ChangesError
 from graph.sparql.tokens import Token, tokenize
@@ -131,3 +136,35 @@ def data_quads(
                                               for q in quads):
         raise ChangesError("DELETE DATA cannot hold blank nodes (SPARQL 1.1 Update)")
     return quads
+
+
+def template_graphs(text: str, base_iri: str | None) -> set[ox.NamedNode | ox.DefaultGraph] | None:
+    """The graphs an update of DELETE / INSERT … WHERE operations can change: those its templates name (a template
+    triple without GRAPH goes to the WITH graph, else the default graph). None when that is not known from the text
+    — a template with GRAPH ?variable, another kind of operation, or a text rdflib's parser does not read — so the
+    caller compares the whole store instead."""
+    try:
+        parsed = translateUpdate(parseUpdate(text), base=base_iri)
+    except (ParseException, ValueError, TypeError, KeyError, AttributeError, NotImplementedError):
+        return None
+    graphs: set[ox.NamedNode | ox.DefaultGraph] = set()
+    for operation in parsed.algebra:
+        if operation.name not in ("Modify", "DeleteWhere"):
+            return None
+        parts = [operation] if operation.name == "DeleteWhere" else [
+            _field(operation, part) for part in ("delete", "insert") if _field(operation, part) is not None
+        ]
+        default = _field(operation, "withClause")
+        for part in parts:
+            if _field(part, "triples"):
+                graphs.add(ox.NamedNode(str(default)) if isinstance(default, URIRef) else ox.DefaultGraph())
+            for name in _field(part, "quads") or {}:
+                if isinstance(name, Variable) or not isinstance(name, URIRef):
+                    return None
+                graphs.add(ox.NamedNode(str(name)))
+    return graphs
+
+
+def _field(node: Any, key: str) -> Any:
+    """A field of an rdflib algebra node, None when absent (its .get() can raise KeyError for a missing key)."""
+    return node[key] if key in node else None  # noqa: SIM401 (CompValue.get raises for some missing keys)

@@ -26,6 +26,7 @@ from graph.core.config import load_settings
 from graph.core.errors import MgkgError
 from graph.core.files import read_data_files, write_atomic
 from graph.core.formats import RDF, RESULTS, names
+from graph.core.namespaces import prefixes
 from graph.core.text import first_line
 from graph.export import FORMATS, export, export_split
 from graph.exports.split import write_split
@@ -231,7 +232,8 @@ def query(
     store = open_built(settings)
     try:
         secured, found = secure(text, is_update=False, base=base, allowlist=settings.allowlist,
-                                has_graph=lambda iri: has_graph(store, iri), max_depth=settings.max_depth)
+                                has_graph=lambda iri: has_graph(store, iri), max_depth=settings.max_depth,
+                                prefixes=prefixes(settings.base))
         with progress("query"), Executor(1, detached=True) as executor:  # exit on timeout, not when it ends
             answer = executor.answer(store.raw, secured, settings, bindings=bindings, has_dataset=found.has_dataset,
                                      result_format=result_format, graph_format=graph_format, limits=limits,

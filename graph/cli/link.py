@@ -140,7 +140,7 @@ OFFLINE = list(SOURCES)
 @_timeout
 def enrich(origins: tuple[str, ...], endpoint: str | None, output: str | None, batch_size: int, sources: str | None,
            when: str | None, timeout: float) -> None:  # fmt: skip
-    """Show the enrichment snapshots, or refresh them --from pycountry, geonames, coco, iati (offline) or wikidata."""
+    """Show the enrichment snapshots, or refresh them --from an offline dataset (`make enrich`) or wikidata (live)."""
     if endpoint and not origins:
         origins = ("wikidata",)  # `mgkg enrich --endpoint URL`, as before --from existed
     if endpoint and set(origins) != {"wikidata"}:

@@ -45,6 +45,7 @@ class Settings:
     isolation: bool = True
     query_memory: int = 2048
     union_default_graph: bool = True
+    seeds: str = ""
 
     @property
     def store_spec(self) -> str:

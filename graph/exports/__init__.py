@@ -24,7 +24,7 @@ from graph.exports.turtle import write_turtle
 READABLE = ("turtle", "trig", "jsonld")
 """The formats written readably; the others (nt, nquads, xml) are written sorted by graph.export."""
 
-__all__ = ["READABLE", "ExportError", "readable"]
+__all__ = ["READABLE", "ExportError", "jsonld_of", "readable"]
 
 
 def readable(
@@ -47,3 +47,9 @@ def readable(
     if fmt == "jsonld":
         return write_jsonld(document, Names(export_prefixes(base), turtle=False), context(base))
     return write_turtle(document, Names(export_prefixes(base)))
+
+
+def jsonld_of(triples: Iterable[Triple], base: str = DEFAULT_BASE) -> bytes:
+    """A graph of triples (a CONSTRUCT or DESCRIBE answer) as compact JSON-LD with mgkg's @context, as exports are."""
+    document = build_document([(None, list(triples))])
+    return write_jsonld(document, Names(export_prefixes(base), turtle=False), context(base))

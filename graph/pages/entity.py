@@ -16,6 +16,7 @@ from rdflib import URIRef
 
 from graph.core.config import Settings
 from graph.core.namespaces import MGKG, STANDARD
+from graph.pages.places import Place, Text, read_places
 from graph.pages.select import Row, Term, page_query, select, value
 from graph.sparql.execute import Engine, Executor
 
@@ -84,8 +85,8 @@ class Fact:
     predicate_label: str | None
     value: Value
     disputed: bool = False
-    place: str | None = None
-    """Where on the document's page the fact is stated (the fact ledger's anchor), when the graph records it."""
+    places: tuple[Place, ...] = ()
+    """Where on the document's page the fact is stated (the fact ledger's anchors), when the graph records it."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class Source:
     document: str | None = None
     title: str | None = None
     facts: tuple[Fact, ...] = ()
+    text: Text | None = None
+    """The document text its facts' places count in (seed file, SHA-256), when a fact has a place."""
 
 
 @dataclass(frozen=True)
@@ -288,11 +291,15 @@ def describe_entity(engine: Engine, executor: Executor, ask: EntityRequest) -> E
     details = _details(select(engine, executor, settings, page_query("entity-details"), bound)[0])
     sources = _sources(facts, details)
     disagreements, disputed = _disagreements(sources)
+    places, texts = read_places(
+        select(engine, executor, settings, page_query("entity-places"), bound)[0], term_key, settings.seeds
+    )
     sources = [
         Source(s.graph, s.kind, s.document, s.title, tuple(
-            Fact(f.predicate, f.predicate_label, f.value, (s.graph, f.predicate, term_key(f.value.term)) in disputed)
+            Fact(f.predicate, f.predicate_label, f.value, (s.graph, f.predicate, term_key(f.value.term)) in disputed,
+                 places.get((s.graph, f.predicate, term_key(f.value.term)), ()))
             for f in s.facts
-        )) for s in sources
+        ), texts.get(s.graph)) for s in sources
     ]  # fmt: skip
     every = [f for s in sources for f in s.facts]
     return Entity(

@@ -24,19 +24,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
-from oxrdflib._converter import to_ox
+from oxrdflib._converter import from_ox, to_ox
 from rdflib.term import Node
 
 from graph.core.config import Settings
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import by_name
 from graph.core.namespaces import prefixes
+from graph.exports import jsonld_of
+from graph.exports.model import Triple
 from graph.sparql import results
 from graph.sparql.serialize import serialize_boolean, serialize_solutions
-from graph.sparql.text import QueryRefused, shape, with_limit, with_values
+from graph.sparql.syntax import syntax_message
+from graph.sparql.text import QueryRefused, shape, used_prefixes, with_limit, with_values
 
 T = TypeVar("T")
 
@@ -139,7 +142,7 @@ def _evaluate(
     try:
         result = store.query(text, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
-        raise QueryFailed(f"query syntax error: {error}") from None
+        raise QueryFailed(f"query syntax error: {syntax_message(error, text)}") from None
     except (MgkgError, OSError, ValueError, RuntimeError) as error:  # MgkgError: the store's own, by its kind
         raise failure("query failed", error) from None
     try:
@@ -153,12 +156,21 @@ def _evaluate(
             body = serialize_solutions(names, rows, result_format)  # type: ignore[arg-type]
             return Answer(body, "solutions", len(rows), cut)
         triples, cut = _limited(result, limits, deadline)
-        data = ox.serialize(triples, format=by_name(graph_format).rdf, prefixes=prefixes())  # type: ignore[arg-type]
+        data: bytes | None
+        if by_name(graph_format).name == "jsonld":  # compact, with mgkg's @context, as exports are
+            data = jsonld_of(_rdflib_triples(triples))
+        else:
+            data = ox.serialize(triples, format=by_name(graph_format).rdf, prefixes=prefixes())  # type: ignore[arg-type]
         return Answer(data or b"", "graph", len(triples), cut)
     except TimeoutError:
         raise _timed_out("query", limits.timeout) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise failure("query evaluation failed", error) from None
+
+
+def _rdflib_triples(triples: list[Any]) -> list[Triple]:
+    """pyoxigraph triples as rdflib's, for the JSON-LD writer of graph.exports."""
+    return [cast(Triple, tuple(from_ox(t) for t in (x.subject, x.predicate, x.object))) for x in triples]
 
 
 def _select(text: str) -> str | None:
@@ -274,17 +286,22 @@ class Executor:
         substitutions: Mapping[str, object] | None = None,
         union_default: bool = True,
         base_iri: str | None = None,
+        default_prefixes: Mapping[str, str] | None = None,
     ) -> Answer:
         """Evaluate and serialize; raise QueryFailed (BAD_INPUT, UNAVAILABLE, or TIMEOUT).
 
         Dataset: when `default_graphs` or `named_graphs` is given (the protocol's default-graph-uri /
         named-graph-uri) they make the whole dataset and override FROM / FROM NAMED; otherwise the query's own
         FROM clauses apply, and without them the default graph is the union of all graphs when
-        `union_default` is set (the store's default graph otherwise).
+        `union_default` is set (the store's default graph otherwise). `default_prefixes` are the prefixes a text
+        may use without declaring them (its own PREFIX declarations win).
         """
         options: dict[str, object] = {}
         if base_iri:
             options["base_iri"] = base_iri
+        used = used_prefixes(text, default_prefixes or {})  # each costs Oxigraph ~0.5 µs a query
+        if used:
+            options["prefixes"] = used
         try:
             if default_graphs or named_graphs:
                 options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -320,7 +337,9 @@ class Executor:
         `bindings` are RDF terms substituted for variables (never spliced), on pyoxigraph also written as a
         VALUES block (graph.sparql.text.with_values) so its planner sees them. The default graph is the union of
         the named graphs when the settings say so and the text names no dataset (`has_dataset`, read from the
-        text when not given). `limits` default to the settings' timeout and row limit.
+        text when not given). `limits` default to the settings' timeout and row limit. The graph's prefixes
+        (graph.core.namespaces.prefixes: mgkg, prj, org, xsd …) need no declaration, as in an update; a PREFIX
+        the text declares wins over them, and BASE is untouched.
         """
         bound = dict(bindings or {})
         if bound and isinstance(engine, ox.Store):  # a remote engine sends the bindings as VALUES itself
@@ -338,6 +357,7 @@ class Executor:
             substitutions={variable: to_ox(term) for variable, term in bound.items()},
             union_default=settings.union_default_graph and not has_dataset,
             base_iri=base_iri,
+            default_prefixes=prefixes(settings.base),
         )
 
     def shutdown(self) -> None:

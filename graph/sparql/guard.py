@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
@@ -43,6 +43,7 @@ from rdflib.term import Variable
 from graph.core.errors import MgkgError
 from graph.core.text import joined_error
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
+from graph.sparql.text import used_prefixes
 from graph.sparql.tokens import FORMS, Token, cached_for_short_texts, tokenize
 
 _NETWORK_WORDS = re.compile(r"service|load", re.IGNORECASE)
@@ -90,9 +91,9 @@ def _unescape_iri(body: str) -> str:
 class _Scope:
     """PREFIX and BASE declarations seen so far, to turn IRI and prefixed-name tokens into IRIs."""
 
-    def __init__(self, base: str | None) -> None:
+    def __init__(self, base: str | None, prefixes: Sequence[tuple[str, str]] = ()) -> None:
         self.base = base
-        self.prefixes: dict[str, str] = {}
+        self.prefixes: dict[str, str] = dict(prefixes)
 
     def resolve(self, token: Token | None) -> str | None:
         if token is None:
@@ -107,9 +108,9 @@ class _Scope:
         return None
 
 
-def _scan(tokens: Sequence[Token], base: str | None) -> Findings:
+def _scan(tokens: Sequence[Token], base: str | None, prefixes: Sequence[tuple[str, str]] = ()) -> Findings:
     found = Findings()
-    scope = _Scope(base)
+    scope = _Scope(base, prefixes)
 
     def after(index: int, optional: str) -> tuple[Token | None, bool]:
         present = index < len(tokens) and tokens[index].keyword == optional
@@ -184,24 +185,29 @@ def _located(tree: list[Call], tokens: list[Call]) -> list[Call]:
 
 
 def inspect(
-    text: str, *, is_update: bool = False, base: str | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+    text: str, *, is_update: bool = False, base: str | None = None, max_depth: int = DEFAULT_MAX_DEPTH,
+    prefixes: Mapping[str, str] | None = None,
 ) -> Findings:
     """SERVICE/LOAD targets, FROM/USING IRIs and the query form; Refused if it cannot be checked or nests deeper
-    than `max_depth` levels (graph.sparql.nesting: such a text could crash the engine).
+    than `max_depth` levels (graph.sparql.nesting: such a text could crash the engine). `prefixes` are those the
+    engine declares for the text (the graph's: graph.sparql.execute), so FROM mgg:links or SERVICE x:y are checked
+    as the IRIs the engine will read (a PREFIX of the text wins over them, as in the engine).
 
-    Findings are remembered per (text, is_update, base, max_depth): a named query or a repeated query is read once.
+    Findings are remembered per (text, is_update, base, max_depth, prefixes): a repeated query is read once.
     """
-    found = _inspect(text, is_update, base, max_depth)
+    found = _inspect(text, is_update, base, max_depth, tuple(used_prefixes(text, prefixes or {}).items()))
     return replace(found, calls=list(found.calls), datasets=list(found.datasets))
 
 
 @cached_for_short_texts(maxsize=512)
-def _inspect(text: str, is_update: bool, base: str | None, max_depth: int) -> Findings:
+def _inspect(
+    text: str, is_update: bool, base: str | None, max_depth: int, prefixes: tuple[tuple[str, str], ...]
+) -> Findings:
     refusal = measure(text).refusal(max_depth, "update" if is_update else "query")
     if refusal is not None:
         raise Refused(refusal)
     tokens = tokenize(text)
-    found = _scan(tokens, base)
+    found = _scan(tokens, base, prefixes)
     keywords = {t.start for t in tokens if t.keyword in ("SERVICE", "LOAD")}
     doubtful = [m.group() for m in _NETWORK_WORDS.finditer(text) if m.start() not in keywords]
     if not doubtful:
@@ -251,7 +257,7 @@ def check(
                           f"to permit it, start the server with `--allow {call.iri}` or set MGKG_ALLOWLIST={call.iri}")
     for clause, iri in [*found.datasets, *parameters]:
         if iri is None:
-            raise Refused(f"{clause} needs an IRI with a declared prefix")
+            raise Refused(f"{clause} needs an IRI, or a prefixed name whose prefix is declared")
         if not allowed(iri, allowlist) and not has_graph(iri):
             raise Refused(f"{clause} <{iri}> refused: no graph of this store has that name and it is not allowlisted")
     return silenced
@@ -270,18 +276,19 @@ def secure(
     has_graph: Callable[[str], bool],
     parameters: Sequence[tuple[str, str]] = (),
     max_depth: int = DEFAULT_MAX_DEPTH,
+    prefixes: Mapping[str, str] | None = None,
 ) -> tuple[str, Findings]:
     """The text to run (SILENT calls outside the allowlist made to fail) and its findings; Refused if not allowed
     or nested deeper than `max_depth` levels (the setting `max_depth`).
 
     A rewritten text is checked again from scratch, with NOWHERE as its only extra allowed target.
     """
-    found = inspect(text, is_update=is_update, base=base, max_depth=max_depth)
+    found = inspect(text, is_update=is_update, base=base, max_depth=max_depth, prefixes=prefixes)
     spans = check(found, allowlist, has_graph, parameters)
     if not spans:
         return text, found
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + NOWHERE + text[end:]
-    found = inspect(text, is_update=is_update, base=base, max_depth=max_depth)
+    found = inspect(text, is_update=is_update, base=base, max_depth=max_depth, prefixes=prefixes)
     check(found, [*allowlist, NOWHERE[1:-1]], has_graph, parameters, silence=False)
     return text, found

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from graph.core.config import Settings
+from graph.core.namespaces import prefixes
 from graph.sparql.execute import Answer, Engine, Executor, Limits
 from graph.sparql.guard import Findings, secure
 
@@ -60,6 +61,7 @@ def check_request(engine: Engine, request: QueryRequest) -> tuple[QueryRequest, 
         has_graph=lambda iri: has_named_graph(engine, iri),
         parameters=parameters,
         max_depth=request.settings.max_depth,
+        prefixes=prefixes(request.settings.base),
     )
     return replace(request, text=text, checked=True, has_dataset=found.has_dataset), found
 

@@ -114,11 +114,16 @@ def declared_prefixes(text: str) -> set[str]:
     return {words[i + 1].rstrip(":") for i, word in enumerate(words[:-1]) if word.upper() == "PREFIX"}
 
 
+def used_prefixes(text: str, names: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes of `names` that `text` may use (`p:` occurs in it): those worth declaring for it."""
+    return {p: ns for p, ns in names.items() if p + ":" in text}
+
+
 def with_prologue(text: str, base_iri: str | None, names: Mapping[str, str]) -> str:
     """`text` after a BASE and the PREFIX declarations of `names` it does not declare itself."""
     declared = declared_prefixes(text)
     lines = [f"BASE {sparql_iri(base_iri)}"] if base_iri else []
-    wanted = [(p, ns) for p, ns in names.items() if p not in declared and f"{p}:" in text]
+    wanted = [(p, ns) for p, ns in used_prefixes(text, names).items() if p not in declared]
     lines += [f"PREFIX {p}: {sparql_iri(ns)}" for p, ns in wanted]
     return "\n".join([*lines, text])
 
@@ -127,12 +132,16 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     """`text` with a VALUES block binding `bindings` placed first in its top-level WHERE group."""
     if not bindings:
         return text
+    names = sorted(bindings)
+    return values_first(text, names, [[plain(bindings[name]) for name in names]])
+
+
+def values_first(text: str, variables: Sequence[str], rows: Iterable[Sequence[Node]]) -> str:
+    """`text` with a VALUES block of `rows` (values_block) placed first in its top-level WHERE group."""
     at = shape(text).group
     if at is None:
         raise QueryRefused("cannot bind variables: the query has no WHERE group that can take a VALUES block")
-    names = sorted(bindings)
-    block = values_block(names, [[plain(bindings[name]) for name in names]])
-    return f"{text[: at + 1]} {block}\n{text[at + 1 :]}"
+    return f"{text[: at + 1]} {values_block(variables, rows)}\n{text[at + 1 :]}"
 
 
 def with_values(text: str, bindings: Mapping[str, Node]) -> str:

@@ -92,12 +92,12 @@ def serve_jobs(connection: Connection, store_path: str, memory_mb: int, log_path
     _limit_memory(memory_mb)
     while True:
         try:
-            wanted, job, args = connection.recv()
+            wanted, path, job, args = connection.recv()
         except (EOFError, OSError):
             return
         if wanted != generation:
             del store
-            store = ox.Store.read_only(store_path)
+            store = ox.Store.read_only(path)
             generation = wanted
         start = time.monotonic()
         status, value = _outcome(job, store, args)

@@ -92,6 +92,8 @@ class _Process:
     """When it was given its current job (time.monotonic())."""
     poller: select.poll = field(default_factory=select.poll, repr=False)
     """Polls `connection` (registered once: Connection.poll builds and drops a selector at every call)."""
+    path: str = ""
+    """The store it was last sent to (its generation's): a reader snapshot in use while it runs a job there."""
 
     def __post_init__(self) -> None:
         """Register the pipe with the poller."""
@@ -224,7 +226,8 @@ class ProcessPool:
         healthy = False
         try:
             try:
-                worker.connection.send((self.generation, job, args))
+                worker.path = self.path
+                worker.connection.send((self.generation, self.path, job, args))
                 if not worker.answered(stop - time.monotonic()):
                     if lane and stop < end:
                         raise PoolError(
@@ -290,15 +293,23 @@ class ProcessPool:
 
         threading.Thread(target=start, name="mgkg-warm", daemon=True).start()
 
-    def reopen(self) -> None:
-        """Make each process open the store again before its next job (call after a write)."""
+    def reopen(self, path: Path | None = None) -> None:
+        """Make each process open the store again — at `path` if given (a reader snapshot) — before its next job
+        (call after a write)."""
         with self._changed:
+            if path is not None:
+                self.path = str(path)
             self.generation += 1
 
     def busy(self) -> int:
         """How many processes are answering a job now."""
         with self._changed:
             return len(self._busy)
+
+    def paths_in_use(self) -> set[str]:
+        """The stores processes run jobs on now, and the one the next job goes to."""
+        with self._changed:
+            return {self.path, *(w.path for w in self._busy if w.path)}
 
     def pids(self) -> list[int]:
         """The process ids of the live query processes (idle and busy)."""

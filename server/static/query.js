@@ -1,4 +1,5 @@
-// The query page: CodeMirror editor, named-query examples, POST /sparql, results as a table, downloads.
+// The query page: CodeMirror editor, named-query examples, POST /sparql, results (results.js), downloads; the
+// page's URL holds the query that ran (a `/?query=` link runs on load).
 // Every piece of data reaches the page as text (textContent) or an attribute value, never as markup.
 "use strict";
 
@@ -11,7 +12,6 @@
     ["xml", "RDF/XML", "rdf"], ["trig", "TriG", "trig"], ["nquads", "N-Quads", "nq"],
   ];
   const ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
-  const XSD_STRING = "http://www.w3.org/2001/XMLSchema#string";
   const LINKABLE = /^(https?|mailto|tel):/i;
 
   const form = document.getElementById("query-form");
@@ -28,8 +28,7 @@
   };
   const endpoint = form.getAttribute("action");
   const examples = JSON.parse(document.getElementById("examples-data").textContent);
-  const prefixes = Object.entries(JSON.parse(document.getElementById("prefixes-data").textContent))
-    .sort((a, b) => b[1].length - a[1].length);
+  const prefixes = JSON.parse(document.getElementById("prefixes-data").textContent);
 
   const editor = window.CodeMirror
     ? CodeMirror.fromTextArea(textarea, {
@@ -39,6 +38,7 @@
     })
     : plainEditor(textarea);
   let markedLine = null;
+  let markedColumn = null;
 
   function plainEditor(area) {
     area.addEventListener("keydown", (event) => {
@@ -56,40 +56,6 @@
     if (text !== undefined && text !== null) node.textContent = text;
     if (className) node.className = className;
     return node;
-  }
-
-  function compact(iri) {
-    for (const [prefix, namespace] of prefixes) {
-      const local = iri.slice(namespace.length);
-      if (iri.startsWith(namespace) && /^[\w-]*(\.[\w-]+)*$/.test(local)) return prefix + ":" + local;
-    }
-    return "<" + iri + ">";
-  }
-
-  function iriNode(iri) {
-    const label = compact(iri);
-    if (!LINKABLE.test(iri)) return element("span", label, "iri");
-    const link = element("a", label, "iri");
-    link.href = iri;
-    link.title = iri;
-    return link;
-  }
-
-  function termNode(term) {
-    if (!term) return element("span", "", "unbound");
-    if (term.type === "uri") return iriNode(term.value);
-    if (term.type === "bnode") return element("span", "_:" + term.value, "bnode");
-    if (term.type === "literal" || term.type === "typed-literal") {
-      const span = element("span", null, "literal");
-      const lang = term["xml:lang"];
-      const typed = !lang && term.datatype && term.datatype !== XSD_STRING;
-      span.append(typed ? term.value : "\u201c" + term.value + "\u201d");
-      if (lang) span.append(element("span", "@" + lang, "meta"));
-      if (typed) span.append(element("span", " ^^" + compact(term.datatype), "meta"));
-      return span;
-    }
-    const value = typeof term.value === "string" ? term.value : JSON.stringify(term.value);
-    return element("span", value, "other");
   }
 
   // N-Triples → [[subject, predicate, object]] in SPARQL JSON term form; null when a line is not understood.
@@ -126,18 +92,15 @@
     return rows;
   }
 
-  function showTable(names, rows) {
-    const table = element("table", null, "result-table");
-    const headRow = table.createTHead().insertRow();
-    headRow.append(element("th", "#", "row-number"));
-    for (const name of names) headRow.append(element("th", name));
-    const body = table.createTBody();
-    rows.forEach((row, index) => {
-      const tr = body.insertRow();
-      tr.append(element("td", String(index + 1), "row-number"));
-      for (const term of row) tr.insertCell().append(termNode(term));
-    });
-    resultBody.replaceChildren(table);
+  // Rows of terms (N-Triples' subject, predicate, object) as a SPARQL JSON result.
+  function asResult(names, rows) {
+    const bindings = rows.map((row) => Object.fromEntries(names.map((name, i) => [name, row[i]])));
+    return { head: { vars: names }, results: { bindings } };
+  }
+
+  async function showTable(data) {
+    const labels = await MgkgResults.fetchLabels(results.dataset.labels, data);
+    MgkgResults.render(resultBody, data, { labels, prefixes });
   }
 
   function showDownloads(text, formats) {
@@ -156,17 +119,32 @@
     errorBox.hidden = true;
     errorBox.replaceChildren();
     if (markedLine !== null) editor.removeLineClass(markedLine, "background", "error-line");
-    markedLine = null;
+    if (markedColumn !== null) markedColumn.clear();
+    markedLine = markedColumn = null;
   }
 
+  function clearResults() {
+    results.hidden = true;
+    resultBody.replaceChildren();
+    downloads.replaceChildren();
+  }
+
+  // The error, with the line and column the server names marked in the editor; old results go.
   function showError(message) {
+    clearResults();
     const position = /error at (\d+):(\d+)/.exec(message);
-    errorBox.replaceChildren(element("strong", "Error: "), message);
+    const where = position ? `Error at line ${position[1]}, column ${position[2]}: ` : "Error: ";
+    errorBox.replaceChildren(element("strong", where), message);
     errorBox.hidden = false;
     if (position && Number(position[1]) <= editor.lineCount()) {
       markedLine = Number(position[1]) - 1;
+      const ch = Math.max(Number(position[2]) - 1, 0);
       editor.addLineClass(markedLine, "background", "error-line");
-      editor.setCursor({ line: markedLine, ch: Math.max(Number(position[2]) - 1, 0) });
+      if (editor.markText) {
+        markedColumn = editor.markText({ line: markedLine, ch }, { line: markedLine, ch: ch + 1 },
+          { className: "error-at" });
+      }
+      editor.setCursor({ line: markedLine, ch });
     }
   }
 
@@ -187,32 +165,36 @@
     if (window.MgkgViews) MgkgViews.offer(data, viewParts, MgkgViews.declared(text));
   }
 
-  function render(response, body, text, started) {
+  async function render(response, body, text, started) {
     const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
     if (type === "application/sparql-results+json") {
       const data = JSON.parse(body);
       showDownloads(text, RESULT_FORMATS);
       offerViews(typeof data.boolean === "boolean" ? null : data, text);
       if (typeof data.boolean === "boolean") {
-        resultBody.replaceChildren(element("p", data.boolean ? "true" : "false", "boolean"));
+        MgkgResults.render(resultBody, data, {});
         return `ASK: ${data.boolean} in ${Math.round(performance.now() - started)} ms`;
       }
-      const names = data.head.vars || [];
-      const rows = data.results.bindings.map((binding) => names.map((name) => binding[name]));
-      showTable(names, rows);
-      return summary(response, rows.length, "row", started);
+      await showTable(data);
+      return summary(response, data.results.bindings.length, "row", started);
     }
     showDownloads(text, GRAPH_FORMATS);
     offerViews(null, text);
     const triples = type === "application/n-triples" ? parseNTriples(body) : null;
     if (triples === null) resultBody.replaceChildren(element("pre", body, "raw"));
-    else showTable(["subject", "predicate", "object"], triples);
+    else await showTable(asResult(["subject", "predicate", "object"], triples));
     return summary(response, triples === null ? 0 : triples.length, "triple", started);
+  }
+
+  // The page's own URL with the query in it (a link that runs it), replacing the current history entry.
+  function remember(text) {
+    history.replaceState(null, "", form.dataset.page + "?" + new URLSearchParams({ query: text }));
   }
 
   async function run() {
     const text = editor.getValue();
     clearError();
+    remember(text);
     runButton.disabled = true;
     setStatus("Running…");
     const started = performance.now();
@@ -228,7 +210,7 @@
         showError(body.trim() || `${response.status} ${response.statusText}`);
         return;
       }
-      setStatus(render(response, body, text, started));
+      setStatus(await render(response, body, text, started));
       results.hidden = false;
     } catch (error) {
       setStatus("");
@@ -266,4 +248,5 @@
     button.addEventListener("click", () => loadExample(button));
   }
   editor.on("change", () => { if (markedLine !== null) clearError(); });
+  if (new URLSearchParams(location.search).has("query")) run();  // a shared link runs its query
 })();

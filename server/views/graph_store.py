@@ -86,7 +86,10 @@ def _read(target: Target) -> Response:
         name = "the default graph" if target.iri is None else f"the graph <{target.iri}>"
         return rdf_page(f"Graph Store: {name}", f"The triples of {name}, to download.", triples=len(triples))
     fmt = choose(request, RDF, request.args.get("format"))
-    body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes()) or b""
+    items: list[ox.Triple] | list[ox.Quad] = triples
+    if fmt.keeps_graphs and target.iri is not None:  # TriG, N-Quads, JSON-LD: the graph keeps its name
+        items = [ox.Quad(t.subject, t.predicate, t.object, target.name) for t in triples]
+    body = ox.serialize(items, format=fmt.rdf, prefixes=prefixes()) or b""
     response = Response(body, 200, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response

@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from graph.core.errors import Kind
 from graph.core.formats import FORMS, HTML, INDEX, JSON, RDF, RESULTS, media_types
+from graph.core.namespaces import prefixes
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
 from graph.sparql.request import QueryRequest, answer_request
@@ -145,7 +146,7 @@ def _secured(query: NamedQuery) -> tuple[str, str | None, bool]:
     try:
         settings, has_graph = runtime().settings, runtime().has_graph
         text, found = secure(query.text, is_update=False, base=None, allowlist=settings.allowlist,
-                             has_graph=has_graph, max_depth=settings.max_depth)
+                             has_graph=has_graph, max_depth=settings.max_depth, prefixes=prefixes(settings.base))
     except Refused as error:
         raise Problem(f"named query {query.name!r} cannot run on this server: {error}", kind=Kind.REFUSED) from None
     return text, found.form, found.has_dataset
@@ -156,8 +157,9 @@ def _page(query: NamedQuery, given: Values, status: int, **extra: Any) -> Respon
     values = {name: value for name, value in given.items() if value is not None}
     links = {f.name: f"{url}?{urlencode({**values, RESERVED: f.name})}" for f in RESULTS}
     body = render_template(
-        "queries.html", active="queries", query=describe(query), values=values, downloads=links, **extra
-    )
+        "queries.html", active="queries", query=describe(query), values=values, downloads=links,
+        prefixes=prefixes(runtime().settings.base), **extra,
+    )  # fmt: skip
     return Response(body, status, content_type=HTML.content_type)
 
 

@@ -1,4 +1,5 @@
-"""HTML pages: the query page at / (editor, examples, results); its static files (no CDN) are the app's."""
+"""HTML pages: the query page at / (editor, examples, results) and the API page at /api (Swagger UI); their static
+files (no CDN) are the app's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from graph.core.formats import HTML
-from graph.core.namespaces import prefixes, sparql_prologue
+from graph.core.namespaces import prefixes
 from server.context import runtime
 from server.http import ANY_METHOD, methods
 from server.views.named import catalogue, describe
@@ -23,8 +24,15 @@ def examples() -> list[dict[str, Any]]:
 @bp.route("/", methods=ANY_METHOD)
 @methods("GET, HEAD")
 def index() -> str:
-    """The query page; `?query=` prefills the editor (shareable links), else the prefixes and a first query."""
+    """The query page; `?query=` prefills the editor and runs it (shareable links), else a first query."""
     return query_page()
+
+
+@bp.route("/api", methods=ANY_METHOD)
+@methods("GET, HEAD")
+def api() -> str:
+    """The API page: Swagger UI (vendored, offline, no inline script) rendering /openapi.json."""
+    return render_template("api.html")
 
 
 def query_page() -> str:
@@ -33,7 +41,6 @@ def query_page() -> str:
     return render_template(
         "index.html",
         query=request.args.get("query", ""),
-        prologue=sparql_prologue(base),
         prefixes=prefixes(base),
         examples=examples(),
     )

@@ -221,12 +221,15 @@ class Browser:
         violations = self.accessibility()
         assert violations == [], describe(violations)
 
-    def screenshot(self, name: str) -> Path | None:
-        """Save the viewport as docs/screenshots/<name>.png when MGKG_SCREENSHOTS=1 (else nothing)."""
+    def screenshot(self, name: str, *, keep_focus: bool = False) -> Path | None:
+        """Save the viewport, scrolled to the top and (unless `keep_focus`: an open list of suggestions) with nothing
+        focused, as docs/screenshots/<name>.png when MGKG_SCREENSHOTS=1 (else nothing)."""
         if os.environ.get("MGKG_SCREENSHOTS") != "1":
             return None
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{name}.png"
-        self.driver.execute_script("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
+        self.driver.execute_script("window.scrollTo(0, 0)")
+        if not keep_focus:
+            self.driver.execute_script("document.activeElement && document.activeElement.blur()")
         self.driver.save_screenshot(str(target))
         return target

@@ -11,12 +11,13 @@ from rdflib.namespace import DCTERMS, VOID
 
 from graph.core.files import parse_graph
 from graph.core.namespaces import graph_iri
-from graph.linking.sources import coco, geonames, iati, pycountry
+from graph.linking.sources import coco, countryinfo, geonames, iati, pycountry
 from graph.linking.sources.common import Enrichment, snapshot_bytes
 
 SOURCES: dict[str, Callable[[Dataset], Enrichment]] = {
     "pycountry": pycountry.enrich,
     "geonames": geonames.enrich,
+    "countryinfo": countryinfo.enrich,
     "coco": coco.enrich,
     "iati": iati.enrich,
 }

@@ -1,9 +1,9 @@
 """What every offline enrichment source shares: the verified links it may start from, entries, the provenance writer.
 
-An offline source (pycountry, geonames, coco, iati) copies facts from a dataset that a Python package ships into
-its own named graph, graph/enrichment/<source>. Nothing is said about our entities themselves: each record of the
-dataset that we use becomes an *entry* (<base>id/entry/<source>/<key>, a prov:Entity) that holds the facts the
-dataset gives, in standard terms, and says
+An offline source (pycountry, geonames, countryinfo, coco, iati) copies facts from a dataset that a Python package
+ships into its own named graph, graph/enrichment/<source>. Nothing is said about our entities themselves: each record
+of the dataset that we use becomes an *entry* (<base>id/entry/<source>/<key>, a prov:Entity) that holds the facts
+the dataset gives, in standard terms, and says
 
 * foaf:primaryTopic — the mgkg entity it is about (absent for an entry about a thing we have no entity for, such as
   a capital city or a currency);
@@ -25,11 +25,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 from rdflib.term import Node
 
 from graph.core.errors import MgkgError
@@ -105,6 +106,15 @@ class Enrichment:
     def fact(self, subject: URIRef, predicate: URIRef, value: Node) -> None:
         """State one fact the dataset gives about an entry (or a node of one, such as its geometry)."""
         self.graph.add((subject, predicate, value))
+
+    def point(self, entry: URIRef, latitude: Decimal, longitude: Decimal) -> None:
+        """The entry's coordinates: wgs84:lat / wgs84:long and geo:hasGeometry <entry>/geometry → geo:asWKT."""
+        self.fact(entry, WGS84.lat, Literal(latitude, datatype=XSD.decimal))
+        self.fact(entry, WGS84.long, Literal(longitude, datatype=XSD.decimal))
+        geometry = URIRef(f"{entry}/geometry")
+        self.fact(entry, GEO.hasGeometry, geometry)
+        self.fact(geometry, RDF.type, GEO.Geometry)
+        self.fact(geometry, GEO.asWKT, Literal(f"Point({longitude} {latitude})", datatype=GEO.wktLiteral))
 
     def derive_link(self, link: Link) -> None:
         """Add a link the dataset gives for an entity already linked by a verified identifier, with its record."""

@@ -19,17 +19,15 @@ from decimal import Decimal
 from typing import Any
 
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import OWL, RDF, XSD
+from rdflib.namespace import OWL, XSD
 
 from graph.core.namespaces import MGKG
 from graph.linking.links import TARGETS, WDT, Link, short
 from graph.linking.sources.common import (
     CC_BY_4,
-    GEO,
     GN,
     SCHEMA,
     SPDX,
-    WGS84,
     Enrichment,
     EnrichmentError,
     SourceInfo,
@@ -39,7 +37,6 @@ from graph.linking.sources.common import (
 )
 
 GEONAMES = TARGETS["geonames"]
-WKT = GEO.wktLiteral
 
 
 def source_info() -> SourceInfo:
@@ -74,13 +71,7 @@ def _place(enrichment: Enrichment, entry: URIRef, record: Mapping[str, Any]) -> 
         enrichment.fact(entry, GN.population, Literal(record["population"], datatype=XSD.integer))
     lat, long = record.get("latitude"), record.get("longitude")
     if isinstance(lat, int | float) and isinstance(long, int | float):
-        latitude, longitude = Decimal(str(lat)), Decimal(str(long))
-        enrichment.fact(entry, WGS84.lat, Literal(latitude, datatype=XSD.decimal))
-        enrichment.fact(entry, WGS84.long, Literal(longitude, datatype=XSD.decimal))
-        geometry = URIRef(f"{entry}/geometry")
-        enrichment.fact(entry, GEO.hasGeometry, geometry)
-        enrichment.fact(geometry, RDF.type, GEO.Geometry)
-        enrichment.fact(geometry, GEO.asWKT, Literal(f"Point({longitude} {latitude})", datatype=WKT))
+        enrichment.point(entry, Decimal(str(lat)), Decimal(str(long)))
 
 
 def enrich(dataset: Dataset) -> Enrichment:

@@ -6,6 +6,7 @@ from typing import Any
 
 from graph.core.formats import HTML, JSON
 from graph.pages.browse import INDEXES, MAX_PAGE
+from graph.pages.labels import MAX_IRIS
 from graph.pages.search import MAX_LENGTH, MIN_LENGTH
 from server.views.browse import MAX_SEARCH_LIMIT, SEARCH_LIMIT
 from server.views.linked_data import RDF_OFFERED, SUFFIXES
@@ -103,6 +104,25 @@ def _index() -> dict[str, Any]:
     }}  # fmt: skip
 
 
+def _labels() -> dict[str, Any]:
+    iris = {"type": "array", "maxItems": MAX_IRIS, "items": {"type": "string", "format": "iri"}}
+    label = {"type": "object", "required": ["iri", "label", "page"], "properties": {
+        "iri": _TEXT, "label": {"type": ["string", "null"]}, "page": {"type": ["string", "null"]}}}  # fmt: skip
+    return {"post": {
+        "operationId": "labels", "summary": "Labels of IRIs, and their pages on this server",
+        "description": "What a result table shows for an IRI: its label (rdfs:label or skos:prefLabel, English "
+                       "first), null without one, and the path of its page on this server (/id/…, /ontology#…, "
+                       f"/vocab/…), null for IRIs outside the graph. At most {MAX_IRIS} IRIs a request.",
+        "requestBody": {"required": True, "content": {JSON.media_type: {"schema": {
+            "type": "object", "required": ["iris"], "additionalProperties": False,
+            "properties": {"iris": iris}}}}},
+        "responses": {"200": {"description": "One entry per IRI asked, in order, once.", "content": {
+            JSON.media_type: {"schema": {"type": "object", "required": ["labels"],
+                                         "properties": {"labels": {"type": "array", "items": label}}}}}},
+                      "400": PROBLEM, "415": PROBLEM},
+    }}  # fmt: skip
+
+
 def page_paths() -> dict[str, Any]:
     """The OpenAPI paths of the Linked Data resources, search and the class indexes."""
     return {
@@ -119,4 +139,5 @@ def page_paths() -> dict[str, Any]:
                           "304": {"description": "Not modified."}, "406": PROBLEM}}},
         "/search.json": _search(),
         "/browse/{index}": _index(),
+        "/labels": _labels(),
     }  # fmt: skip
