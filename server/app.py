@@ -58,10 +58,11 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     generation.install(app, runtime)
     if runtime.pool is not None:
         weakref.finalize(app, runtime.pool.close)
-        if isinstance(opened, EmbeddedStore) and generation.writable(opened) and opened.location is not None:
+        if isinstance(opened, EmbeddedStore) and generation.writable(opened) and opened.path is not None:
             # This server writes its store: its query processes read checkpoints of it (server.isolation.snapshots),
-            # next to the generation it opened (same file system: hard links).
-            runtime.snapshots = ReaderSnapshots(opened.location.parent / "readers")
+            # beside the store's link (data/readers: the same file system, so hard links, and kept when a build
+            # removes the generation the server opened first).
+            runtime.snapshots = ReaderSnapshots(opened.path.parent / "readers")
             weakref.finalize(app, runtime.snapshots.close)
             runtime.pool.reopen(runtime.snapshots.take(opened.raw))
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
