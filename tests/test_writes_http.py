@@ -168,12 +168,14 @@ def test_changes_are_listed_newest_first_with_paging(client: FlaskClient, three:
     assert [c["message"] for c in entity["changes"]] == ["change c"]
     assert json.loads(client.get("/changes?since=2000-01-01").data)["total"] == 3
     assert json.loads(client.get("/changes?since=2999-01-01T00:00:00Z").data)["total"] == 0
+    assert json.loads(client.get("/changes?since=2000-01-01t00:00:00z").data)["total"] == 3  # RFC 3339 allows t, z
 
 
 @pytest.mark.parametrize(
     ("query", "answer"),
     [("limit=0", "limit must be between 1 and 1000"), ("offset=x", "offset must be an integer"),
-     ("since=yesterday", "since must be a date"), ("entity=not-an-iri", "is not an absolute IRI")],
+     ("since=yesterday", "since must be a date"), ("entity=not-an-iri", "is not an absolute IRI"),
+     ("offset=1000000001", "offset must be between 0 and 1000000000")],
 )
 def test_bad_changes_parameters_are_400(client: FlaskClient, query: str, answer: str) -> None:
     response = client.get(f"/changes?{query}")
