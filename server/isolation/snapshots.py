@@ -31,10 +31,10 @@ class ReaderSnapshots:
         self.serial = 0
 
     def take(self, store: ox.Store) -> Path:
-        """A new checkpoint of `store` (flushed first), for the query processes' next jobs."""
+        """A new checkpoint of `store` (its recent writes included: a checkpoint flushes them), for the query
+        processes' next jobs."""
         self.serial += 1
         path = self.folder / f"{self.serial:08d}"
-        store.flush()
         store.backup(str(path))
         return path
 
