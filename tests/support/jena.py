@@ -1,12 +1,12 @@
 """Apache Jena's command-line tools for tests, through scripts/jena (Debian's libapache-jena-java, `make jena-deps`).
 
-`jena()` gives the command to run, or skips the test saying why (fails it when MGKG_REQUIRE_JENA=1).
+`run_jena()` runs a tool; when Jena is not installed (scripts/jena exits 127 saying so) the test is skipped with
+that line, or fails when MGKG_REQUIRE_JENA=1.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,18 +14,17 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "jena"
 REQUIRED = os.environ.get("MGKG_REQUIRE_JENA") == "1"
-
-
-def jena(tool: str) -> list[str]:
-    """The command running Jena's `tool` (riot, shacl, arq); skips (or fails) the test when Jena cannot run."""
-    if shutil.which("java") is None or not Path("/usr/share/java/jena-core.jar").is_file():
-        reason = "Apache Jena is not installed (make jena-deps)"
-        if REQUIRED:
-            pytest.fail(f"Jena is required (MGKG_REQUIRE_JENA=1) but {reason}")
-        pytest.skip(reason)
-    return ["sh", str(SCRIPT), tool]
+NOT_INSTALLED = 127
+"""scripts/jena's exit status when Java or Jena is missing."""
 
 
 def run_jena(tool: str, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run Jena's `tool` with `arguments`; its exit code, stdout and stderr."""
-    return subprocess.run([*jena(tool), *arguments], capture_output=True, text=True, timeout=timeout, check=False)
+    """Run Jena's `tool` (riot, shacl, arq) with `arguments`: its exit code, stdout and stderr."""
+    done = subprocess.run(["sh", str(SCRIPT), tool, *arguments], capture_output=True, text=True, timeout=timeout,
+                          check=False)  # fmt: skip
+    if done.returncode == NOT_INSTALLED:
+        reason = done.stderr.strip() or "Apache Jena is not installed (make jena-deps)"
+        if REQUIRED:
+            pytest.fail(f"Jena is required (MGKG_REQUIRE_JENA=1) but {reason}")
+        pytest.skip(reason)
+    return done
