@@ -198,7 +198,8 @@ def finish(response: Response) -> Response:
             response.cache_control.no_cache = True
         else:
             return response
-    response.make_conditional(request)
+    if "HTTP_IF_NONE_MATCH" in request.environ:  # make_conditional costs a tenth of a cached answer's time
+        response.make_conditional(request)
     return response
 
 
