@@ -13,11 +13,11 @@ of validated views `Vary: Accept`.
 **State.** `state_of` hashes what a server process sees of its store from the outside: the store generation
 (`data/store`'s target and the inode of its folder; not its time, which RocksDB changes itself), the journal
 (size, time and inode of changes.jsonl), the store's named graphs, the settings (secrets left out), the code
-(each file's size and time) and, for a store in memory, the app. It is worked out at start and after every
-write or generation switch (Runtime.wrote, under the write lock, once readers see the change), never per
-request: two processes serving one store agree, a restart keeps the ETags, and an accepted write or a build
-changes them. A store changed behind the server's back is not seen (a store on disk that a server writes is
-locked by it; read-only ones see no writes anyway).
+(each file's size and time) and, for a store in memory, the app (for an `--in-memory` copy, the generation
+copied). It is worked out at start and after every write or generation switch (Runtime.wrote, under the write
+lock, once readers see the change), never per request: two processes serving one store agree, a restart keeps
+the ETags, and an accepted write or a build changes them. A store changed behind the server's back is not seen
+(a store on disk that a server writes is locked by it; read-only ones see no writes anyway).
 
 **Cache.** Views marked `cached=True` (named queries, /sparql queries) keep their 200 answers in the Runtime's
 answer cache (server.answer_cache) under their ETag: a repeated GET is answered from memory, with no query
@@ -120,10 +120,12 @@ def state_of(rt: Runtime) -> str | None:
         return None
     settings = {k: v for k, v in asdict(rt.settings).items() if k not in SECRETS}
     parts = [user_agent(), code_stamp(), repr(sorted(settings.items()))]
-    if store.location is None:
-        parts.append(f"memory {rt.instance}")
-    else:
+    if store.location is not None:
         parts.append(f"{place.target} {store.location} {_stat(store.location, whole=False)}")
+    elif store.origin is not None and store.read_only:  # `--in-memory`: each worker's copy of one generation
+        parts.append(f"copy of {store.origin} {_stat(store.origin, whole=False)}")
+    else:
+        parts.append(f"memory {rt.instance}")
     parts.append(_stat(place.journal.path))
     try:
         parts.extend(sorted(str(graph) for graph in store.raw.named_graphs()))

@@ -262,6 +262,20 @@ def test_processes_over_one_store_agree_and_a_build_changes_every_etag(built: Da
             close(server)
 
 
+def test_in_memory_copies_of_one_generation_agree(built: Dataset, tmp_path: Path) -> None:
+    """`--in-memory --workers 2`: each process copies the store; copies of one generation give the same ETags,
+    a store in memory of its own (written to by its app) never shares them."""
+    data = data_folder(built, tmp_path)
+    disk = open_store(f"oxigraph:{data / 'store'}", read_only=True)
+    assert isinstance(disk, EmbeddedStore)
+    copies = [client_for(disk.memory_copy(BASE)) for _ in range(2)]
+    url = "/sparql?query=" + quote(PROJECTS)
+    assert copies[0].get(url).headers["ETag"] == copies[1].get(url).headers["ETag"]
+    own = client_for(open_store("memory"))
+    assert own.get(url).headers["ETag"] != client_for(open_store("memory")).get(url).headers["ETag"]
+    disk.close()
+
+
 def test_a_restarted_server_keeps_its_etags(built: Dataset, tmp_path: Path) -> None:
     data = data_folder(built, tmp_path)
     url = "/queries/changes-to-entity?subject=" + quote(f"{BASE}id/note")
