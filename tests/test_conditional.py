@@ -12,13 +12,14 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset
 from support.clients import client_for
+from support.fixture_endpoint import closed_port_url
 from support.notes import BASE, EDITOR, data_folder, insert, note
 
 from graph.build import write_store
 from graph.changes.journal import Journal
 from graph.changes.model import Changeset, new_id
 from graph.core.config import ConfigError, Settings, load_settings
-from graph.store import EmbeddedStore, open_store
+from graph.store import EmbeddedStore, RemoteStore, open_store
 from server.app import create_app
 from server.context import EXTENSION, Runtime
 from server.views.named import catalogue
@@ -274,6 +275,19 @@ def test_in_memory_copies_of_one_generation_agree(built: Dataset, tmp_path: Path
     own = client_for(open_store("memory"))
     assert own.get(url).headers["ETag"] != client_for(open_store("memory")).get(url).headers["ETag"]
     disk.close()
+
+
+def test_over_a_remote_store_etags_are_the_bodies_hashes_and_nothing_is_cached(tmp_path: Path) -> None:
+    """The server cannot see a remote store's state (other clients write it): no state validator, no cache."""
+    client = client_for(RemoteStore(closed_port_url()), data_dir=tmp_path)
+    rt = runtime_of(client)
+    assert rt.state is None
+    listed = client.get("/queries")
+    assert listed.status_code == 200 and not listed.headers["ETag"].startswith("W/")
+    assert client.get("/queries", headers={"If-None-Match": listed.headers["ETag"]}).status_code == 304
+    unreachable = client.get(VALIDATED[0])
+    assert unreachable.status_code == 502 and "ETag" not in unreachable.headers
+    assert len(rt.answers) == 0
 
 
 def test_a_restarted_server_keeps_its_etags(built: Dataset, tmp_path: Path) -> None:
