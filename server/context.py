@@ -1,4 +1,5 @@
-"""Everything one running app holds: settings, store, executor, write lock, write counter, named queries, caches.
+"""Everything one running app holds: settings, store, executor, write lock, write counter, named queries, caches,
+the store's state (the validator of conditional GETs, server.conditional) and the answer cache.
 
 `create_app` makes one `Runtime` and keeps it in `app.extensions["mgkg"]`; no other module keeps per-app state.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +19,7 @@ from graph.core.config import Settings
 from graph.named_queries import NamedQuery
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, has_graph
+from server.answer_cache import AnswerCache
 from server.isolation.pool import ProcessPool
 from server.isolation.snapshots import ReaderSnapshots
 
@@ -49,22 +52,43 @@ class Runtime:
     """The journal and the store generation being served (server.generation.Generation; set by its install)."""
     queries: dict[str, NamedQuery] | None = field(default=None, init=False, repr=False)
     """The named-query catalogue, loaded on first use (server.views.named.catalogue)."""
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, repr=False)
+    """Names this Runtime (the state of a store in memory, which nothing outside the app sees)."""
+    state: str | None = field(default=None, init=False)
+    """The store's state as conditional GETs see it (server.conditional.state_of; None: no validator)."""
+    state_of: Callable[[Runtime], str | None] | None = field(default=None, init=False, repr=False)
+    """How `state` is worked out again after a write or a switch (set by server.conditional.install)."""
+    answers: AnswerCache = field(init=False, repr=False)
+    """Answers of repeated GETs (server.answer_cache), emptied when `state` changes."""
     _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """An answer cache of the settings' size."""
+        self.answers = AnswerCache(self.settings.answer_cache, self.settings.answer_cache_entries)
 
     def has_graph(self, iri: str) -> bool:
         """Whether the store has a named graph `iri` (possibly empty); False for a string that is no IRI."""
         return has_graph(self.store, iri)
 
     def wrote(self) -> None:
-        """Count a write to the live store (call it with `write_lock` held); query processes reopen the store."""
+        """Count a write to the live store (call it with `write_lock` held); query processes reopen the store; then
+        (once every reader sees the change) the store's state is worked out again and the answer cache emptied."""
         self.writes += 1
-        if self.pool is None:
-            return
-        if self.snapshots is None or not isinstance(self.store, EmbeddedStore):
-            self.pool.reopen()
-            return
-        self.pool.reopen(self.snapshots.take(self.store.raw))
-        self.snapshots.prune(self.pool.paths_in_use())
+        try:
+            if self.pool is None:
+                return
+            if self.snapshots is None or not isinstance(self.store, EmbeddedStore):
+                self.pool.reopen()
+                return
+            self.pool.reopen(self.snapshots.take(self.store.raw))
+            self.snapshots.prune(self.pool.paths_in_use())
+        finally:
+            self.restate()
+
+    def restate(self) -> None:
+        """Work out the store's state again (`state_of`) and empty the answer cache for it."""
+        self.state = self.state_of(self) if self.state_of is not None else None
+        self.answers.reset(self.state)
 
     def run(self, job: Callable[..., T], *args: Any, what: str = "query") -> T:
         """`job(engine, executor, *args)` under the query timeout, counted from the request's arrival: in a query

@@ -110,12 +110,16 @@ def test_etag_gives_304_and_differs_between_formats(client: FlaskClient) -> None
 
 
 def test_the_etag_changes_when_the_entity_changes(fresh: EmbeddedStore) -> None:
-    own = client_for(fresh)
+    """A write through the app changes the ETag (it follows the store's state: server.conditional)."""
+    own = client_for(fresh, update_token="t")
     before = own.get(PROJECT + ".nt").headers["ETag"]
-    fresh.raw.update('INSERT DATA { GRAPH <https://w3id.org/mgkg/graph/curation> { '
-                     f'<{TC_0287}> <http://www.w3.org/2004/02/skos/core#altLabel> "police tranche"@en }} }}')
-    after = own.get(PROJECT + ".nt")
-    assert after.headers["ETag"] != before and b"police tranche" in after.data
+    update = ('INSERT DATA { GRAPH <https://w3id.org/mgkg/graph/contributions/editor> { '
+              f'<{TC_0287}> <http://www.w3.org/2004/02/skos/core#altLabel> "police tranche"@en }} }}')
+    written = own.post("/sparql", data=update.encode(), headers={"Authorization": "Bearer t",
+                                                               "Content-Type": "application/sparql-update"})
+    assert written.status_code == 204, written.data
+    after = own.get(PROJECT + ".nt", headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["ETag"] != before and b"police tranche" in after.data
 
 
 @pytest.mark.parametrize("path", ["/id/project/no-such-project", "/id/project/no-such-project.ttl",

@@ -445,9 +445,9 @@ def test_openapi_asks_for_the_token_when_writes_are_on() -> None:
 
 
 def get_parameters(item: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """The schemas of a named query's GET parameters, and the required ones (one object when format=html alone
-    is allowed without them)."""
-    parameters = item["get"]["parameters"]
+    """The schemas of a named query's GET parameters in the query string, and the required ones (one object when
+    format=html alone is allowed without them)."""
+    parameters = [p for p in item["get"]["parameters"] if p["in"] == "query"]
     if [p["name"] for p in parameters] == ["values"]:
         schema = parameters[0]["schema"]
         return schema["properties"], set(schema["anyOf"][0]["required"])

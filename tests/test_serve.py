@@ -258,10 +258,13 @@ def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None
         while len(children(running.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(children(running.process.pid)) == 2
+        etags = set()
         for _ in range(10):  # a new connection each time: any worker may take it
             response = requests.get(running.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
                                     headers={"Accept": "application/sparql-results+json"}, timeout=10)
             assert response.status_code == 200 and response.json()["boolean"] is True
+            etags.add(response.headers["ETag"])
+        assert len(etags) == 1  # the processes agree on the store's state
         named = requests.get(running.url + "/queries/project-by-id", params={"id": "TC.0287"}, timeout=10)
         assert named.status_code == 200 and "TC.0287" in named.text
         running.wait_for(r" GET /queries/project-by-id 200 \d+ [\d.]+ms$")

@@ -46,6 +46,8 @@ class Settings:
     query_memory: int = 2048
     union_default_graph: bool = True
     seeds: str = ""
+    answer_cache: int = 64 * 1024 * 1024
+    answer_cache_entries: int = 1000
 
     @property
     def store_spec(self) -> str:
@@ -54,6 +56,8 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}
+NOT_NEGATIVE = ("answer_cache", "answer_cache_entries")
+"""Integer settings where 0 turns a feature off and a negative value is an error."""
 
 
 def _convert(name: str, value: Any, origin: str) -> Any:
@@ -66,6 +70,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         if kind == "int":
             if name == "max_depth" and int(value) < 1:
                 raise ValueError("must be at least 1")
+            if name in NOT_NEGATIVE and int(value) < 0:
+                raise ValueError("must be 0 (off) or more")
             return int(value)
         if kind == "float":
             number = float(value)

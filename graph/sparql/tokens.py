@@ -127,3 +127,15 @@ def outline(text: str) -> tuple[Token, ...]:
         if token.text == "{":
             depth += 1
     return tuple(out)
+
+
+UNREPEATABLE = frozenset({"SERVICE", "NOW", "RAND", "UUID", "STRUUID"})
+"""Keywords whose query may answer differently from one run to the next over the same store: a remote
+endpoint's data (SERVICE), the clock, random numbers and fresh identifiers."""
+
+
+@cached_for_short_texts(maxsize=256)
+def repeatable(text: str) -> bool:
+    """Whether the same store answers `text` alike each time: no SERVICE, NOW(), RAND(), UUID() or STRUUID()
+    (as words: in a string, IRI or comment they do not count)."""
+    return not any(token.keyword in UNREPEATABLE for token in tokenize(text))

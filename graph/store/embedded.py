@@ -30,6 +30,8 @@ class EmbeddedStore:
         self.read_only = read_only
         self.location = path.resolve() if path is not None else None
         """The folder opened: `path` with its symlinks resolved (the generation)."""
+        self.origin: Path | None = None
+        """The folder a read-only copy in memory was made from (memory_copy), else None."""
         try:
             if path is None:
                 self.raw = ox.Store()
@@ -66,7 +68,7 @@ class EmbeddedStore:
         # In chunks: one bulk_extend of every quad holds them all as Python objects at once (+180 MB per 1M).
         while chunk := list(itertools.islice(quads, COPY_CHUNK)):
             copy.raw.bulk_extend(chunk)
-        copy.read_only = True
+        copy.read_only, copy.origin = True, self.location
         return copy
 
     def graphs(self) -> list[URIRef]:

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from graph.core.formats import HTML, JSON
 from graph.pages.browse import INDEXES, Browsed, BrowseRequest, browse, check_page, chosen_values, index_of
 from graph.pages.search import Found, SearchRequest, search
+from server.conditional import validated
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
 from server.negotiation import choose
@@ -77,6 +78,7 @@ def _search(fmt: str | None) -> Response:
 
 
 @bp.route("/search", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def search_page() -> Response:
     """Search over labels, alternative labels and codes: a page, or JSON when asked for."""
@@ -84,6 +86,7 @@ def search_page() -> Response:
 
 
 @bp.route("/search.json", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def search_api() -> Response:
     """Search as JSON: `q` (2–200 characters), `limit` (1–100, default 20); hits best first."""
@@ -144,6 +147,7 @@ def indexes() -> Response:
 
 
 @bp.route("/browse/<index>", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def index_page(index: str) -> Response:
     """One class index: its members (paged), narrowed by the facet values in the URL, with the facets' counts."""

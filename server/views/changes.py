@@ -26,6 +26,7 @@ from graph.changes.model import Changeset, changeset_iri
 from graph.changes.revert import check_applies, revert_changeset
 from graph.core.formats import ATOM, JSON, RDF, Format
 from graph.core.namespaces import prefixes
+from server.conditional import validated
 from server.context import Runtime, runtime
 from server.generation import journal_of
 from server.http import ANY_METHOD, Problem, methods
@@ -112,6 +113,7 @@ def _answer(body: bytes | str, fmt: Format) -> Response:
 
 
 @bp.route("/changes", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def listing() -> Response:
     """The changes, newest first: JSON, RDF or Atom; paged and filtered by the query parameters."""
@@ -144,6 +146,7 @@ def _find(rt: Runtime, id: str) -> Changeset:
 
 
 @bp.route("/changes/<id>", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def one(id: str) -> Response:
     """One changeset: JSON with its quads (N-Quads lines), or its history in an RDF format; 404 if unknown."""

@@ -28,6 +28,7 @@ from graph.linking.links import TARGETS
 from graph.linking.linksets import Linkset, linksets
 from graph.sparql.execute import Deadline, QueryFailed
 from graph.stats import Stats, compute_stats
+from server.conditional import validated
 from server.context import Runtime, runtime
 from server.http import ANY_METHOD, methods
 from server.negotiation import choose
@@ -158,6 +159,11 @@ def _url(path: str) -> ox.NamedNode:
     return ox.NamedNode(request.url_root + path)
 
 
+def writes_key() -> str:
+    """What the descriptions' ETags add to the request: whether writes are on (the writers file may change)."""
+    return "writes" if writes_enabled(runtime().settings) else "read-only"
+
+
 def service_description(fmt_name: str) -> tuple[bytes, str]:
     """The SPARQL Service Description of /sparql in the RDF format `fmt_name`: body and Content-Type."""
     settings, known = runtime().settings, facts()
@@ -248,6 +254,7 @@ def _rdf_response(body: bytes, content_type: str) -> Response:
 
 
 @bp.route("/service-description", methods=ANY_METHOD)
+@validated(writes_key)
 @methods("GET, HEAD")
 def service() -> Response:
     """The SPARQL Service Description (the same as GET /sparql without a query)."""
@@ -264,6 +271,7 @@ def service_response() -> Response:
 
 
 @bp.route("/.well-known/void", methods=ANY_METHOD)
+@validated(writes_key)
 @methods("GET, HEAD")
 def void() -> Response:
     """The VoID description of the dataset (Turtle by default; a page for browsers)."""

@@ -1,7 +1,8 @@
 """The dumps of the dataset under /dumps/, gzipped, in three formats; mgkg's JSON-LD context at /context.jsonld.
 
 `GET /dumps/` lists the dumps (JSON, or HTML when preferred); `GET /dumps/<name>` answers one, gzipped,
-with an ETag (the SHA-256 of its bytes; `If-None-Match` gives 304). Dumps come from graph.export, the writer
+with an ETag (the SHA-256 of its bytes, as every answer not validated by the store's state: server.conditional;
+`If-None-Match` gives 304). Dumps come from graph.export, the writer
 `mgkg export` uses (readable Turtle and TriG: graph.exports), so the same store gives the same bytes. Each
 is built on first use and cached per app (server.context.Runtime.cached): every write through the app
 rebuilds it, and so does a change of the quad count made by anything else.
@@ -73,15 +74,12 @@ def dumps() -> Response | str:
 @bp.route("/dumps/<name>", methods=ANY_METHOD)
 @methods("GET, HEAD")
 def dump_file(name: str) -> Response:
-    """One dump, gzipped, with an ETag (its SHA-256); 304 when If-None-Match matches; 404 for unknown names."""
+    """One dump, gzipped (server.conditional gives it its SHA-256 as ETag, and 304); 404 for unknown names."""
     if name not in DUMPS:
         raise Problem(f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}", 404)
     data = dump(name)
     response = Response(data, 200, mimetype=GZIP.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.set_etag(hashlib.sha256(data).hexdigest())
-    response.cache_control.no_cache = True
-    response.make_conditional(request)
     return response
 
 
@@ -90,8 +88,4 @@ def dump_file(name: str) -> Response:
 def jsonld_context() -> Response:
     """mgkg's JSON-LD @context (the one JSON-LD exports carry), for the server's base; ETag and 304 as for dumps."""
     data = context_bytes(runtime().settings.base)
-    response = Response(data, 200, mimetype=by_name("jsonld").media_type)
-    response.set_etag(hashlib.sha256(data).hexdigest())
-    response.cache_control.no_cache = True
-    response.make_conditional(request)
-    return response
+    return Response(data, 200, mimetype=by_name("jsonld").media_type)

@@ -30,6 +30,7 @@ from graph.changes.policy import check_graphs
 from graph.core.formats import MULTIPART, RDF
 from graph.core.namespaces import prefixes
 from graph.core.text import joined_error
+from server.conditional import validated
 from server.context import runtime
 from server.encoding import rdf_bytes
 from server.http import ANY_METHOD, Problem, base_url, body_format, methods, require_utf8
@@ -165,6 +166,7 @@ def _handle(target: Target | None) -> Response:
 
 
 @bp.route("/rdf-graphs", methods=ANY_METHOD)
+@validated()
 @methods(METHODS)
 def indirect() -> Response:
     """Graph Store protocol with indirect graph identification (?graph=IRI or ?default)."""
@@ -172,6 +174,7 @@ def indirect() -> Response:
 
 
 @bp.route("/rdf-graphs/<path:path>", methods=ANY_METHOD)
+@validated()
 @methods(METHODS)
 def direct(path: str) -> Response:
     """Graph Store protocol with direct identification: the request URL (without its query) is the graph IRI."""

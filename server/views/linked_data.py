@@ -11,14 +11,14 @@ server's own origin as base the IRIs resolve here directly; with the default w3i
 URLs add a suffix (`.html`, `.ttl`, `.jsonld`, `.nt`, `.rdf`) and never negotiate. One request for a client such as
 `curl -H 'Accept: text/turtle'`, and the suffixed URLs are stable documents to link to. A browser (text/html named
 first, server.negotiation.prefers_html) gets the page; any other client Turtle unless it asks for JSON-LD,
-N-Triples or RDF/XML. `?format=` names a format too. Every answer carries an ETag (SHA-256 of the body: 304 on
-If-None-Match) and is revalidated (`Cache-Control: no-cache`). An IRI nothing in the store mentions is a 404.
+N-Triples or RDF/XML. `?format=` names a format too. Every answer carries an ETag (the store's state and the request:
+server.conditional; 304 on If-None-Match, without building the page) and is revalidated
+(`Cache-Control: no-cache`). An IRI nothing in the store mentions is a 404.
 Every page is built by a graph.pages job run through server.context.Runtime.run, as /sparql runs a query.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -28,6 +28,7 @@ from graph.core.namespaces import MGKG, graph_iri, is_absolute_iri, normalize_ba
 from graph.pages.entity import Entity, EntityRequest, describe_entity
 from graph.pages.ontology import OntologyRequest, document_ontology
 from graph.pages.rdf import RdfRequest, describe_rdf
+from server.conditional import validated
 from server.context import runtime
 from server.http import ANY_METHOD, Problem, methods
 from server.negotiation import choose, prefers_html
@@ -72,15 +73,12 @@ def _not_found(iri: str) -> Problem:
 
 
 def _finish(response: Response, document: str, fmt: Format, negotiated: bool) -> Response:
-    """Vary, Link (every format's URL), Content-Location (a negotiated answer), ETag and revalidation."""
+    """Vary, Link (every format's URL) and Content-Location (a negotiated answer); server.conditional adds the ETag."""
     response.vary.add("Accept")
     links = [f'<{document}.{suffix}>; rel="alternate"; type="{f.media_type}"' for suffix, f in SUFFIXES.items()]
     response.headers["Link"] = ", ".join(links)
     if negotiated:
         response.headers["Content-Location"] = f"{document}.{next(s for s, f in SUFFIXES.items() if f is fmt)}"
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
-    response.cache_control.no_cache = True
-    response.make_conditional(request)
     return response
 
 
@@ -139,6 +137,7 @@ def _document(prefix: str, rest: str) -> str:
 
 
 @bp.route("/id/<path:rest>", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def entity(rest: str) -> Response:
     """An entity `<base>id/<rest>`: its page, or its triples (subject or object) in the negotiated RDF format."""
@@ -148,6 +147,7 @@ def entity(rest: str) -> Response:
 
 
 @bp.route("/graph/<path:rest>", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def graph(rest: str) -> Response:
     """A named graph `<base>graph/<rest>`: a page about it (its document, its statements), or its triples."""
@@ -157,6 +157,7 @@ def graph(rest: str) -> Response:
 
 
 @bp.route("/vocab/<path:rest>", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def vocabulary(rest: str) -> Response:
     """A concept scheme or concept `https://w3id.org/mgkg/vocab/<rest>` (never rebased): page or triples."""
@@ -166,6 +167,7 @@ def vocabulary(rest: str) -> Response:
 
 @bp.route("/ontology", methods=ANY_METHOD)
 @bp.route("/ontology.<suffix>", methods=ANY_METHOD)
+@validated()
 @methods("GET, HEAD")
 def ontology(suffix: str | None = None) -> Response:
     """The ontology: its documentation page (every class, property, scheme and concept), or the ontology graph."""

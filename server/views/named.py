@@ -29,6 +29,8 @@ from graph.core.namespaces import prefixes
 from graph.named_queries import NamedQuery, ParameterError, QueryFileError, load_queries
 from graph.sparql.guard import Refused, secure
 from graph.sparql.request import QueryRequest, answer_request
+from graph.sparql.tokens import repeatable
+from server.conditional import validated
 from server.context import runtime
 from server.encoding import checked_text
 from server.http import ANY_METHOD, Problem, answer_headers, answer_response, methods
@@ -163,7 +165,14 @@ def _page(query: NamedQuery, given: Values, status: int, **extra: Any) -> Respon
     return Response(body, status, content_type=HTML.content_type)
 
 
+def query_key(name: str) -> str | None:
+    """What a GET's ETag adds to the request: the named query's text (None: no such query, or not repeatable)."""
+    query = catalogue().get(name)
+    return query.text if query is not None and repeatable(query.text) else None
+
+
 @bp.route("/queries/<name>", methods=ANY_METHOD)
+@validated(query_key, cached=True)
 @methods("GET, HEAD, POST")
 def run(name: str) -> Response:
     """Run the named query `name` with the request's parameter values, in the negotiated format."""

@@ -31,6 +31,8 @@ from graph.core.formats import FORM, PROTOCOL_BODIES, RDF, RESULTS, SPARQL_QUERY
 from graph.sparql.execute import Answer, Engine, Executor
 from graph.sparql.guard import Findings, check, secure
 from graph.sparql.request import QueryRequest, answer_request, check_request
+from graph.sparql.tokens import repeatable
+from server.conditional import validated
 from server.context import runtime
 from server.encoding import body_text, parameter_text
 from server.http import ANY_METHOD, Problem, answer_response, base_url, methods, require_utf8
@@ -150,7 +152,20 @@ def run_update(operation: Operation) -> Response:
     return written(Response(status=204), changeset)
 
 
+def repeated_query() -> str | None:
+    """What a GET's ETag adds to the request: nothing for a query (it is in the URL), whether writes are on for the
+    service description; None (no state validator) for a query that is not repeatable (SERVICE, NOW() …) or a
+    malformed request."""
+    queries = request.args.getlist("query")
+    if not queries and "update" not in request.args:
+        return describe.writes_key()
+    if len(queries) != 1 or "update" in request.args or not repeatable(queries[0]):
+        return None
+    return ""
+
+
 @bp.route("/sparql", methods=ANY_METHOD)
+@validated(repeated_query, cached=True)
 @methods("GET, HEAD, POST")
 def sparql() -> Response:
     """GET/POST a query, POST an update, GET without either for the service description, OPTIONS for CORS."""

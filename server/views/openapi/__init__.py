@@ -59,25 +59,42 @@ def _documents() -> dict[str, Any]:
         "/dumps/{name}": _get(
             "dump",
             "One dump, gzipped (ETag: its SHA-256)",
-            {
-                "200": ok("The dump.", [GZIP], headers={"ETag": {"schema": TEXT_SCHEMA}}),
-                "304": {"description": "Not modified (If-None-Match)."},
-                **problems(404),
-            },
+            {"200": ok("The dump.", [GZIP]), **problems(404)},
             parameters=[dump],
         ),
         "/context.jsonld": _get(
             "jsonld_context",
             "mgkg's JSON-LD @context: the prefixes JSON-LD exports use (ETag: its SHA-256)",
-            {
-                "200": ok("The context.", [JSON_LD], headers={"ETag": {"schema": TEXT_SCHEMA}}),
-                "304": {"description": "Not modified (If-None-Match)."},
-            },
+            {"200": ok("The context.", [JSON_LD])},
         ),
         "/queries": _get("queries", "The named queries",
                          {"200": ok("The named queries.", INDEX, ref("Queries")), **problems(406)}),
         "/openapi.json": _get("openapi", "This document", {"200": ok("OpenAPI 3.1.", [JSON], ref("OpenApi"))}),
     }  # fmt: skip
+
+
+ETAG_HEADERS: dict[str, Any] = {
+    "ETag": {"description": "The answer's validator (W/\"…\": from the store's state and the request; else the "
+             "SHA-256 of the body): send it back in If-None-Match.", "schema": TEXT_SCHEMA},
+    "Cache-Control": {"description": "no-cache: revalidate before reuse (a write changes the answer).",
+                      "schema": TEXT_SCHEMA},
+}
+"""The headers of every 200 answer to a GET (server.conditional)."""
+
+IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match", "in": "header", "required": False, "schema": TEXT_SCHEMA,
+    "description": "ETags of answers the client holds (a list, or *): 304 without a body when one is current.",
+}
+
+
+def conditional(operation: dict[str, Any]) -> None:
+    """A GET operation with If-None-Match, the ETag and Cache-Control of its 200 and the 304 (server.conditional)."""
+    operation["parameters"] = [*operation.get("parameters", []), IF_NONE_MATCH]
+    responses = operation["responses"]
+    if "200" in responses:
+        responses["200"] = {**responses["200"], "headers": {**ETAG_HEADERS, **responses["200"].get("headers", {})}}
+    responses["304"] = {"description": "Not modified: If-None-Match names the current answer (or is *).",
+                        "headers": ETAG_HEADERS}
 
 
 def build_openapi(
@@ -97,6 +114,9 @@ def build_openapi(
     }
     for name, query in queries.items():
         paths[f"/queries/{name}"] = named_query_path(query)
+    for item in paths.values():
+        if "get" in item:
+            conditional(item["get"])
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

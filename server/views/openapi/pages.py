@@ -22,7 +22,7 @@ def _content(types: list[str]) -> dict[str, Any]:
 
 
 def _resource(operation_id: str, summary: str, what: str) -> dict[str, Any]:
-    """A dereferenceable IRI: the page or RDF by Accept, any format by suffix, ETag, 304, 404."""
+    """A dereferenceable IRI: the page or RDF by Accept, any format by suffix, 404 (ETag and 304: conditional)."""
     return {"get": {
         "operationId": operation_id, "summary": summary,
         "description": f"{what} Direct content negotiation (no 303): a browser gets the HTML page, other clients "
@@ -33,8 +33,7 @@ def _resource(operation_id: str, summary: str, what: str) -> dict[str, Any]:
                         "description": "the IRI's path after the folder, optionally with a format suffix"}],
         "responses": {
             "200": {"description": "The page or the RDF.", "content": _content(RDF_PAGE_TYPES),
-                    "headers": {"ETag": {"schema": TEXT}, "Link": {"schema": TEXT}}},
-            "304": {"description": "Not modified (If-None-Match)."},
+                    "headers": {"Link": {"schema": TEXT}}},
             "404": PROBLEM, "406": PROBLEM,
         },
     }}  # fmt: skip
@@ -136,7 +135,7 @@ def page_paths() -> dict[str, Any]:
             "description": "Its documentation page (every class, property, concept scheme and concept), or the "
                            "ontology graph by Accept; /ontology.ttl etc. name a format.",
             "responses": {"200": {"description": "The page or the RDF.", "content": _content(RDF_PAGE_TYPES)},
-                          "304": {"description": "Not modified."}, "406": PROBLEM}}},
+                          "406": PROBLEM}}},
         "/search.json": _search(),
         "/browse/{index}": _index(),
         "/labels": _labels(),
