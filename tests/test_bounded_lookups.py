@@ -110,7 +110,7 @@ def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _app(path: Path) -> tuple[FlaskClient, Runtime]:
-    given = Settings(store=f"oxigraph:{path}")
+    given = Settings(store=f"oxigraph:{path}", answer_cache=0)  # each request runs its query
     app = create_app(given, open_store(given.store_spec, read_only=True))
     runtime = app.extensions[EXTENSION]
     assert isinstance(runtime, Runtime) and runtime.pool is not None
