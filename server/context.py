@@ -6,6 +6,7 @@ the store's state (the validator of conditional GETs, server.conditional) and th
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -16,8 +17,10 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, has_request_context
 
 from graph.core.config import Settings
+from graph.core.errors import MgkgError
+from graph.core.text import first_line
 from graph.named_queries import NamedQuery
-from graph.sparql.execute import Executor
+from graph.sparql.execute import Budgeted, Executor, OverBudget
 from graph.store import EmbeddedStore, RemoteStore, has_graph
 from server.answer_cache import AnswerCache
 from server.isolation.pool import ProcessPool
@@ -25,6 +28,13 @@ from server.isolation.snapshots import ReaderSnapshots
 
 INLINE = Executor(0)
 """The executor a job gets when it already runs in one of the Runtime's worker threads."""
+
+BOUNDED_BUDGET = 0.02
+"""Seconds a bounded lookup may take in the server process before it is handed to a query process."""
+
+BUDGETED = Budgeted(BOUNDED_BUDGET)
+
+LOG = logging.getLogger("mgkg.isolation")
 
 T = TypeVar("T")
 EXTENSION = "mgkg"
@@ -90,12 +100,25 @@ class Runtime:
         self.state = self.state_of(self) if self.state_of is not None else None
         self.answers.reset(self.state)
 
-    def run(self, job: Callable[..., T], *args: Any, what: str = "query") -> T:
+    def run(self, job: Callable[..., T], *args: Any, what: str = "query", bounded: bool = False) -> T:
         """`job(engine, executor, *args)` under the query timeout, counted from the request's arrival: in a query
-        process (killed when the time is up) when there is a pool, else in a worker thread on `store.raw`."""
+        process (killed when the time is up) when there is a pool, else in a worker thread on `store.raw`.
+
+        `bounded`: the job answers a bounded lookup (graph.sparql.lookup), whose work stops with its output; it
+        runs here first, in the request's thread, for at most BOUNDED_BUDGET seconds (a query process costs a
+        lookup more than its own work), and goes to a query process when it needs more or fails otherwise."""
         seconds = self.settings.query_timeout
         if self.pool is not None:
-            return self.pool.call(job, *args, end=arrival() + seconds, seconds=seconds, what=what)
+            end = arrival() + seconds
+            if bounded and end - time.monotonic() > BOUNDED_BUDGET:
+                try:
+                    return job(self.store.raw, BUDGETED, *args)
+                except MgkgError as error:
+                    if not isinstance(error, OverBudget):
+                        raise
+                except Exception as error:  # a bug or an engine failure: the query process decides
+                    LOG.warning("mgkg: a bounded lookup failed in the server process: %s", first_line(error))
+            return self.pool.call(job, *args, end=end, seconds=seconds, what=what)
         engine = self.store.raw
         return self.executor.call(seconds, lambda _: job(engine, INLINE, *args), what)
 

@@ -374,3 +374,30 @@ class Executor:
     ) -> None:
         """Shut the pool down."""
         self.shutdown()
+
+
+class OverBudget(QueryFailed):
+    """A call of a Budgeted executor needed more than its budget (less than the query's own time limit)."""
+
+
+class Budgeted(Executor):
+    """Runs each call in the caller's thread, with at most `seconds` of it: past them the work stops at its next
+    check and OverBudget is raised (a TIMEOUT QueryFailed when the query's own limit is the shorter)."""
+
+    def __init__(self, seconds: float) -> None:
+        """Inline calls of at most `seconds`."""
+        super().__init__(0)
+        self.seconds = seconds
+
+    def call(self, timeout: float, work: Callable[[Deadline], T], what: str = "query") -> T:
+        """`work(deadline)` here, within the budget or `timeout`, whichever is shorter."""
+        if timeout <= self.seconds:
+            return super().call(timeout, work, what)
+        try:
+            return _bare_failures(work, Deadline(self.seconds))
+        except TimeoutError:
+            raise OverBudget(f"{what} needed more than {self.seconds:g} s", kind=Kind.TIMEOUT) from None
+        except QueryFailed as error:
+            if error.kind is Kind.TIMEOUT:
+                raise OverBudget(f"{what} needed more than {self.seconds:g} s", kind=Kind.TIMEOUT) from None
+            raise

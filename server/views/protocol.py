@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 from graph.core.formats import FORM, PROTOCOL_BODIES, RDF, RESULTS, SPARQL_QUERY, SPARQL_UPDATE, media_types
 from graph.sparql.execute import Answer, Engine, Executor
 from graph.sparql.guard import Findings, check, secure
+from graph.sparql.lookup import bounded_lookup
 from graph.sparql.request import QueryRequest, answer_request, check_request
 from graph.sparql.tokens import repeatable
 from server.conditional import validated
@@ -122,7 +123,8 @@ def run_query(operation: Operation) -> Response:
         named_graphs=tuple(check_iri("named-graph-uri", g) for g in params.getlist("named-graph-uri")),
     )
     accept, wanted = request.headers.get("Accept", ""), params.get("format")
-    answer = rt.run(answer_query, query, accept, wanted)
+    bounded = not (query.default_graphs or query.named_graphs) and bounded_lookup(query.text)
+    answer = rt.run(answer_query, query, accept, wanted, bounded=bounded)
     offered = RDF if answer.kind == "graph" else RESULTS
     return answer_response(answer, choose_format(accept, offered, wanted))
 

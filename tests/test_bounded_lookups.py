@@ -1,0 +1,218 @@
+"""Bounded lookups (graph.sparql.lookup): which texts are one lazily scanned triple pattern, and how the server
+answers them in its own process within a budget (server.context.Runtime.run) — the same answer a query process
+gives, and a query process whenever the budget is not enough.
+
+No test times anything: the budget is set to 0 to force the hand-over, and the pool's processes are counted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+
+from graph.core.config import Settings
+from graph.core.errors import Kind
+from graph.sparql.execute import Budgeted, Limits, OverBudget, QueryFailed
+from graph.sparql.lookup import bounded_lookup
+from graph.sparql.tokens import SHORT_TEXT
+from graph.store import open_store
+from server import context
+from server.app import create_app
+from server.context import EXTENSION, Runtime
+
+EX = "http://example.org/"
+
+LOOKUPS = [
+    "SELECT ?p ?o WHERE { <http://example.org/s1> ?p ?o }",
+    "SELECT * { ?s ?p ?o }",
+    "select ?s where { ?s a <http://example.org/C> . }",
+    "PREFIX ex: <http://example.org/> SELECT ?s { ?s ex:p1 \"value 1\" } LIMIT 5",
+    "BASE <http://example.org/> PREFIX ex: <> SELECT ?o { <s1> ex:p1 ?o }",
+    'SELECT ?s { ?s <http://example.org/label> "x"@en }',
+    'SELECT ?s { ?s <http://example.org/n> "1"^^<http://www.w3.org/2001/XMLSchema#integer> }',
+    "SELECT ?s { ?s <http://example.org/n> 12 }",
+    "SELECT ?s { ?s <http://example.org/flag> true }",
+    "SELECT $s ?o { $s <http://example.org/p> ?o }",
+]
+
+NOT_LOOKUPS = [
+    "SELECT ?x { ?x ?x ?x }",  # a repeated variable filters a scan that writes nothing
+    "SELECT ?s { ?s ?p ?s }",
+    "SELECT ?s { ?s ?p ?o . ?o ?q ?r }",
+    "SELECT ?s { ?s ?p ?o ; ?q ?r }",
+    "SELECT ?s { ?s ?p ?o , ?r }",
+    "SELECT ?s { ?s ?p ?o FILTER(?o > 1) }",
+    "SELECT ?s { ?s ?p ?o OPTIONAL { ?o ?q ?r } }",
+    "SELECT ?s { { ?s ?p ?o } }",
+    "SELECT ?s { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?s { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "SELECT ?s { ?s <http://example.org/p>/<http://example.org/q> ?o }",
+    "SELECT ?s { ?s <http://example.org/p>* ?o }",
+    "SELECT ?s { ?s ^<http://example.org/p> ?o }",
+    "SELECT ?s { ?s ?p [] }",
+    "SELECT ?s { ?s ?p _:b }",
+    "SELECT ?s { ?s ?p ( 1 2 ) }",
+    "SELECT DISTINCT ?s { ?s ?p ?o }",
+    "SELECT REDUCED ?s { ?s ?p ?o }",
+    "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o } ORDER BY ?s",
+    "SELECT ?s { ?s ?p ?o } OFFSET 100000000",
+    "SELECT ?s { ?s ?p ?o } LIMIT 5 OFFSET 5",
+    "SELECT ?s { ?s ?p ?o } GROUP BY ?s",
+    "SELECT ?s { ?s ?p ?o } VALUES ?s { <http://example.org/s1> }",
+    "SELECT ?s FROM <http://example.org/graph> { ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o } LIMIT ?n",
+    "SELECT ?s { ?s a ?o }  # fine so far\n}",
+    "SELECT ?s { ?s ?p }",
+    "SELECT ?s { ?s ?p ?o ?q }",
+    "SELECT ?s { ?s \"p\" ?o }",
+    "SELECT { ?s ?p ?o }",
+    "ASK { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "DESCRIBE <http://example.org/s1>",
+    "PREFIX ex <http://example.org/> SELECT ?s { ?s ex:p ?o }",
+    "INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", LOOKUPS)
+def test_one_lazily_scanned_pattern_is_a_bounded_lookup(text: str) -> None:
+    assert bounded_lookup(text)
+
+
+@pytest.mark.parametrize("text", NOT_LOOKUPS)
+def test_anything_more_is_not(text: str) -> None:
+    assert not bounded_lookup(text)
+
+
+def test_a_long_text_is_never_read_as_one() -> None:
+    padding = " " * SHORT_TEXT
+    assert not bounded_lookup(f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o {padding}}}")
+
+
+@pytest.fixture(scope="module")
+def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store: 3,000 triples in one named graph."""
+    path = tmp_path_factory.mktemp("bounded") / "store"
+    store = ox.Store(str(path))
+    graph = ox.NamedNode(f"{EX}graph")
+    store.extend(
+        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p{i % 7}"), ox.Literal(f"value {i}"), graph)
+        for i in range(3000)
+    )
+    store.flush()
+    del store
+    return path
+
+
+def _app(path: Path) -> tuple[FlaskClient, Runtime]:
+    given = Settings(store=f"oxigraph:{path}", answer_cache=0)  # each request runs its query
+    app = create_app(given, open_store(given.store_spec, read_only=True))
+    runtime = app.extensions[EXTENSION]
+    assert isinstance(runtime, Runtime) and runtime.pool is not None
+    return app.test_client(), runtime
+
+
+def _get(client: FlaskClient, text: str) -> tuple[int, dict[str, str], bytes]:
+    accept = {"Accept": "application/sparql-results+json"}
+    response = client.get("/sparql", query_string={"query": text}, headers=accept)
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("date", "etag")}
+    return response.status_code, headers, response.data
+
+
+def test_a_bounded_lookup_is_answered_without_a_query_process(disk_store: Path) -> None:
+    client, runtime = _app(disk_store)
+    assert runtime.pool is not None
+    try:
+        status, headers, body = _get(client, f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o }}")
+        assert status == 200 and headers["X-MGKG-Rows"] == "1" and b"value 1" in body
+        assert runtime.pool.pids() == []  # no query process was ever started
+        status, _, _ = _get(client, "SELECT ?s WHERE { ?s ?p ?o . ?s ?q ?o }")
+        assert status == 200 and runtime.pool.pids() != []  # anything else goes to one
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize("text", [
+    f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o }}",
+    "SELECT * { ?s ?p ?o }",
+    f"SELECT ?s {{ ?s <{EX}p3> ?o }} LIMIT 7",
+    f'PREFIX ex: <{EX}> SELECT ?s {{ ?s ex:p1 "value 1" }}',
+    "SELECT ?s { ?s nope:p ?o }",  # an undeclared prefix: the same 400 either way
+    f"SELECT ?s {{ ?s <{EX}p1> \"x\"^^nope:t }}",
+])
+def test_the_answer_is_the_one_a_query_process_gives(disk_store: Path, text: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    client, runtime = _app(disk_store)
+    try:
+        here = _get(client, text)
+        monkeypatch.setattr(context, "BOUNDED_BUDGET", 3600.0)  # more than the time left: never tried here
+        there = _get(client, text)
+        assert runtime.pool is not None and runtime.pool.pids() != []
+    finally:
+        runtime.close()
+    assert here == there
+
+
+def test_past_its_budget_a_lookup_goes_to_a_query_process(disk_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "BUDGETED", Budgeted(0.0))  # no time at all here
+    client, runtime = _app(disk_store)
+    try:
+        status, headers, _ = _get(client, "SELECT * { ?s ?p ?o }")
+        assert status == 200 and headers["X-MGKG-Rows"] == "3000"
+        assert runtime.pool is not None and runtime.pool.pids() != []
+    finally:
+        runtime.close()
+
+
+def test_a_failure_in_the_server_process_leaves_the_answer_to_a_query_process(
+    disk_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken(Budgeted):
+        def call(self, timeout: float, work: object, what: str = "query") -> object:  # type: ignore[override]
+            raise RuntimeError("engine failure")
+
+    monkeypatch.setattr(context, "BUDGETED", Broken(1.0))
+    client, runtime = _app(disk_store)
+    try:
+        status, headers, _ = _get(client, f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o }}")
+        assert status == 200 and headers["X-MGKG-Rows"] == "1"
+        assert runtime.pool is not None and runtime.pool.pids() != []
+    finally:
+        runtime.close()
+
+
+def test_a_dataset_parameter_sends_the_lookup_to_a_query_process(disk_store: Path) -> None:
+    client, runtime = _app(disk_store)
+    try:
+        response = client.get("/sparql", query_string={
+            "query": "SELECT * { ?s ?p ?o }", "default-graph-uri": f"{EX}graph"})
+        assert response.status_code == 200 and response.headers["X-MGKG-Rows"] == "3000"
+        assert runtime.pool is not None and runtime.pool.pids() != []
+    finally:
+        runtime.close()
+
+
+def _scan(deadline: object) -> None:
+    raise TimeoutError
+
+
+def test_the_budget_stops_work_with_over_budget() -> None:
+    with pytest.raises(OverBudget):
+        Budgeted(0.5).call(10.0, _scan)
+
+
+def test_a_query_limit_shorter_than_the_budget_is_a_plain_timeout() -> None:
+    with pytest.raises(QueryFailed) as failed:
+        Budgeted(10.0).call(0.5, _scan)
+    assert failed.value.kind is Kind.TIMEOUT and not isinstance(failed.value, OverBudget)
+
+
+def test_a_budget_spent_while_serializing_is_over_budget(disk_store: Path) -> None:
+    store = ox.Store.read_only(str(disk_store))
+    with pytest.raises(OverBudget):
+        Budgeted(0.0).run(store, "SELECT * { ?s ?p ?o }", limits=Limits(60.0, None))
