@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.http import quote_etag
 
 from graph.core.config import user_agent
 from graph.core.resources import resource_dir
@@ -136,14 +137,17 @@ def state_of(rt: Runtime) -> str | None:
 
 def _tag(state: str, extra: str) -> str:
     """The opaque part of a validated view's ETag for the current request."""
-    accept = request.environ.get("HTTP_ACCEPT", "")
-    query = request.environ.get("QUERY_STRING", "")
+    environ = request.environ
+    accept = environ.get("HTTP_ACCEPT", "")
+    query = environ.get("QUERY_STRING", "")
     text = "\n".join((state, base_url(), query, accept, extra))
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def _matches(tag: str) -> bool:
     """Whether If-None-Match lists `tag` (weak comparison; `*` is left to `finish`, which knows a 200 exists)."""
+    if "HTTP_IF_NONE_MATCH" not in request.environ:  # parsing the absent header costs more than this whole test
+        return False
     given = request.if_none_match
     return bool(given) and not given.star_tag and given.contains_weak(tag)
 
@@ -159,14 +163,15 @@ def not_modified(tag: str) -> Response:
 
 def check() -> Response | None:
     """Before a GET of a validated view: 304 when If-None-Match matches its ETag, else its cached answer if any."""
-    if request.method not in SAFE:
+    here = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up
+    if here.method not in SAFE:
         return None
-    spec = getattr(current_app.view_functions.get(request.endpoint or ""), "conditional", None)
+    spec = getattr(current_app.view_functions.get(here.endpoint or ""), "conditional", None)
     rt = runtime()
     state = rt.state
     if not isinstance(spec, Conditional) or state is None:
         return None
-    extra = spec.key(**(request.view_args or {}))
+    extra = spec.key(**(here.view_args or {}))
     if extra is None:
         return None
     tag = _tag(state, extra)
@@ -190,11 +195,12 @@ def finish(response: Response) -> Response:
         validator = g.get("validator")
         if validator is not None:
             tag, state, cached = validator
-            response.set_etag(tag, weak=True)
+            response.headers["ETag"] = quote_etag(tag, weak=True)
             response.vary.add("Accept")
-            response.cache_control.no_cache = True
-            if cached and not response.is_streamed:
-                runtime().answers.put(tag, Stored.of(response), state)
+            response.headers["Cache-Control"] = "no-cache"
+            answers = runtime().answers
+            if cached and answers.enabled and not response.is_streamed:
+                answers.put(tag, Stored.of(response), state)
         elif not response.is_streamed:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
             response.cache_control.no_cache = True

@@ -115,7 +115,8 @@ _current_url = lru_cache(maxsize=64)(get_current_url)
 def base_url() -> str:
     """The request's URL without its query string (werkzeug's `request.base_url`), remembered for the few hosts
     and paths a server is asked at: working it out again costs a sizeable part of a point lookup."""
-    return _current_url(request.scheme, request.host, request.root_path, request.path)
+    here = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up, not four
+    return _current_url(here.scheme, here.host, here.root_path, here.path)
 
 
 def wants_json() -> bool:

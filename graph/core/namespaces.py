@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import Namespace, URIRef
@@ -116,7 +117,14 @@ def compact(iri: str, names: Mapping[str, str]) -> str:
 
 
 def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
-    """Every prefix mgkg binds, in a stable order: standard, ontology, vocabularies, entities, graphs."""
+    """Every prefix mgkg binds, in a stable order: standard, ontology, vocabularies, entities, graphs (a new dict
+    each call: callers may change theirs)."""
+    return dict(_prefixes(base))
+
+
+@lru_cache(maxsize=16)
+def _prefixes(base: str) -> tuple[tuple[str, str], ...]:
+    """What `prefixes` returns, worked out once per base (each query needs it: ~5 µs a time)."""
     base = normalize_base(base)
     result = dict(STANDARD)
     result["mgkg"] = str(MGKG)
@@ -126,7 +134,7 @@ def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     for prefix, folder in ENTITIES.items():
         result[prefix] = f"{base}id/{folder}/"
     result["mgg"] = f"{base}graph/"
-    return result
+    return tuple(result.items())
 
 
 def export_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
