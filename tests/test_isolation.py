@@ -119,18 +119,22 @@ def test_a_query_arriving_while_every_regular_process_is_busy_runs_in_the_lane(p
     assert isinstance(results[0], PoolError)
 
 
-def test_a_query_arriving_while_the_regular_processes_answer_short_jobs_waits_for_one(pool: ProcessPool) -> None:
+def test_a_query_arriving_while_the_regular_processes_answer_short_jobs_waits_for_one(disk_store: Path) -> None:
     """The lane is for queries stuck behind long ones: while the regular processes answer short jobs, a query waits
-    for one of them rather than starting a lane process (more processes than cores only take turns)."""
-    worker = pool.call(jobs.pid, end=_soon(), seconds=30)
-    short = threading.Thread(target=pool.call, args=(jobs.spin, pool.lane_grace / 4),
-                             kwargs={"end": _soon(), "seconds": 30})
-    short.start()
-    while not pool.busy():
-        time.sleep(0.001)
-    assert pool.call(jobs.pid, end=_soon(), seconds=30) == worker  # the regular one, once free: no lane process
-    short.join()
-    assert pool.pids() == [worker]
+    for one of them rather than starting a lane process (more processes than cores only take turns). The job is
+    "short" against a lane_grace of 60 s, so that no delay of this test's threads on a loaded machine makes it long."""
+    own = ProcessPool(disk_store, size=1, memory_mb=0, lane_grace=60.0)
+    try:
+        worker = own.call(jobs.pid, end=_soon(), seconds=30)
+        short = threading.Thread(target=own.call, args=(jobs.spin, 0.2), kwargs={"end": _soon(), "seconds": 30})
+        short.start()
+        while not own.busy():
+            time.sleep(0.001)
+        assert own.call(jobs.pid, end=_soon(), seconds=30) == worker  # the regular one, once free: no lane process
+        short.join()
+        assert own.pids() == [worker]
+    finally:
+        own.close()
 
 
 def test_a_burst_of_runaways_leaves_the_lane_to_a_query_arriving_after_it(disk_store: Path) -> None:
