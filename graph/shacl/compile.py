@@ -263,8 +263,8 @@ class _ShapeCompiler:
                 after = f"GROUP BY ?this HAVING (COUNT(DISTINCT {v}) {compare} {n})"
             unbounded = everywhere or reads is None
             check = self._check(namer, parameter, "focus", "SELECT ?this", body, after, reads, unbounded)
-            if compare == "<" and n == 1 and self.path is not None and closure_free(g, self.path):
-                check = replace(check, whole=self._none_of(namer, text, v, test))
+            if self.path is not None and closure_free(g, self.path) and (compare == ">" or n == 1):
+                check = replace(check, whole=self._counted(namer, text, v, test, compare, n))
             found.append(check)
         if g.value(self.shape, SH.uniqueLang) == Literal(True):
             namer = Namer()
@@ -273,16 +273,21 @@ class _ShapeCompiler:
             found.append(self._check(namer, SH.uniqueLang, "lang", select, body, "", (), everywhere))
         return found
 
-    def _none_of(self, namer: Namer, text: str, v: str, test: str) -> str:
-        """The focus nodes without a value on the path (passing `test`, a FILTER on `v`), for all focus nodes.
+    def _counted(self, namer: Namer, text: str, v: str, test: str, compare: str, n: int) -> str:
+        """The query for all focus nodes with no value (compare "<", n 1) or more than n values (">") on the path
+        (values passing `test`, a FILTER on `v`, tested once per distinct value).
 
-        The values are removed by MINUS, which joins once where Oxigraph runs a NOT EXISTS per focus node; a
-        test runs once per distinct value. Only for paths without closures: from an unbound start node, a
-        closure would match every node of the graph.
+        Values are removed by MINUS, which joins once where Oxigraph runs a NOT EXISTS per focus node; values are
+        counted over the whole graph before the focus nodes are joined (not computed when nothing is over n).
+        Only for paths without closures: from an unbound start node, a closure would match every node.
         """
         good = f" {{ SELECT {v} WHERE {{ {_distinct_values(namer, text, v)}{test} }} }}" if test else ""
+        valued = f"{step('?this', text, v)}{good}"
         head, tail = self.target.pattern(namer)
-        return f"SELECT ?this WHERE {{ {head}{tail} MINUS {{ {step('?this', text, v)}{good} }} }}"
+        if compare == "<":
+            return f"SELECT ?this WHERE {{ {head}{tail} MINUS {{ {valued} }} }}"
+        over = f"{{ SELECT ?this WHERE {{ {valued} }} GROUP BY ?this HAVING (COUNT(DISTINCT {v}) > {n}) }}"
+        return f"SELECT ?this WHERE {{ {over} {head}{tail} }}"
 
     def _sparql(self, constraint: Node, text: str | None) -> Check:
         g = self.g

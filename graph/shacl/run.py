@@ -150,7 +150,7 @@ class _Builder:
     def report(self, data_prefixes: Iterable[tuple[str, str]]) -> ValidationReport:
         """The report: sorted results, sh:conforms (true only without any result), the report graph."""
         results = [self.writer.add(r, severity, messages) for r, severity, messages in self.pending]
-        return make_report(results, self.writer.finish(not results), data_prefixes)
+        return make_report(results, self.writer.graph, data_prefixes, complete=self.writer.complete)
 
 
 def _same_literal(original: Literal, canonical: Literal) -> bool:
