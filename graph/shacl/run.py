@@ -20,11 +20,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
+from graph.core.text import first_line
 from graph.shacl.compile import Check, compile_shapes
 from graph.shacl.report import SEVERITY, ReportWriter, ValidationReport, ValidationResult, choose_message, make_report
 from graph.shacl.sparql import UnsupportedShapes
 from graph.shacl.terms import OxTerm, TermMap
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
+from graph.store.base import StoreError
 
 THREADS = 2
 """Queries evaluated at the same time (the machine mgkg is measured on has 2 cores)."""
@@ -70,18 +72,31 @@ def validate_store(
 
 
 def run_queries(store: ox.Store, texts: Sequence[str], threads: int = THREADS) -> list[Rows]:
-    """The solutions of each query (variable names, rows), run on the union default graph, `threads` at a time."""
+    """The solutions of each query (variable names, rows), run on the union default graph, `threads` at a time.
+
+    A query the store fails (an OSError or RuntimeError of Oxigraph's: a read error) is a StoreError with one
+    line; the queries not started yet are not run. Refused queries (SyntaxError, ValueError) raise as they are.
+    """
 
     def run(text: str) -> Rows:
-        solutions = store.query(text, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        names = [v.value for v in solutions.variables]
-        return names, [tuple(s[i] for i in range(len(names))) for s in solutions]
+        try:
+            solutions = store.query(text, use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)
+            names = [v.value for v in solutions.variables]
+            return names, [tuple(s[i] for i in range(len(names))) for s in solutions]
+        except (OSError, RuntimeError) as error:
+            raise StoreError(f"a validation query failed: {first_line(error)}") from error
 
     if threads <= 1 or len(texts) <= 1:
         return [run(text) for text in texts]
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(run, texts))
+        futures = [pool.submit(run, text) for text in texts]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 class _Builder:
