@@ -59,8 +59,8 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     data = Dataset()
     data.parse(path, format="nquads")
     inject(data)
-    participation = sorted(s for s, _, _, _ in data.quads((None, RDF.type, MGKG.Participation, None)))[1]
-    organisation = sorted(s for s, _, _, _ in data.quads((None, RDF.type, MGKG.Ministry, None)))[0]
+    participation = sorted((s for s, _, _, _ in data.quads((None, RDF.type, MGKG.Participation, None))), key=str)[1]
+    organisation = sorted((s for s, _, _, _ in data.quads((None, RDF.type, MGKG.Ministry, None))), key=str)[0]
     graph = next(g for _, _, _, g in data.quads((participation, None, None, None)))
     data.add((participation, MGKG.participant, organisation, data.graph(graph)))  # MaxCount
     store, terms = ox.Store(), TermMap()
