@@ -100,6 +100,7 @@ ex:bare a ex:C .
 ex:crowded a ex:C ; ex:q ex:d1, ex:d2 ; ex:r ex:x ; ex:t ex:t1 . ex:t1 ex:t ex:t2 . ex:d2 a ex:E .
 ex:n1 ex:p ex:crowded . ex:n2 ex:p ex:crowded .
 ex:literal a ex:C ; ex:q "d1" ; ex:r "x" .
+ex:blank a ex:C ; ex:q [ a ex:E ], [ a ex:D ] ; ex:r [ ex:s 1 ] ; ex:t [ ex:t ex:t2 ] . [ a ex:D ] ex:p ex:blank .
 """
 
 
