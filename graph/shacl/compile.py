@@ -60,6 +60,15 @@ class Target:
 
     def pattern(self, namer: Namer) -> tuple[str, str]:
         """A subquery selecting the target's focus nodes once each, split where a VALUES clause may restrict it."""
+        # GROUP BY, not DISTINCT: Oxigraph pushes the check's filters through DISTINCT, to be evaluated once per
+        # duplicate (a node typed in 800 graphs is 800 rows of the union default graph); not through GROUP BY
+        return "{ SELECT ?this WHERE { ", f"{self._union(namer)} }} GROUP BY ?this }}"
+
+    def sample(self, limit: int) -> str:
+        """A query for up to `limit` of the target's focus nodes (evaluated lazily: it stops at `limit`)."""
+        return f"SELECT DISTINCT ?this WHERE {{{self._union(Namer())} }} LIMIT {limit}"
+
+    def _union(self, namer: Namer) -> str:
         parts = []
         if self.classes:
             c, t = namer(), namer()
@@ -69,9 +78,7 @@ class Target:
         parts += [step(namer(), sparql_term(p), "?this") for p in sorted(self.objects_of, key=str)]
         if self.nodes:
             parts.append(f"VALUES ?this {{ {' '.join(sorted(sparql_term(n) for n in self.nodes))} }}")
-        # GROUP BY, not DISTINCT: Oxigraph pushes the check's filters through DISTINCT, to be evaluated once per
-        # duplicate (a node typed in 800 graphs is 800 rows of the union default graph); not through GROUP BY
-        return "{ SELECT ?this WHERE { ", " " + " UNION ".join(f"{{ {p} }}" for p in parts) + " } GROUP BY ?this }"
+        return " " + " UNION ".join(f"{{ {p} }}" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -100,9 +107,10 @@ class Check:
     whole: str = ""
     """The query for all focus nodes when it is not head + tail (it tests each distinct value once)."""
 
-    def query(self, focus: str = "") -> str:
-        """The query; `focus` (e.g. 'VALUES ?this { … }') restricts the focus nodes."""
-        if not focus and self.whole:
+    def query(self, focus: str = "", whole: bool = True) -> str:
+        """The query; `focus` (e.g. 'VALUES ?this { … }') restricts the focus nodes; without `whole`, the query for
+        all focus nodes is the one restricted to them, with no restriction (a lookup per focus node)."""
+        if not focus and whole and self.whole:
             return self.whole
         return self.head + focus + self.middle + focus + self.tail
 

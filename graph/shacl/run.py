@@ -31,6 +31,9 @@ from graph.store.base import StoreError
 THREADS = 2
 """Queries evaluated at the same time (the machine mgkg is measured on has 2 cores)."""
 
+SMALL_TARGET = 1000
+"""Focus nodes up to which a full validation runs a check as a lookup per focus node (see full_queries)."""
+
 _XSD_STRING = XSD.string
 Rows = tuple[list[str], list[tuple[OxTerm | None, ...]]]
 
@@ -54,12 +57,11 @@ def validate_store(
     the rdflib data the store was loaded from) gives literal values back in their original lexical form
     (Oxigraph keeps canonical ones: "1.5" for "1.50"^^xsd:decimal).
     """
-    compiled = compile_shapes(shapes)
-    jobs = [
-        (check, check.query(focus[index] if focus is not None else ""))
-        for index, check in enumerate(compiled.checks)
-        if focus is None or index in focus
-    ]
+    checks = compile_shapes(shapes).checks
+    if focus is None:
+        jobs = [(check, text) for check, text in zip(checks, full_queries(store, checks), strict=True) if text]
+    else:
+        jobs = [(check, check.query(focus[index])) for index, check in enumerate(checks) if index in focus]
     for _, text in jobs:  # shapes nested through named nodes compile to SPARQL no lexical check of theirs saw
         refusal = measure(text).refusal(DEFAULT_MAX_DEPTH, "a compiled SHACL check")
         if refusal is not None:
@@ -69,6 +71,18 @@ def validate_store(
     for (check, _), (names, solutions) in zip(jobs, rows, strict=True):
         builder.add(check, names, solutions)
     return builder.report(data_prefixes)
+
+
+def full_queries(store: ox.Store, checks: Sequence[Check]) -> list[str | None]:
+    """The query of each check for all its focus nodes: None when its target has none (the check finds nothing),
+    the query restricted to focus nodes when it has fewer than SMALL_TARGET (a lookup for each), else the query
+    over the whole graph (graph/shacl/compile.py `Check.whole`: a pass over every value of the path)."""
+    targets = list(dict.fromkeys(check.target for check in checks))
+    found = run_queries(store, [target.sample(SMALL_TARGET) for target in targets])
+    sizes = {target: len(rows) for target, (_, rows) in zip(targets, found, strict=True)}
+    return [
+        check.query(whole=sizes[check.target] >= SMALL_TARGET) if sizes[check.target] else None for check in checks
+    ]
 
 
 def run_queries(store: ox.Store, texts: Sequence[str], threads: int = THREADS) -> list[Rows]:
