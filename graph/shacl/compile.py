@@ -11,6 +11,10 @@ sh:deactivated; SHACL-SPARQL constraints (sh:sparql with sh:select and sh:prefix
 Anything else — sh:closed, sh:equals, sh:disjoint, sh:lessThan(OrEquals), sh:qualifiedValueShapesDisjoint,
 custom constraint components, SPARQL-based targets, rules, recursive shapes, SPARQL constraints inside
 nested shapes or with aggregates — raises UnsupportedShapes instead of being skipped.
+
+Each check's query can be restricted to given focus nodes (incremental validation looks up each one). For all
+focus nodes of a large target, counts and sh:class have a second query (`Check.whole`) that passes once over the
+values of the path instead: Oxigraph runs a NOT EXISTS or an EXISTS once per row, and MINUS or a join once.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The report is the one pySHACL gives (graph/shacl/report.py): the same results (f
 severity, source shape, constraint component, SPARQL constraint), the same messages — sh:message of the
 shape or SPARQL constraint ({?var} filled in), else pySHACL's own generic message — the same order, and a
 report graph. Queries run on the union of the store's graphs; independent queries run on THREADS threads
-(Oxigraph evaluates without holding Python's GIL).
+(Oxigraph evaluates without holding Python's GIL). A full validation skips the checks of targets without focus
+nodes and picks, by the size of each target, its lookup per focus node or its pass over the graph.
 """
 
 from __future__ import annotations
