@@ -11,6 +11,10 @@ sh:deactivated; SHACL-SPARQL constraints (sh:sparql with sh:select and sh:prefix
 Anything else — sh:closed, sh:equals, sh:disjoint, sh:lessThan(OrEquals), sh:qualifiedValueShapesDisjoint,
 custom constraint components, SPARQL-based targets, rules, recursive shapes, SPARQL constraints inside
 nested shapes or with aggregates — raises UnsupportedShapes instead of being skipped.
+
+Each check's query can be restricted to given focus nodes (incremental validation looks up each one). For all
+focus nodes of a large target, counts and sh:class have a second query (`Check.whole`) that passes once over the
+values of the path instead: Oxigraph runs a NOT EXISTS or an EXISTS once per row, and MINUS or a join once.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from graph.shacl.sparql import (
     Namer,
     Tests,
     UnsupportedShapes,
+    closure_free,
     path_steps,
     path_text,
     sparql_term,
@@ -59,6 +64,15 @@ class Target:
 
     def pattern(self, namer: Namer) -> tuple[str, str]:
         """A subquery selecting the target's focus nodes once each, split where a VALUES clause may restrict it."""
+        # GROUP BY, not DISTINCT: Oxigraph pushes the check's filters through DISTINCT, to be evaluated once per
+        # duplicate (a node typed in 800 graphs is 800 rows of the union default graph); not through GROUP BY
+        return "{ SELECT ?this WHERE { ", f"{self._union(namer)} }} GROUP BY ?this }}"
+
+    def sample(self, limit: int) -> str:
+        """A query for up to `limit` of the target's focus nodes (evaluated lazily: it stops at `limit`)."""
+        return f"SELECT DISTINCT ?this WHERE {{{self._union(Namer())} }} LIMIT {limit}"
+
+    def _union(self, namer: Namer) -> str:
         parts = []
         if self.classes:
             c, t = namer(), namer()
@@ -68,9 +82,7 @@ class Target:
         parts += [step(namer(), sparql_term(p), "?this") for p in sorted(self.objects_of, key=str)]
         if self.nodes:
             parts.append(f"VALUES ?this {{ {' '.join(sorted(sparql_term(n) for n in self.nodes))} }}")
-        # GROUP BY, not DISTINCT: Oxigraph pushes the check's filters through DISTINCT, to be evaluated once per
-        # duplicate (a node typed in 800 graphs is 800 rows of the union default graph); not through GROUP BY
-        return "{ SELECT ?this WHERE { ", " " + " UNION ".join(f"{{ {p} }}" for p in parts) + " } GROUP BY ?this }"
+        return " " + " UNION ".join(f"{{ {p} }}" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -99,9 +111,10 @@ class Check:
     whole: str = ""
     """The query for all focus nodes when it is not head + tail (it tests each distinct value once)."""
 
-    def query(self, focus: str = "") -> str:
-        """The query; `focus` (e.g. 'VALUES ?this { … }') restricts the focus nodes."""
-        if not focus and self.whole:
+    def query(self, focus: str = "", whole: bool = True) -> str:
+        """The query; `focus` (e.g. 'VALUES ?this { … }') restricts the focus nodes; without `whole`, the query for
+        all focus nodes is the one restricted to them, with no restriction (a lookup per focus node)."""
+        if not focus and whole and self.whole:
             return self.whole
         return self.head + focus + self.middle + focus + self.tail
 
@@ -202,7 +215,8 @@ class _ShapeCompiler:
                 else f"FILTER(!sameTerm(?this, {sparql_term(value)}))"
             )
             return self._check(namer, parameter, "focus", "SELECT DISTINCT ?this", body, "", reads, unbounded)
-        test = Tests(self.g, namer).value_test(self.shape, parameter, value, "?value" if text else "?this")
+        tests = Tests(self.g, namer)
+        test = tests.value_test(self.shape, parameter, value, "?value" if text else "?this")
         if text is None:  # a node shape: the focus node is the value node
             body = f"FILTER(!({test}))"
             return self._check(namer, parameter, "self", "SELECT DISTINCT ?this", body, "", reads, unbounded)
@@ -212,9 +226,13 @@ class _ShapeCompiler:
         if "EXISTS" not in test:
             return check
         # a test that reads the graph (sh:class, sh:node, ...) runs once per distinct value, not per focus node:
-        # values are shared (a few organisations are the participants of thousands of participations)
-        values = f"{{ SELECT ?value WHERE {{ {step(namer(), text, '?value')} }} GROUP BY ?value }}"
-        bad = f"{{ SELECT ?value WHERE {{ {values} FILTER(!({test})) }} }}"
+        # values are shared (a few organisations are the participants of thousands of participations); the
+        # instances of a class are removed at once (MINUS joins once; Oxigraph runs an EXISTS per row)
+        values = _distinct_values(namer, text, "?value")
+        if parameter == SH["class"]:
+            bad = f"{{ SELECT ?value WHERE {{ {values} MINUS {{ {tests.instances(value, '?value')} }} }} }}"
+        else:
+            bad = f"{{ SELECT ?value WHERE {{ {values} FILTER(!({test})) }} }}"
         head, tail = self.target.pattern(namer)
         return replace(check, whole=f"{select} WHERE {{ {bad} {step('?this', text, '?value')} {head}{tail} }}")
 
@@ -255,15 +273,33 @@ class _ShapeCompiler:
                 pattern = f"{step('?this', text, v)}{test}"
                 body = f"OPTIONAL {{ {pattern} }}" if compare == "<" else pattern
                 after = f"GROUP BY ?this HAVING (COUNT(DISTINCT {v}) {compare} {n})"
-            found.append(
-                self._check(namer, parameter, "focus", "SELECT ?this", body, after, reads, everywhere or reads is None)
-            )
+            unbounded = everywhere or reads is None
+            check = self._check(namer, parameter, "focus", "SELECT ?this", body, after, reads, unbounded)
+            if self.path is not None and closure_free(g, self.path) and (compare == ">" or n == 1):
+                check = replace(check, whole=self._counted(namer, text, v, test, compare, n))
+            found.append(check)
         if g.value(self.shape, SH.uniqueLang) == Literal(True):
             namer = Namer()
             body = Tests(g, namer).same_language("?this", text, "?lang")
             select = "SELECT DISTINCT ?this ?lang"
             found.append(self._check(namer, SH.uniqueLang, "lang", select, body, "", (), everywhere))
         return found
+
+    def _counted(self, namer: Namer, text: str, v: str, test: str, compare: str, n: int) -> str:
+        """The query for all focus nodes with no value (compare "<", n 1) or more than n values (">") on the path
+        (values passing `test`, a FILTER on `v`, tested once per distinct value).
+
+        Values are removed by MINUS, which joins once where Oxigraph runs a NOT EXISTS per focus node; values are
+        counted over the whole graph before the focus nodes are joined (not computed when nothing is over n).
+        Only for paths without closures: from an unbound start node, a closure would match every node.
+        """
+        good = f" {{ SELECT {v} WHERE {{ {_distinct_values(namer, text, v)}{test} }} }}" if test else ""
+        valued = f"{step('?this', text, v)}{good}"
+        head, tail = self.target.pattern(namer)
+        if compare == "<":
+            return f"SELECT ?this WHERE {{ {head}{tail} MINUS {{ {valued} }} }}"
+        over = f"{{ SELECT ?this WHERE {{ {valued} }} GROUP BY ?this HAVING (COUNT(DISTINCT {v}) > {n}) }}"
+        return f"SELECT ?this WHERE {{ {over} {head}{tail} }}"
 
     def _sparql(self, constraint: Node, text: str | None) -> Check:
         g = self.g
@@ -331,6 +367,11 @@ class _ShapeCompiler:
             yield from self._reads_of_shape(prop, walk, seen)
         for parameter, value in value_parameters(g, shape):
             yield from self._reads_of_value(parameter, value, inner, seen)
+
+
+def _distinct_values(namer: Namer, text: str, v: str) -> str:
+    """A subquery binding `v` to each distinct value of the path `text` from any node."""
+    return f"{{ SELECT {v} WHERE {{ {step(namer(), text, v)} }} GROUP BY {v} }}"
 
 
 class _Unbounded(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,17 +33,31 @@ class ValidationResult:
     constraint: Node | None = None
 
 
-@dataclass(frozen=True)
 class ValidationReport:
     """Outcome of a validation: its results and the report graph.
 
     `conforms` is SHACL's sh:conforms: true only when there is no result at all, whatever its severity.
     `no_violations` is mgkg's rule for accepting data (builds, `mgkg validate`'s exit code, the write gate):
     warnings and infos are reported, only violations refuse.
+
+    The report graph may be written on first use (`complete`, given the graph): the text and JSON forms read
+    only its prefixes and the result paths (already in it), so a text report of many results builds no graph.
     """
 
-    results: list[ValidationResult]
-    graph: Graph
+    def __init__(
+        self, results: list[ValidationResult], graph: Graph, complete: Callable[[Graph], None] | None = None
+    ) -> None:
+        """The report of `results`; `graph` holds the report graph, or its prefixes and paths until `complete`."""
+        self.results = results
+        self._graph, self._complete = graph, complete
+
+    @property
+    def graph(self) -> Graph:
+        """The report graph (sh:ValidationReport, a sh:ValidationResult per result), written on first use."""
+        complete, self._complete = self._complete, None
+        if complete is not None:
+            complete(self._graph)
+        return self._graph
 
     @property
     def conforms(self) -> bool:
@@ -72,13 +86,13 @@ class ValidationReport:
 
     def text(self) -> str:
         """Readable report: a summary line, then one sorted line per result."""
-        nsm = _namespace_manager(self.graph)
+        nsm = _namespace_manager(self._graph)
         lines = [self.summary()]
         rows = sorted(
             (
                 _ORDER.get(r.severity, 3),
                 term_text(r.focus_node, nsm),
-                path_text(self.graph, r.path, nsm),
+                path_text(self._graph, r.path, nsm),
                 r.message,
                 r.severity,
             )
@@ -98,7 +112,7 @@ class ValidationReport:
         if fmt == "text":
             return self.text()
         if fmt == "json":
-            nsm = _namespace_manager(self.graph)
+            nsm = _namespace_manager(self._graph)
             payload: dict[str, Any] = {
                 "conforms": self.conforms,
                 "no_violations": self.no_violations,
@@ -111,7 +125,7 @@ class ValidationReport:
         return {
             "severity": r.severity,
             "focus_node": _plain(r.focus_node),
-            "path": path_text(self.graph, r.path, nsm) if r.path is not None else None,
+            "path": path_text(self._graph, r.path, nsm) if r.path is not None else None,
             "value": _plain(r.value),
             "message": r.message,
             "shape": _plain(r.shape),
@@ -119,17 +133,26 @@ class ValidationReport:
         }
 
 
-def make_report(results: Iterable[ValidationResult], graph: Graph, data_prefixes: Iterable[tuple[str, str]] = ()) -> (
-    ValidationReport
-):
-    """The report of `results` (sorted as both engines sort them) over `graph`, the data's prefixes bound."""
+def make_report(
+    results: Iterable[ValidationResult], graph: Graph, data_prefixes: Iterable[tuple[str, str]] = (),
+    complete: Callable[[Graph], None] | None = None,
+) -> ValidationReport:
+    """The report of `results` (sorted as both engines sort them) over `graph`, the data's prefixes bound;
+    `complete` writes the rest of the graph when it is first asked for."""
     for prefix, iri in _known(data_prefixes).items():
         graph.bind(prefix, iri, override=False)
     ordered = sorted(results, key=lambda r: (_ORDER.get(r.severity, 3), str(r.focus_node), str(r.path), r.message))
-    report = ValidationReport(results=ordered, graph=graph)
-    for node in graph.subjects(RDF.type, SH.ValidationReport):
-        graph.set((node, SH.conforms, Literal(report.conforms)))
-    return report
+
+    def conformance(report_graph: Graph) -> None:
+        if complete is not None:
+            complete(report_graph)
+        for node in report_graph.subjects(RDF.type, SH.ValidationReport):
+            report_graph.set((node, SH.conforms, Literal(not ordered)))
+
+    if complete is None:
+        conformance(graph)
+        return ValidationReport(results=ordered, graph=graph)
+    return ValidationReport(results=ordered, graph=graph, complete=conformance)
 
 
 def results_of(report: Graph) -> Iterable[ValidationResult]:
@@ -160,7 +183,11 @@ def choose_message(messages: Sequence[Literal], component: Node | None) -> str:
 
 
 class ReportWriter:
-    """Builds a report graph as pyshacl writes one: blank-node paths and shapes copied from the shapes graph."""
+    """Builds a report graph as pyshacl writes one: blank-node paths and shapes copied from the shapes graph.
+
+    The copies are written at once (the text and JSON forms read the paths); the results when the graph is
+    completed (`complete`, what make_report's `complete` takes).
+    """
 
     def __init__(self, shapes: Graph) -> None:
         """Start an empty sh:ValidationReport whose shape and path nodes come from `shapes`."""
@@ -169,35 +196,40 @@ class ReportWriter:
         self.node = BNode()
         self.graph.add((self.node, RDF.type, SH.ValidationReport))
         self._copies: dict[Node, Node] = {}
+        self._pending: list[tuple[ValidationResult, Node, Node | None, Sequence[Literal]]] = []
 
     def add(self, result: ValidationResult, severity: Node, messages: Sequence[Literal]) -> ValidationResult:
-        """Write one result (all its messages); the result returned names the report graph's path node."""
-        g, r = self.graph, BNode()
+        """Take one result (all its messages); the result returned names the report graph's path node."""
         path = self._copy(result.path) if result.path is not None else None
-        g.add((self.node, SH.result, r))
-        g.add((r, RDF.type, SH.ValidationResult))
-        g.add((r, SH.focusNode, result.focus_node))
-        g.add((r, SH.resultSeverity, severity))
-        for predicate, term in (
-            (SH.resultPath, path),
-            (SH.value, result.value),
-            (SH.sourceShape, self._copy(result.shape) if result.shape is not None else None),
-            (SH.sourceConstraintComponent, result.component),
-            (SH.sourceConstraint, result.constraint),
-        ):
-            if term is not None:
-                g.add((r, predicate, term))
-        for message in messages:
-            g.add((r, SH.resultMessage, message))
-        return ValidationResult(
+        shape = self._copy(result.shape) if result.shape is not None else None
+        written = ValidationResult(
             result.focus_node, path, result.value, result.severity, result.message, result.shape,
             result.component, result.constraint,
         )
+        self._pending.append((written, severity, shape, messages))
+        return written
 
-    def finish(self, conforms: bool) -> Graph:
-        """Add sh:conforms and hand over the graph."""
-        self.graph.add((self.node, SH.conforms, Literal(conforms, datatype=XSD.boolean)))
-        return self.graph
+    def complete(self, graph: Graph) -> None:
+        """Write every result taken (into `graph`, this writer's) and sh:conforms."""
+        for result, severity, shape, messages in self._pending:
+            r = BNode()
+            graph.add((self.node, SH.result, r))
+            graph.add((r, RDF.type, SH.ValidationResult))
+            graph.add((r, SH.focusNode, result.focus_node))
+            graph.add((r, SH.resultSeverity, severity))
+            for predicate, term in (
+                (SH.resultPath, result.path),
+                (SH.value, result.value),
+                (SH.sourceShape, shape),
+                (SH.sourceConstraintComponent, result.component),
+                (SH.sourceConstraint, result.constraint),
+            ):
+                if term is not None:
+                    graph.add((r, predicate, term))
+            for message in messages:
+                graph.add((r, SH.resultMessage, message))
+        graph.add((self.node, SH.conforms, Literal(not self._pending, datatype=XSD.boolean)))
+        self._pending = []
 
     def _copy(self, node: Node) -> Node:
         """`node` itself, or for a blank node a copy of what the shapes graph says about it (recursively)."""

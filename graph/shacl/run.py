@@ -4,7 +4,8 @@ The report is the one pySHACL gives (graph/shacl/report.py): the same results (f
 severity, source shape, constraint component, SPARQL constraint), the same messages — sh:message of the
 shape or SPARQL constraint ({?var} filled in), else pySHACL's own generic message — the same order, and a
 report graph. Queries run on the union of the store's graphs; independent queries run on THREADS threads
-(Oxigraph evaluates without holding Python's GIL).
+(Oxigraph evaluates without holding Python's GIL). A full validation skips the checks of targets without focus
+nodes and picks, by the size of each target, its lookup per focus node or its pass over the graph.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
+from graph.core.text import first_line
 from graph.shacl.compile import Check, compile_shapes
 from graph.shacl.report import SEVERITY, ReportWriter, ValidationReport, ValidationResult, choose_message, make_report
 from graph.shacl.sparql import UnsupportedShapes
 from graph.shacl.terms import OxTerm, TermMap
 from graph.sparql.nesting import DEFAULT_MAX_DEPTH, measure
+from graph.store.base import StoreError
 
 THREADS = 2
 """Queries evaluated at the same time (the machine mgkg is measured on has 2 cores)."""
+
+SMALL_TARGET = 1000
+"""Focus nodes up to which a full validation runs a check as a lookup per focus node (see full_queries)."""
 
 _XSD_STRING = XSD.string
 Rows = tuple[list[str], list[tuple[OxTerm | None, ...]]]
@@ -52,12 +58,11 @@ def validate_store(
     the rdflib data the store was loaded from) gives literal values back in their original lexical form
     (Oxigraph keeps canonical ones: "1.5" for "1.50"^^xsd:decimal).
     """
-    compiled = compile_shapes(shapes)
-    jobs = [
-        (check, check.query(focus[index] if focus is not None else ""))
-        for index, check in enumerate(compiled.checks)
-        if focus is None or index in focus
-    ]
+    checks = compile_shapes(shapes).checks
+    if focus is None:
+        jobs = [(check, text) for check, text in zip(checks, full_queries(store, checks), strict=True) if text]
+    else:
+        jobs = [(check, check.query(focus[index])) for index, check in enumerate(checks) if index in focus]
     for _, text in jobs:  # shapes nested through named nodes compile to SPARQL no lexical check of theirs saw
         refusal = measure(text).refusal(DEFAULT_MAX_DEPTH, "a compiled SHACL check")
         if refusal is not None:
@@ -69,19 +74,44 @@ def validate_store(
     return builder.report(data_prefixes)
 
 
+def full_queries(store: ox.Store, checks: Sequence[Check]) -> list[str | None]:
+    """The query of each check for all its focus nodes: None when its target has none (the check finds nothing),
+    the query restricted to focus nodes when it has fewer than SMALL_TARGET (a lookup for each), else the query
+    over the whole graph (graph/shacl/compile.py `Check.whole`: a pass over every value of the path)."""
+    targets = list(dict.fromkeys(check.target for check in checks))
+    found = run_queries(store, [target.sample(SMALL_TARGET) for target in targets])
+    sizes = {target: len(rows) for target, (_, rows) in zip(targets, found, strict=True)}
+    return [
+        check.query(whole=sizes[check.target] >= SMALL_TARGET) if sizes[check.target] else None for check in checks
+    ]
+
+
 def run_queries(store: ox.Store, texts: Sequence[str], threads: int = THREADS) -> list[Rows]:
-    """The solutions of each query (variable names, rows), run on the union default graph, `threads` at a time."""
+    """The solutions of each query (variable names, rows), run on the union default graph, `threads` at a time.
+
+    A query the store fails (an OSError or RuntimeError of Oxigraph's: a read error) is a StoreError with one
+    line; the queries not started yet are not run. Refused queries (SyntaxError, ValueError) raise as they are.
+    """
 
     def run(text: str) -> Rows:
-        solutions = store.query(text, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        names = [v.value for v in solutions.variables]
-        return names, [tuple(s[i] for i in range(len(names))) for s in solutions]
+        try:
+            solutions = store.query(text, use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)
+            names = [v.value for v in solutions.variables]
+            return names, [tuple(s[i] for i in range(len(names))) for s in solutions]
+        except (OSError, RuntimeError) as error:
+            raise StoreError(f"a validation query failed: {first_line(error)}") from error
 
     if threads <= 1 or len(texts) <= 1:
         return [run(text) for text in texts]
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(run, texts))
+        futures = [pool.submit(run, text) for text in texts]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 class _Builder:
@@ -150,7 +180,7 @@ class _Builder:
     def report(self, data_prefixes: Iterable[tuple[str, str]]) -> ValidationReport:
         """The report: sorted results, sh:conforms (true only without any result), the report graph."""
         results = [self.writer.add(r, severity, messages) for r, severity, messages in self.pending]
-        return make_report(results, self.writer.finish(not results), data_prefixes)
+        return make_report(results, self.writer.graph, data_prefixes, complete=self.writer.complete)
 
 
 def _same_literal(original: Literal, canonical: Literal) -> bool:
