@@ -29,7 +29,7 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         for label, values in lines.items():
             points = [(a, b) for a, b in zip(x, values, strict=True) if b is not None]
             if points:
-                axis.plot(*zip(*points, strict=True), marker="o", label=label)
+                axis.plot(*zip(*points, strict=True), marker="o", label=label.replace("`", ""))
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(title)

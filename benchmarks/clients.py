@@ -215,9 +215,10 @@ def request(url: str, path: str, headers: dict[str, str] | None = None, timeout:
     return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
 
-def get(url: str, path: str, accept: str = JSON, timeout: float = 3600.0) -> bytes:
+def get(url: str, path: str, accept: str = JSON, timeout: float = 3600.0, headers: dict[str, str] | None = None
+        ) -> bytes:
     """The body of a 200 answer to GET `path` (Refused on any other status)."""
-    status, _, body = request(url, path, {"Accept": accept}, timeout)
+    status, _, body = request(url, path, {"Accept": accept, **(headers or {})}, timeout)
     if status != 200:
         raise Refused(path, status, body)
     return body
@@ -229,9 +230,13 @@ def named_path(case: Case) -> str:
     return f"/queries/{case.name}{query}"
 
 
+FRESH = {"Cache-Control": "no-cache"}
+"""Sent with a named query whose evaluation is timed: an answer cache must not serve it (RFC 9111 §5.2.1.4)."""
+
+
 def http_query(url: str, case: Case) -> bytes:
-    """Run a named query through the named-query API (SPARQL JSON)."""
-    return get(url, named_path(case))
+    """Run a named query through the named-query API (SPARQL JSON), asking for a fresh answer, not a cached one."""
+    return get(url, named_path(case), headers=FRESH)
 
 
 def sparql_path(text: str, endpoint: str = "/sparql") -> str:

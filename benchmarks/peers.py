@@ -12,7 +12,8 @@
             named query GET /sparql. A query without FROM ranges over every graph of Virtuoso's quad store,
             the union default graph the other systems use (plus Virtuoso's three small system graphs; the
             report compares the rows with raw Oxigraph's). Virtuoso stops a query at --limit seconds itself
-            (MaxQueryExecutionTime) and answers in part: counted as timed out. A text its SPARQL dialect
+            (MaxQueryExecutionTime: "S1T00 … Transaction timed out", or an "anytime" answer in part, which
+            says so in its X-SQL-State header): counted as timed out. A text its SPARQL dialect
             refuses is reported as not supported, never rewritten. Its peak RSS is virtuoso-t's.
 
 Both get each named query's text with its parameters in a VALUES block (as Oxigraph's server does), the

@@ -23,8 +23,8 @@
             (`--workers 2`), and one named query's answer asked again and again (GET /queries/NAME from 4
             clients, plain and, when the answer has an ETag, conditional); then the queries and lookups again
             from `mgkg serve --in-memory`. Its peak RSS is the one-process server's, after all of that (and
-            the in-memory server's apart). --skip leaves parts out (validate, store, memory, workers: what
-            `make bench-large` cannot afford at 10M triples).
+            the in-memory server's apart). --skip leaves parts out (validate, store, memory, workers;
+            `make bench-large` leaves out the first three at 10M triples).
 - rdflib-endpoint, virtuoso: the peers a user would pick instead (benchmarks/peers.py).
 
 A named query's time is evaluation plus serialization of every row as SPARQL results JSON, on each
