@@ -108,8 +108,6 @@ def growth(results: dict[str, Any]) -> list[str]:
     rows, steep = [], []
     for cost in COSTS:
         values = [cost.pick(entry) for entry in entries]
-        if not any(values):
-            continue
         cells = [f"{cost.cost} ({cost.unit})", cost.system, *(_number(total(v), cost.unit) for v in values)]
         for (low, high), (a, b) in zip(steps, pairwise(values), strict=True):
             ratio = step(a, b)
@@ -117,7 +115,8 @@ def growth(results: dict[str, Any]) -> list[str]:
             cells.append("—" if ratio is None or slope is None else f"×{ratio:,.1f} ({slope:.2f})")
             if slope is not None and cost.unit != "/s" and slope > 1.15:
                 steep.append(f"{cost.cost} of {cost.system} from {low:,} to {high:,} (slope {slope:.2f})")
-        rows.append("| " + " | ".join(cells) + " |")
+        if any(cell != "—" for cell in cells[2:]):
+            rows.append("| " + " | ".join(cells) + " |")
     if not rows or not steps:
         return []
     lines = ["## How cost grows with size", "",

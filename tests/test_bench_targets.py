@@ -123,6 +123,13 @@ def test_a_target_whose_size_was_not_measured_has_no_verdict() -> None:
         "rdflib-endpoint not measured at these sizes", None)
     assert found["10,000,000 triples served"].measured == "not measured (`make bench-large`)"
     assert found["named queries with"].met is False  # the per-query targets are judged at every size measured
+    small["sizes"]["20000"] = {"mgkg": {"load_s": 1.0, "served_rss_mb": 175.0, "lookups_http": {"4": 471.0},
+                                        "queries": {}}}  # a later run without validation or --in-memory
+    found = judged(small)
+    assert found["`mgkg validate` at"].measured == "8.0 s at 10,000 (1,000,000 not measured)"
+    assert found["1,000,000 triples served memory"].measured == "895 MB at 10,000 (1,000,000 not measured)"
+    assert found["point lookups over"].measured == "one process 471/s at 20,000 (1,000,000 not measured)"
+    assert found["load ≤ 1.5×"].measured.endswith("at 10,000 (1,000,000 not measured)")  # where raw was measured too
 
 
 def test_growth_gives_each_cost_its_ratio_and_slope_per_step() -> None:
