@@ -2,8 +2,8 @@
 
 A query measurement is benchmarks.workload.repeat's p50 / p95, plus the rows of the last answer, plus how it
 ended when it did not end with numbers: `timed_out` (cut off after --limit seconds, by the client or by the
-server's own timeout), `unsupported` (the server refused the text: a peer's dialect) or `skipped` (the peer's
-total budget was spent before this query's turn).
+server's own timeout), `unsupported` (the server refused the text: a peer's dialect), `failed` (the server
+gave up with an error of its own) or `skipped` (the peer's total budget was spent before this query's turn).
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def query_figures(ask: Callable[[], bytes], runs: int, budget: float, refusals: 
 
     TimeoutError (the client's cut-off), an answer broken off by a cut-off while it streamed (Oxigraph's
     server cancels a query after its 200 began) and a refusal that names a timeout count as timed out; any other
-    refusal is `unsupported` when `refusals` (a peer's dialect), else it stops the bench (Refused)."""
+    refusal is `unsupported` (4xx: the text is not in the peer's dialect) or `failed` (5xx: it gave up, e.g.
+    Virtuoso's "SR319: Max row length is exceeded") when `refusals`, else it stops the bench (Refused)."""
     last: list[bytes] = []
 
     def kept() -> bytes:
@@ -75,6 +76,6 @@ def query_figures(ask: Callable[[], bytes], runs: int, budget: float, refusals: 
             return Timing([], timed_out=True).summary()
         if not refusals:
             raise
-        message = " ".join(refused.body.decode(errors="replace").split())[:200]
-        return {**Timing([]).summary(), "unsupported": f"HTTP {refused.status}: {message}"}
+        message = f"HTTP {refused.status}: {' '.join(refused.body.decode(errors='replace').split())[:200]}"
+        return {**Timing([]).summary(), ("unsupported" if refused.status < 500 else "failed"): message}
     return {**timing.summary(), "rows": count_rows(last[0]) if last else 0}

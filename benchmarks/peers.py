@@ -14,7 +14,8 @@
             report compares the rows with raw Oxigraph's). Virtuoso stops a query at --limit seconds itself
             (MaxQueryExecutionTime: "S1T00 … Transaction timed out", or an "anytime" answer in part, which
             says so in its X-SQL-State header): counted as timed out. A text its SPARQL dialect
-            refuses is reported as not supported, never rewritten. Its peak RSS is virtuoso-t's.
+            refuses (4xx) is reported as not supported, never rewritten; an error of its own while it runs
+            (5xx, e.g. "SR319: Max row length is exceeded" at 10M) as failed. Its peak RSS is virtuoso-t's.
 
 Both get each named query's text with its parameters in a VALUES block (as Oxigraph's server does), the
 point lookups from 1, 4 and 16 client processes, and SPARQL JSON answers.

@@ -24,6 +24,8 @@ def _ms(figures: dict[str, Any] | None, limit: float | None = None) -> str:
         return f"timed out after {limit:g} s" if limit else "timed out"
     if figures.get("unsupported"):
         return "not supported"
+    if figures.get("failed"):
+        return f"failed ({figures['failed'].split(':')[0]})"
     if figures.get("skipped"):
         return "not run (budget)"
     if "p50" not in figures:

@@ -53,6 +53,12 @@ def test_a_refused_text_is_not_supported_for_a_peer_and_stops_the_bench_otherwis
     with pytest.raises(SystemExit, match=r"^GET /sparql: HTTP 400: b'Virtuoso 37000"):
         query_figures(refused, runs=3, budget=60)
 
+    def gave_up() -> bytes:
+        raise Refused("/sparql", 500, b"Virtuoso 22026 Error SR319: Max row length is exceeded")
+
+    assert query_figures(gave_up, runs=3, budget=60, refusals=True)["failed"] == (
+        "HTTP 500: Virtuoso 22026 Error SR319: Max row length is exceeded")
+
 
 def test_the_rdflib_endpoint_system_needs_its_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(peers, "RDFLIB_ENDPOINT", "/nonexistent/rdflib-endpoint")

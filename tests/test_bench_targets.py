@@ -156,6 +156,8 @@ def test_the_peer_table_flags_answers_whose_rows_differ() -> None:
     unsupported = json.loads(json.dumps(ONE_M))
     unsupported["virtuoso"]["queries"]["a"] = {"runs": 0, "timed_out": False, "unsupported": "HTTP 400: SP030"}
     assert "| a | 4 | 12.0 / 12.0 | 10.5 / 10.5 | not supported |" in peer_rows(unsupported)[0]
+    unsupported["virtuoso"]["queries"]["a"] = {"runs": 0, "timed_out": False, "failed": "HTTP 500: SR319: Max row"}
+    assert "| a | 4 | 12.0 / 12.0 | 10.5 / 10.5 | failed (HTTP 500) |" in peer_rows(unsupported)[0]
 
 
 def test_the_report_holds_the_targets_growth_and_peers(tmp_path: Path) -> None:
