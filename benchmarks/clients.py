@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import multiprocessing
-import os
 import re
 import signal
 import subprocess
@@ -39,9 +38,11 @@ class Server:
     """
 
     name = "server"
+    startup = 60.0
+    """Seconds a server may take before it listens (one that loads its data first gets more)."""
 
     def __init__(self, argv: list[str]) -> None:
-        """Start `argv` (its output to a log) and wait up to 60 s for where it listens."""
+        """Start `argv` (its output to a log) and wait up to `startup` seconds for where it listens."""
         self.log = tempfile.NamedTemporaryFile(prefix="mgkg-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
         self.rss = 0.0
         try:
@@ -52,7 +53,7 @@ class Server:
         self._sampling = threading.Event()
         threading.Thread(target=self._sample, name="rss", daemon=True).start()
         try:
-            self.url = self._wait(time.monotonic() + 60)
+            self.url = self._wait(time.monotonic() + self.startup)
         except SystemExit:
             self.stop()
             self._discard()
@@ -71,7 +72,7 @@ class Server:
             if url:
                 return url
             time.sleep(0.1)
-        raise SystemExit(f"{self.name} did not start within 60 s: {self._log_tail()}")
+        raise SystemExit(f"{self.name} did not start within {self.startup:.0f} s: {self._log_tail()}")
 
     def _listening(self) -> str | None:
         raise NotImplementedError
@@ -81,16 +82,16 @@ class Server:
 
     def _discard(self) -> None:
         self.log.close()
-        os.unlink(self.log.name)
+        Path(self.log.name).unlink(missing_ok=True)
 
-    def stop(self) -> float:
-        """Read the server's peak RSS (MB), SIGTERM it and wait for it (SIGKILL after 30 s); that peak."""
+    def stop(self, grace: float = 30.0) -> float:
+        """Read the server's peak RSS (MB), SIGTERM it and wait for it (SIGKILL after `grace` s); that peak."""
         self._sampling.set()
         if self.process.returncode is None:
             self.rss = max(self.rss, peak_rss_mb(self.process.pid) or 0.0, tree_pss_mb(self.process.pid))
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -102,8 +103,13 @@ class Server:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         """Stop the server (if still running) and remove its log."""
-        self.stop()
+        self.close()
+
+    def close(self, grace: float = 30.0) -> float:
+        """Stop the server (SIGKILL after `grace` s) and remove its log; its peak memory (MB). Once only."""
+        peak = self.stop(grace)
         self._discard()
+        return peak
 
 
 class MgkgServer(Server):
@@ -149,51 +155,137 @@ class OxigraphServer(Server):
         return f"http://127.0.0.1:{self.port}"
 
 
+class RdflibEndpointServer(Server):
+    """rdflib-endpoint's documented way to serve a file: `rdflib-endpoint serve FILE` (rdflib's Memory store, a
+    Dataset with the union default graph, FastAPI on uvicorn) on a loopback port free a moment ago. It parses
+    the whole file before it listens: it is listening once uvicorn answers a query on that port."""
+
+    name = "rdflib-endpoint serve"
+    startup = 3600.0
+
+    def __init__(self, program: str, data: Path) -> None:
+        """Start `rdflib-endpoint serve DATA --host 127.0.0.1 --port PORT`."""
+        self.port = free_port()
+        super().__init__([program, "serve", str(data), "--host", "127.0.0.1", "--port", str(self.port)])
+
+    def _listening(self) -> str | None:
+        try:
+            status, headers, _ = request(f"http://127.0.0.1:{self.port}", "/?query=ASK%7B%7D", timeout=5)
+        except OSError:
+            return None
+        finally:
+            _CONNECTIONS.pop(f"http://127.0.0.1:{self.port}", None)
+        if headers.get("server") != "uvicorn" or status != 200:
+            raise SystemExit(f"{self.name}: port {self.port} is answered by {headers.get('server')} ({status}), "
+                             "not by rdflib-endpoint's uvicorn")
+        return f"http://127.0.0.1:{self.port}"
+
+
+class Refused(SystemExit):
+    """An answer other than the one asked for (uncaught, it stops the bench with one line)."""
+
+    def __init__(self, path: str, status: int, body: bytes) -> None:
+        """GET `path` answered `status` with `body`."""
+        super().__init__(f"GET {path}: HTTP {status}: {body[:300]!r}")
+        self.status, self.body = status, body
+
+
 _CONNECTIONS: dict[str, http.client.HTTPConnection] = {}
 
 
-def get(url: str, path: str, accept: str = JSON) -> bytes:
-    """GET `path` on the server at `url` over a kept-alive connection (one per process and server)."""
+def request(url: str, path: str, headers: dict[str, str] | None = None, timeout: float = 3600.0
+            ) -> tuple[int, dict[str, str], bytes]:
+    """GET `path` on the server at `url` over a kept-alive connection (one per process and server): status,
+    headers (lower-case names) and body. A client-side `timeout` raises TimeoutError and drops the connection."""
     connection = _CONNECTIONS.get(url)
     if connection is None:
         parts = urllib.parse.urlsplit(url)
-        connection = _CONNECTIONS[url] = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=3600)
-    connection.request("GET", path, headers={"Accept": accept})
-    response = connection.getresponse()
-    body = response.read()
-    if response.status != 200:
-        raise SystemExit(f"GET {path}: HTTP {response.status}: {body[:300]!r}")
+        connection = _CONNECTIONS[url] = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    connection.timeout = timeout
+    if connection.sock is not None:
+        connection.sock.settimeout(timeout)
+    try:
+        connection.request("GET", path, headers={"Accept": JSON, **(headers or {})})
+        response = connection.getresponse()
+        body = response.read()
+    except (TimeoutError, http.client.HTTPException, ConnectionError):
+        connection.close()
+        del _CONNECTIONS[url]
+        raise
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def get(url: str, path: str, accept: str = JSON, timeout: float = 3600.0, headers: dict[str, str] | None = None
+        ) -> bytes:
+    """The body of a 200 answer to GET `path` (Refused on any other status)."""
+    status, _, body = request(url, path, {"Accept": accept, **(headers or {})}, timeout)
+    if status != 200:
+        raise Refused(path, status, body)
     return body
 
 
-def http_query(url: str, case: Case) -> bytes:
-    """Run a named query through the named-query API (SPARQL JSON)."""
+def named_path(case: Case) -> str:
+    """The path of a named query's answer through the named-query API."""
     query = f"?{urllib.parse.urlencode(case.values)}" if case.values else ""
-    return get(url, f"/queries/{case.name}{query}")
+    return f"/queries/{case.name}{query}"
 
 
-def sparql_get(url: str, text: str, endpoint: str = "/sparql") -> bytes:
-    """GET `endpoint?query=text` (SPARQL JSON): mgkg's /sparql, or Oxigraph's /query."""
-    return get(url, f"{endpoint}?{urllib.parse.urlencode({'query': text})}")
+FRESH = {"Cache-Control": "no-cache"}
+"""Sent with a named query whose evaluation is timed: an answer cache must not serve it (RFC 9111 §5.2.1.4)."""
 
 
-def _client(job: tuple[str, str, list[str], float, Any]) -> int:
-    url, endpoint, subjects, seconds, start = job
+def http_query(url: str, case: Case) -> bytes:
+    """Run a named query through the named-query API (SPARQL JSON), asking for a fresh answer, not a cached one."""
+    return get(url, named_path(case), headers=FRESH)
+
+
+def sparql_path(text: str, endpoint: str = "/sparql") -> str:
+    """The path of a SPARQL protocol GET: `endpoint?query=text`."""
+    return f"{endpoint}?{urllib.parse.urlencode({'query': text})}"
+
+
+def sparql_get(url: str, text: str, endpoint: str = "/sparql", timeout: float = 3600.0) -> bytes:
+    """GET `endpoint?query=text` (SPARQL JSON): mgkg's /sparql, Oxigraph's /query, Virtuoso's /sparql, …"""
+    return get(url, sparql_path(text, endpoint), timeout=timeout)
+
+
+def _client(job: tuple[str, list[str], float, Any, bool]) -> int:
+    url, paths, seconds, start, conditional = job
     _CONNECTIONS.clear()  # a forked client must not share the parent's socket
-    sparql_get(url, LOOKUP.format(subjects[0]), endpoint)  # connect, warm up
+    status, headers, body = request(url, paths[0])  # connect, warm up
+    if status != 200:
+        raise Refused(paths[0], status, body)
+    tag = {"If-None-Match": headers["etag"]} if conditional and "etag" in headers else {}
     start.wait()
     count, stop = 0, time.monotonic() + seconds
     while time.monotonic() < stop:
-        sparql_get(url, LOOKUP.format(subjects[count % len(subjects)]), endpoint)
+        path = paths[count % len(paths)]
+        status, _, body = request(url, path, tag)
+        if status not in (200, 304):
+            raise Refused(path, status, body)
         count += 1
     return count
 
 
-def lookups_per_second(url: str, subjects: list[str], clients: int, seconds: float, endpoint: str = "/sparql") -> float:
-    """Point lookups per second answered to `clients` client processes, each looping for `seconds`."""
+def gets_per_second(url: str, paths: list[str], clients: int, seconds: float, conditional: bool = False) -> float:
+    """GETs per second answered to `clients` client processes, each looping over its share of `paths` for
+    `seconds`; `conditional`: each sends the ETag of its first answer as If-None-Match (304 counts)."""
     with multiprocessing.Manager() as manager:
         start = manager.Barrier(clients)
-        jobs = [(url, endpoint, part, seconds, start) for part in chunked(subjects, clients)]
+        jobs = [(url, part, seconds, start, conditional) for part in chunked(paths, clients)]
         with multiprocessing.get_context("fork").Pool(clients) as pool:
             counts = pool.map(_client, jobs)
     return sum(counts) / seconds
+
+
+def lookups_per_second(url: str, subjects: list[str], clients: int, seconds: float, endpoint: str = "/sparql") -> float:
+    """Point lookups per second answered to `clients` client processes, each looping for `seconds`."""
+    return gets_per_second(url, [sparql_path(LOOKUP.format(s), endpoint) for s in subjects], clients, seconds)
+
+
+def has_etag(url: str, path: str) -> bool:
+    """Whether the server's answer to GET `path` carries an ETag."""
+    status, headers, body = request(url, path)
+    if status != 200:
+        raise Refused(path, status, body)
+    return "etag" in headers

@@ -1,11 +1,14 @@
-"""`make bench`: mgkg side by side with rdflib's Memory store and raw pyoxigraph, at several sizes, in one run.
+"""`make bench`: mgkg beside raw pyoxigraph, Oxigraph's server, rdflib and the peers, at several sizes, in one run.
 
-    .venv/bin/python -m benchmarks.run [--sizes 10000,100000,1000000] [--out benchmarks/results.md]
-                                       [--chart benchmarks/results.png] [--runs 20] [--budget 10]
+    .venv/bin/python -m benchmarks.run [--sizes 10000,100000,1000000] [--systems oxigraph,…] [--runs 20]
+                                       [--budget 10] [--limit 120] [--peer-budget 1800] [--skip PART,…] [--merge]
+                                       [--out benchmarks/results.md] [--chart benchmarks/results.png]
 
 For each size: synthetic data (`mgkg synth`, plus the ontology), then each system measured in a fresh
-process (benchmarks/systems.py) — load, validation, every named query's p50/p95, point lookups per second,
-peak RSS. The report (benchmarks/report.py) puts them side by side with the ratios the targets are about.
+process (benchmarks/systems.py, benchmarks/peers.py) — load, validation, every named query's p50/p95,
+point lookups per second, peak RSS. The report (benchmarks/report.py) puts them side by side with the
+targets (benchmarks/targets.py) and how each cost grows (benchmarks/growth.py). `make bench-large` runs
+10,000,000 triples for the systems that hold them, with --merge: the report then covers both runs.
 Timings are wall-clock on this machine; nothing is asserted.
 """
 
@@ -20,10 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import write_chart, write_report
+from benchmarks.chart import write_chart
+from benchmarks.report import write_report
 from benchmarks.workload import synthetic, wait_with_peak
 
-SYSTEMS = ("oxigraph", "oxigraph-memory", "oxigraph-server", "mgkg", "rdflib")
+SYSTEMS = ("oxigraph", "oxigraph-memory", "oxigraph-server", "mgkg", "rdflib", "virtuoso", "rdflib-endpoint")
 
 
 def measure(system: str, data: Path, triples: int, options: list[str]) -> dict[str, Any]:
@@ -57,7 +61,10 @@ def main() -> None:
     parser.add_argument("--budget", default="10")
     parser.add_argument("--seconds", default="3")
     parser.add_argument("--pyshacl-max", default="100000")
-    parser.add_argument("--limit", default="120", help="Seconds before an rdflib query run is cut off.")
+    parser.add_argument("--limit", default="120", help="Seconds before a query run is cut off (not raw pyoxigraph).")
+    parser.add_argument("--peer-budget", default="1800",
+                        help="Seconds rdflib-endpoint may spend on named queries before the rest are not run.")
+    parser.add_argument("--skip", default="", help="Parts of mgkg's run to leave out: validate,store,memory,workers.")
     parser.add_argument("--merge", action="store_true",
                         help="Keep the figures of --json for systems and sizes not measured in this run.")
     parser.add_argument("--report-only", action="store_true",
@@ -69,7 +76,8 @@ def main() -> None:
         write_chart(saved, args.chart)
         return
     options = ["--runs", args.runs, "--budget", args.budget, "--seconds", args.seconds,
-               "--pyshacl-max", args.pyshacl_max, "--limit", args.limit]
+               "--pyshacl-max", args.pyshacl_max, "--limit", args.limit, "--peer-budget", args.peer_budget,
+               "--skip", args.skip]
     sizes = [int(s) for s in args.sizes.split(",")]
     systems = args.systems.split(",")
     results: dict[str, Any] = {"sizes": {}}

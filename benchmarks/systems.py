@@ -1,6 +1,7 @@
 """The systems `make bench` compares; each runs in a process of its own, so its peak RSS is its own.
 
-    python -m benchmarks.systems SYSTEM DATA.nq WORKDIR OUT.json [--runs N] [--budget S] [--pyshacl-max N]
+    python -m benchmarks.systems SYSTEM DATA.nq OUT.json --triples N [--runs N] [--budget S] [--limit S]
+                                 [--peer-budget S] [--seconds S] [--pyshacl-max N] [--skip PART,…]
 
 - rdflib:   rdflib's Memory store (a Dataset, union default graph), its SPARQL engine, pySHACL: the naive
             baseline. Each query run can be cut off after --limit seconds (SIGALRM; the engine is Python).
@@ -10,14 +11,21 @@
 - oxigraph-memory: the same with an in-memory Store: the limit of `mgkg serve --in-memory`.
 - oxigraph-server: Oxigraph's own HTTP server (the `oxigraph` command, Rust, same release): `oxigraph load`
             into an on-disk store, then `oxigraph serve-read-only --union-default-graph`, each named query
-            GET /query (the text with its VALUES block) and the point lookups from 1, 4 and 16 client
-            processes: the limit for mgkg's HTTP layer. Its peak RSS is the server's.
+            GET /query (the text with its VALUES block; the server cuts a query off after --limit seconds,
+            `--timeout-s`) and the point lookups from 1, 4 and 16 client processes (from a server started
+            without `--timeout-s`, which spawns a thread per query: 4-client lookups at half the rate, and
+            "Resource temporarily unavailable" under 16): the limit for mgkg's HTTP layer. Its peak RSS is
+            the server's (the higher of the two).
 - mgkg:     mgkg itself: `mgkg load` and `mgkg validate` as commands, named queries through the store
             (graph.named_queries.run_query on the executor, every row, as `mgkg query` runs them) and through
             HTTP (`mgkg serve` in a process of its own, GET /queries/NAME answered in SPARQL JSON), and point
             lookups over HTTP from 1, 4 and 16 client processes, by one server process and by two
-            (`--workers 2`); then the queries and lookups again from `mgkg serve --in-memory`. Its peak RSS
-            is the one-process server's, after all of that (and the in-memory server's apart).
+            (`--workers 2`), and one named query's answer asked again and again (GET /queries/NAME from 4
+            clients, plain and, when the answer has an ETag, conditional); then the queries and lookups again
+            from `mgkg serve --in-memory`. Its peak RSS is the one-process server's, after all of that (and
+            the in-memory server's apart). --skip leaves parts out (validate, store, memory, workers;
+            `make bench-large` leaves out the first three at 10M triples).
+- rdflib-endpoint, virtuoso: the peers a user would pick instead (benchmarks/peers.py).
 
 A named query's time is evaluation plus serialization of every row as SPARQL results JSON, on each
 system. The server runs with a row limit and timeout above anything the bench asks, so all systems do
@@ -38,10 +46,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.clients import MgkgServer, OxigraphServer, http_query, lookups_per_second, sparql_get
+from benchmarks.clients import MgkgServer, OxigraphServer, gets_per_second, has_etag, http_query, named_path, sparql_get
+from benchmarks.measure import count_rows, http_lookups, query_figures, rate, timed
+from benchmarks.peers import run_rdflib_endpoint, run_virtuoso
 from benchmarks.workload import (
     LOOKUP,
+    REPEATED,
     SERVED,
+    Case,
     Timing,
     cases,
     lookup_subjects,
@@ -76,22 +88,6 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def timed(action: Callable[[], object]) -> float:
-    """Seconds `action()` took."""
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
-def rate(action: Callable[[str], object], subjects: list[str], seconds: float) -> float:
-    """Point lookups per second made by this thread for `seconds`."""
-    count, stop = 0, time.monotonic() + seconds
-    while time.monotonic() < stop:
-        action(subjects[count % len(subjects)])
-        count += 1
-    return count / seconds
 
 
 def run_rdflib(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -151,7 +147,7 @@ def _raw(store: Any, data: Path, args: argparse.Namespace) -> dict[str, Any]:
         store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
         store.flush()
 
-    out: dict[str, Any] = {"load_s": timed(load), "queries": {}}
+    out: dict[str, Any] = {"load_s": timed(load), "queries": {}, "quads": len(store)}
     for case in cases(data):
         named = queries()[case.name]
         bindings = named.bind(case.values)
@@ -161,7 +157,7 @@ def _raw(store: Any, data: Path, args: argparse.Namespace) -> dict[str, Any]:
             return _json(store.query(text, use_default_graph_as_union=True, substitutions=subs))
 
         out["queries"][case.name] = {**repeat(run, args.runs, args.budget).summary(), "aggregate": case.aggregate}
-        out["queries"][case.name]["rows"] = _count_rows(run())
+        out["queries"][case.name]["rows"] = count_rows(run())
     subjects = lookup_subjects(data)
     out["lookups_direct"] = rate(
         lambda s: _json(store.query(LOOKUP.format(s), use_default_graph_as_union=True)), subjects, args.seconds
@@ -175,10 +171,6 @@ def _json(result: Any) -> bytes:
 
     assert isinstance(result, ox.QuerySolutions)
     return result.serialize(format=ox.QueryResultsFormat.JSON) or b""
-
-
-def _count_rows(body: object) -> int:
-    return len(json.loads(body)["results"]["bindings"]) if isinstance(body, bytes) else 0
 
 
 def _command(*argv: str, program: str = "") -> tuple[float, float]:
@@ -198,17 +190,45 @@ def _command(*argv: str, program: str = "") -> tuple[float, float]:
 
 def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     """mgkg: load and validate commands, named queries through the store and over HTTP, lookups over HTTP."""
+    spec = f"oxigraph:{work / 'mgkg-store'}"
+    load_s, load_rss = _command("--store", spec, "load", str(data))
+    out: dict[str, Any] = {"load_s": load_s, "load_rss_mb": load_rss, "queries": {}}
+    if "validate" not in args.skip:
+        out["validate_s"], out["validate_rss_mb"] = _command("--store", spec, "validate")
+    all_cases = cases(data)
+    out["queries"] = {case.name: {} for case in all_cases}
+    if "store" not in args.skip:
+        for name, timing in _through_store(work / "mgkg-store", all_cases, args).items():
+            out["queries"][name]["store"] = timing
+    subjects = lookup_subjects(data)
+    for served in SERVED:
+        if served.key == "http_memory" and "memory" in args.skip:
+            continue
+        with MgkgServer(MGKG, spec, "--timeout", f"{args.limit:g}", *served.options) as server:
+            for case in all_cases:
+
+                def ask(url: str = server.url, case: Case = case) -> bytes:
+                    return http_query(url, case)
+
+                out["queries"][case.name][served.key] = query_figures(ask, args.runs, args.budget)
+            out[f"lookups_{served.key}"] = http_lookups(server.url, subjects, args)
+            if served.key == "http":
+                out["named_get"] = _repeated(server.url, next(c for c in all_cases if c.name == REPEATED), args)
+            out[served.rss_key] = server.stop()
+    if "workers" not in args.skip:
+        with MgkgServer(MGKG, spec, "--workers", "2") as server:
+            out["lookups_http_workers"] = http_lookups(server.url, subjects, args)
+    return out
+
+
+def _through_store(location: Path, all_cases: list[Case], args: argparse.Namespace) -> dict[str, Any]:
+    """Each named query run through the store on the executor, every row, as `mgkg query` runs them."""
     from graph.named_queries import run_query
     from graph.sparql.execute import Executor, Limits
     from graph.store import EmbeddedStore
 
-    spec = f"oxigraph:{work / 'mgkg-store'}"
-    load_s, load_rss = _command("--store", spec, "load", str(data))
-    validate_s, validate_rss = _command("--store", spec, "validate")
-    out: dict[str, Any] = {"load_s": load_s, "load_rss_mb": load_rss, "validate_s": validate_s,
-                           "validate_rss_mb": validate_rss, "queries": {}}
-    store = EmbeddedStore(work / "mgkg-store", read_only=True)
-    all_cases = cases(data)
+    store = EmbeddedStore(location, read_only=True)
+    timings = {}
     with Executor(1) as executor:
         for case in all_cases:
             named = queries()[case.name]
@@ -216,35 +236,20 @@ def run_mgkg(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
             def through_store(query: Any = named, values: dict[str, str] = case.values) -> object:
                 return run_query(store, query, values, executor=executor, limits=Limits(UNLIMITED_S, None)).body
 
-            out["queries"][case.name] = {"store": repeat(through_store, args.runs, args.budget).summary()}
+            timings[case.name] = repeat(through_store, args.runs, args.budget).summary()
     store.close()
-    subjects = lookup_subjects(data)
-    for served in SERVED:
-        timings, lookups, rss = _over_http(spec, all_cases, subjects, args, *served.options)
-        for name, timing in timings.items():
-            out["queries"][name][served.key] = timing
-        out[f"lookups_{served.key}"], out[served.rss_key] = lookups, rss
-    with MgkgServer(MGKG, spec, "--workers", "2") as server:
-        out["lookups_http_workers"] = _lookups(server.url, subjects, args)
+    return timings
+
+
+def _repeated(url: str, case: Case, args: argparse.Namespace) -> dict[str, Any]:
+    """One named query's answer asked again and again by 4 clients: plain GETs, and conditional ones (If-None-Match
+    with the answer's ETag, 304 expected) when the answer has an ETag."""
+    path = named_path(case)
+    out: dict[str, Any] = {"query": case.name, "plain": {"4": gets_per_second(url, [path], 4, args.seconds)}}
+    out["etag"] = has_etag(url, path)
+    if out["etag"]:
+        out["conditional"] = {"4": gets_per_second(url, [path], 4, args.seconds, conditional=True)}
     return out
-
-
-def _over_http(
-    spec: str, all_cases: list[Any], subjects: list[str], args: argparse.Namespace, *options: str
-) -> tuple[dict[str, Any], dict[str, float], float]:
-    """`mgkg serve [options]`: each named query's timing, lookups/s from 1, 4 and 16 clients, peak RSS (MB)."""
-    with MgkgServer(MGKG, spec, *options) as server:
-
-        def ask(case: Any) -> Callable[[], object]:
-            return lambda: http_query(server.url, case)
-
-        timings = {case.name: repeat(ask(case), args.runs, args.budget).summary() for case in all_cases}
-        return timings, _lookups(server.url, subjects, args), server.stop()
-
-
-def _lookups(url: str, subjects: list[str], args: argparse.Namespace, endpoint: str = "/sparql") -> dict[str, float]:
-    """Point lookups per second over HTTP from 1, 4 and 16 client processes."""
-    return {str(n): lookups_per_second(url, subjects, n, args.seconds, endpoint) for n in (1, 4, 16)}
 
 
 def run_oxigraph_server(data: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -256,24 +261,29 @@ def run_oxigraph_server(data: Path, work: Path, args: argparse.Namespace) -> dic
     location = work / "oxigraph-server-store"
     seconds, _ = _command("load", "--location", str(location), "--file", str(data), program=OXIGRAPH)
     out: dict[str, Any] = {"load_s": seconds, "queries": {}}
-    with OxigraphServer(OXIGRAPH, "serve-read-only", "--location", str(location), "--union-default-graph") as server:
+    serve = (OXIGRAPH, "serve-read-only", "--location", str(location), "--union-default-graph")
+    with OxigraphServer(*serve, "--timeout-s", str(max(1, round(args.limit)))) as server:
         for case in cases(data):
             named = queries()[case.name]
 
             def ask(text: str = with_values(named.text, named.bind(case.values))) -> bytes:
-                return sparql_get(server.url, text, "/query")
+                return sparql_get(server.url, text, "/query", timeout=args.limit + 60)
 
-            out["queries"][case.name] = {**repeat(ask, args.runs, args.budget).summary(), "aggregate": case.aggregate}
-            out["queries"][case.name]["rows"] = _count_rows(ask())
-        out["lookups_http"] = _lookups(server.url, lookup_subjects(data), args, "/query")
-        out["served_rss_mb"] = server.stop()
+            out["queries"][case.name] = {**query_figures(ask, args.runs, args.budget), "aggregate": case.aggregate}
+        peak = server.stop()
+    with OxigraphServer(*serve) as server:  # its --timeout-s runs each query in a thread of its own: slower lookups
+        out["lookups_http"] = http_lookups(server.url, lookup_subjects(data), args, "/query")
+        out["served_rss_mb"] = max(peak, server.stop())
     return out
 
 
 SYSTEMS: dict[str, Callable[[Path, Path, argparse.Namespace], dict[str, Any]]] = {
     "rdflib": run_rdflib, "oxigraph": run_oxigraph, "oxigraph-memory": run_oxigraph_memory,
-    "oxigraph-server": run_oxigraph_server, "mgkg": run_mgkg,
+    "oxigraph-server": run_oxigraph_server, "mgkg": run_mgkg, "rdflib-endpoint": run_rdflib_endpoint,
+    "virtuoso": run_virtuoso,
 }
+PARTS = ("validate", "store", "memory", "workers")
+"""Parts of the mgkg system --skip can leave out."""
 
 
 def main() -> None:
@@ -285,12 +295,19 @@ def main() -> None:
     parser.add_argument("--triples", type=int, required=True, help="Size of the data (for --pyshacl-max).")
     parser.add_argument("--runs", type=int, default=20, help="Timed runs per query (after one warm-up).")
     parser.add_argument("--budget", type=float, default=10.0, help="Seconds per query before runs stop early.")
-    parser.add_argument("--limit", type=float, default=600.0, help="Seconds before an rdflib query run is cut off.")
+    parser.add_argument("--limit", type=float, default=600.0, help="Seconds before a query run is cut off.")
+    parser.add_argument("--peer-budget", type=float, default=1800.0,
+                        help="Seconds rdflib-endpoint may spend on named queries before the rest are skipped.")
+    parser.add_argument("--skip", default="", help=f"Parts of the mgkg system to leave out: {', '.join(PARTS)}.")
     parser.add_argument("--seconds", type=float, default=3.0, help="Duration of each lookup-rate run.")
     parser.add_argument("--pyshacl-max", type=int, default=100_000, help="Largest size pySHACL validates.")
     args = parser.parse_args()
+    args.skip = {part for part in args.skip.split(",") if part}
+    if args.skip - set(PARTS):
+        parser.error(f"--skip: unknown part {', '.join(sorted(args.skip - set(PARTS)))} (parts: {', '.join(PARTS)})")
     with tempfile.TemporaryDirectory(prefix=f"mgkg-bench-{args.system}-") as work:
         figures = SYSTEMS[args.system](args.data, Path(work), args)
+    figures.setdefault("limit_s", args.limit)
     args.out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
 
 

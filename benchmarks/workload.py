@@ -30,6 +30,8 @@ M = "https://w3id.org/mgkg/ontology#"
 AGGREGATE = re.compile(r"\b(GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|GROUP_CONCAT|SAMPLE)\b", re.IGNORECASE)
 LOOKUP = "SELECT ?p ?o WHERE {{ <{}> ?p ?o }}"
 """The point lookup: every property of one entity."""
+REPEATED = "total-budget-by-funder"
+"""The named query whose answer the bench asks for again and again (a dashboard's figure: cacheable)."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Remote SPARQL stores for the tests: Virtuoso Open Source on loopback ports, and a small Oxigraph endpoint.
 
 `virtuoso(folder)` starts Debian's `virtuoso-t` (package virtuoso-opensource-7) with its own database and
-virtuoso.ini in `folder`, on two reserved loopback ports (SQL and HTTP: support.ports), lets the anonymous
-SPARQL user update (`GRANT SPARQL_UPDATE TO "SPARQL"` through isql), waits until it logged that it is online
-and /sparql answers, and stops the server at the end. `ResultSetMaxRows` is set low (1000, below the built
+virtuoso.ini in `folder`, on two reserved loopback ports (SQL and HTTP: support.ports), through
+benchmarks.virtuoso (which `make bench` uses too): it waits until the server logged that it is online and
+/sparql answers, and stops the server at the end; here the anonymous SPARQL user may also update
+(`GRANT SPARQL_UPDATE TO "SPARQL"` through isql). `ResultSetMaxRows` is set low (1000, below the built
 graph's quads) so that paging is exercised for real. Where it cannot run the tests are skipped with the
 reason — or fail when MGKG_REQUIRE_VIRTUOSO=1.
 
@@ -15,71 +16,20 @@ the remote store's logic is tested without Virtuoso too.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 import pytest
 
+from benchmarks.virtuoso import Tuning, Virtuoso, VirtuosoUnavailable, running_virtuoso
 from graph.core.config import Settings
 from support.ports import reserved_ports
 from support.serving import serving
-
-INI = """[Database]
-DatabaseFile = {dir}/virtuoso.db
-ErrorLogFile = {dir}/virtuoso.log
-LockFile = {dir}/virtuoso.lck
-TransactionFile = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {dir}/virtuoso-temp.db
-TransactionFile = {dir}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-DisableUnixSocket = 1
-DisableTcpSocket = 0
-MaxClientConnections = 10
-CheckpointInterval = 60
-O_DIRECT = 0
-CaseMode = 2
-MaxStaticCursorRows = 5000
-AllowOSCalls = 0
-DirsAllowed = ., {dir}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-ThreadsPerQuery = 2
-AsyncQueueMaxThreads = 4
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {dir}
-MaxClientConnections = 10
-ServerThreads = 10
-Charset = UTF-8
-
-[SPARQL]
-ResultSetMaxRows = {max_rows}
-MaxQueryExecutionTime = 120
-MaxQueryCostEstimationTime = 400
-"""
 
 LOOPBACK = Settings(host="127.0.0.1", port=0, threads=4)
 """Where the test endpoints listen: a free loopback port."""
@@ -94,77 +44,17 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@dataclass
-class Virtuoso:
-    """A running Virtuoso: its SPARQL endpoint URL and log file."""
-
-    url: str
-    log: Path
-    process: subprocess.Popen[bytes] = field(repr=False)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}?{urlencode({'query': 'ASK {}'})}", timeout=5) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(log: Path) -> str:
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    return " | ".join(lines[-3:]) or "(empty log)"
-
-
-def _online(log: Path, sql: int, pid: int) -> bool:
-    """Whether this Virtuoso (pid) wrote that it listens on its SQL port (it does so after its HTTP port)."""
-    text = log.read_text(errors="replace") if log.exists() else ""
-    return f"Server online at 127.0.0.1:{sql} (pid {pid})" in text
-
-
 @contextmanager
 def virtuoso(folder: Path, max_rows: int = 1000, startup: float = 180.0) -> Iterator[Virtuoso]:
-    """Run Virtuoso on two reserved loopback ports with its database in `folder` while the block runs.
-
-    Ready means this process logged that it is online and its /sparql answers: an answer alone may come from
-    another server on the port.
-    """
-    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
-    if server is None or isql is None:
-        unavailable("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource-7; `make virtuoso-deps`)")
-    assert server is not None and isql is not None
-    with reserved_ports(2) as (sql, http):
-        ini = folder / "virtuoso.ini"
-        ini.write_text(INI.format(dir=folder, sql=sql, http=http, max_rows=max_rows))
-        log = folder / "virtuoso.out"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [server, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        url = f"http://127.0.0.1:{http}/sparql"
+    """Run Virtuoso (benchmarks.virtuoso) on two reserved loopback ports with its database in `folder` while the
+    block runs, the anonymous SPARQL user allowed to update; skipped (or failed) with the reason where it cannot."""
+    with reserved_ports(2) as (sql, http), ExitStack() as stack:
         try:
-            deadline = time.monotonic() + startup
-            while not (_online(log, sql, process.pid) and _answers(url)):
-                if process.poll() is not None:
-                    unavailable(f"virtuoso-t exited with code {process.returncode}: {_tail(log)}")
-                if time.monotonic() > deadline:
-                    unavailable(f"Virtuoso did not answer within {startup:.0f} s: {_tail(log)}")
-                time.sleep(0.3)  # the pace of the polling, not a wait for readiness
-            grant = subprocess.run(
-                [isql, f"127.0.0.1:{sql}", "dba", "dba", 'EXEC=GRANT SPARQL_UPDATE TO "SPARQL";'],
-                capture_output=True, timeout=60, check=False,
-            )
-            if grant.returncode != 0:
-                unavailable(f"cannot grant SPARQL_UPDATE: {grant.stderr.decode(errors='replace').strip()}")
-            yield Virtuoso(url, log, process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            server = stack.enter_context(running_virtuoso(folder, sql, http, Tuning(max_rows=max_rows), startup))
+            server.isql('GRANT SPARQL_UPDATE TO "SPARQL";', timeout=60)
+        except VirtuosoUnavailable as error:
+            unavailable(str(error))
+        yield server
 
 
 @dataclass
