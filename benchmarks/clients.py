@@ -249,13 +249,15 @@ def sparql_get(url: str, text: str, endpoint: str = "/sparql", timeout: float = 
     return get(url, sparql_path(text, endpoint), timeout=timeout)
 
 
-def _client(job: tuple[str, list[str], float, Any, bool]) -> int:
-    url, paths, seconds, start, conditional = job
+def _client(job: tuple[str, list[str], float, Any, bool, bool]) -> int:
+    url, paths, seconds, start, conditional, fresh = job
     _CONNECTIONS.clear()  # a forked client must not share the parent's socket
     status, headers, body = request(url, paths[0])  # connect, warm up
     if status != 200:
         raise Refused(paths[0], status, body)
     tag = {"If-None-Match": headers["etag"]} if conditional and "etag" in headers else {}
+    if fresh:
+        tag = {**tag, **FRESH}
     start.wait()
     count, stop = 0, time.monotonic() + seconds
     while time.monotonic() < stop:
@@ -267,20 +269,24 @@ def _client(job: tuple[str, list[str], float, Any, bool]) -> int:
     return count
 
 
-def gets_per_second(url: str, paths: list[str], clients: int, seconds: float, conditional: bool = False) -> float:
+def gets_per_second(url: str, paths: list[str], clients: int, seconds: float, conditional: bool = False,
+                    fresh: bool = False) -> float:
     """GETs per second answered to `clients` client processes, each looping over its share of `paths` for
-    `seconds`; `conditional`: each sends the ETag of its first answer as If-None-Match (304 counts)."""
+    `seconds`; `conditional`: each sends the ETag of its first answer as If-None-Match (304 counts); `fresh`: each
+    asks for answers computed now (FRESH), not kept ones."""
     with multiprocessing.Manager() as manager:
         start = manager.Barrier(clients)
-        jobs = [(url, part, seconds, start, conditional) for part in chunked(paths, clients)]
+        jobs = [(url, part, seconds, start, conditional, fresh) for part in chunked(paths, clients)]
         with multiprocessing.get_context("fork").Pool(clients) as pool:
             counts = pool.map(_client, jobs)
     return sum(counts) / seconds
 
 
 def lookups_per_second(url: str, subjects: list[str], clients: int, seconds: float, endpoint: str = "/sparql") -> float:
-    """Point lookups per second answered to `clients` client processes, each looping for `seconds`."""
-    return gets_per_second(url, [sparql_path(LOOKUP.format(s), endpoint) for s in subjects], clients, seconds)
+    """Point lookups per second answered to `clients` client processes, each looping for `seconds` over the
+    subjects, each lookup evaluated (FRESH: an answer cache would otherwise answer every pass after the first)."""
+    paths = [sparql_path(LOOKUP.format(s), endpoint) for s in subjects]
+    return gets_per_second(url, paths, clients, seconds, fresh=True)
 
 
 def has_etag(url: str, path: str) -> bool:

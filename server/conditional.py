@@ -152,6 +152,16 @@ def _matches(tag: str) -> bool:
     return bool(given) and not given.star_tag and given.contains_weak(tag)
 
 
+def _fresh_wanted(environ: dict[str, object]) -> bool:
+    """Whether the request asks for an answer computed now, not a kept one: `Cache-Control: no-cache` (or
+    `max-age=0`, or HTTP/1.0's `Pragma: no-cache`), as RFC 9111 §5.2.1 lets a client ask. The answer is kept
+    for the next request all the same."""
+    control = str(environ.get("HTTP_CACHE_CONTROL", "")).lower()
+    if control and ("no-cache" in control or "max-age=0" in control.replace(" ", "")):
+        return True
+    return "no-cache" in str(environ.get("HTTP_PRAGMA", "")).lower()
+
+
 def not_modified(tag: str) -> Response:
     """The 304 of a validated view: no body; ETag, Cache-Control and Vary as its 200 would have."""
     response = Response(status=304)
@@ -178,7 +188,7 @@ def check() -> Response | None:
     g.validator = (tag, state, spec.cached)
     if _matches(tag):
         return not_modified(tag)
-    if spec.cached and rt.answers.enabled:
+    if spec.cached and rt.answers.enabled and not _fresh_wanted(here.environ):
         kept = rt.answers.get(tag)
         if kept is not None:
             g.validator = None

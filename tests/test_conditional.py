@@ -136,6 +136,30 @@ def test_a_repeated_query_is_answered_from_the_cache_without_running(store: Embe
     assert rt.answers.hits == 2
 
 
+@pytest.mark.parametrize("asking", [
+    {"Cache-Control": "no-cache"}, {"Cache-Control": "max-age=0"}, {"Cache-Control": "No-Cache, no-store"},
+    {"Pragma": "no-cache"},
+])  # fmt: skip
+def test_a_client_asking_for_a_fresh_answer_gets_one_computed_now(store: EmbeddedStore, asking: dict[str, str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    client = client_for(store)
+    rt = runtime_of(client)
+    first = client.get(VALIDATED[0], headers=JSON_RESULTS)
+    ran: list[object] = []
+    run = rt.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        ran.append(args)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(rt, "run", counted)
+    fresh = client.get(VALIDATED[0], headers={**JSON_RESULTS, **asking})
+    assert fresh.status_code == 200 and fresh.data == first.data and len(ran) == 1  # computed, not kept
+    assert fresh.headers["ETag"] == first.headers["ETag"]
+    again = client.get(VALIDATED[0], headers=JSON_RESULTS)
+    assert again.data == first.data and len(ran) == 1  # a plain request is answered from the cache again
+
+
 def test_errors_timeouts_and_unrepeatable_queries_are_not_cached(store: EmbeddedStore) -> None:
     client = client_for(store)
     rt = runtime_of(client)
