@@ -1,4 +1,4 @@
-"""`mgkg serve --workers N`: N server processes on one listening socket (gunicorn's arbiter, waitress in each).
+"""`mgkg serve --workers N`: N server processes on one listening socket (gunicorn's arbiter, granian in each).
 
 One Python process answers with one core at a time (the GIL), whatever its threads. With N workers the
 kernel spreads connections over N processes, each holding its own handle on the store and its own threads.
@@ -8,16 +8,19 @@ remote SPARQL store. The socket is bound here, before the workers start, so port
 known; the workers are started after the fork (no store handle crosses it). SIGTERM / SIGINT stop the
 workers (gunicorn's graceful shutdown, at most 10 s) and then the command.
 
-gunicorn manages the processes; each one serves its connections with waitress, as `mgkg serve` does
-(`WaitressWorker`): gunicorn's own threaded worker gives a connection a thread as soon as its first byte
-arrives, so a few clients dribbling their headers held every thread (NOTES-conn.md has the measurements).
+gunicorn manages the processes (boot failures, respawn, graceful stop); each one serves its connections with
+granian, as `mgkg serve` does (`GranianWorker`, server/http_server.py): gunicorn's own threaded worker gives a
+connection a thread as soon as its first byte arrives, so a few clients dribbling their headers held every
+thread (NOTES-conn.md). The processes are forked: the settings (an update token among them) reach them in
+memory, never through a command line or an environment variable, and no store handle or runtime crosses the
+fork (each worker opens the store and starts granian after it).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
@@ -28,7 +31,9 @@ from gunicorn.workers.base import Worker
 from graph.core.config import Settings
 from graph.store import spec_kind
 from server.app import serving_app
-from server.serve import BACKLOG, ServeError, bind_error, listen, loop, stop_server, url_of
+from server.http_server import HttpServer
+from server.requestlog import RequestLog
+from server.serve import ServeError, listen, url_of
 from server.stores import open_for_serving
 from server.writers import writes_enabled
 
@@ -64,16 +69,21 @@ class Service(BaseApplication):  # type: ignore[misc]
         return serving_app(self.settings, open_for_serving(self.settings))
 
 
-class WaitressWorker(Worker):  # type: ignore[misc]
-    """A gunicorn worker process serving its app with waitress on the shared listening socket."""
+HEARTBEAT = 0.5
+"""Seconds between a worker's signs of life to the arbiter (and its checks for a stop)."""
+
+
+class GranianWorker(Worker):  # type: ignore[misc]
+    """A gunicorn worker process serving its app with granian on the shared listening socket."""
 
     def run(self) -> None:
         """Serve until gunicorn stops the worker (or its arbiter is gone), telling the arbiter it lives."""
         settings: Settings = self.app.settings
-        socket_map: dict[int, Any] = {}
-        server = listen(self.wsgi, settings, socket_map, [listener.sock for listener in self.sockets])
-        loop(server, socket_map, lambda: self.alive and self.ppid == os.getppid(), self.notify)
-        stop_server(server, socket_map)  # the requests in progress are answered (gunicorn allows 10 s)
+        server = HttpServer(RequestLog(self.wsgi), settings, self.sockets[0].sock)
+        while self.alive and self.ppid == os.getppid():
+            self.notify()
+            time.sleep(HEARTBEAT)
+        server.stop(GRACE)  # the requests in progress are answered; the arbiter kills the worker after GRACE
 
 
 def _leave(_arbiter: object, _worker: object) -> None:
@@ -84,21 +94,22 @@ def _leave(_arbiter: object, _worker: object) -> None:
     os._exit(0)
 
 
+GRACE = 10
+"""Seconds a stopping worker has for the requests in progress before the arbiter kills it."""
+
+
 def serve_workers(settings: Settings, workers: int, announce: Callable[[str], None]) -> None:
     """Serve with `workers` processes until SIGTERM / SIGINT (call check() first); ServeError when the address
     cannot be bound."""
-    try:
-        listener = socket.create_server((settings.host, settings.port), backlog=BACKLOG)
-    except OSError as error:
-        raise bind_error(settings, error) from None
+    listener = listen(settings)
     listener.set_inheritable(True)
     announce(f"{url_of(listener.getsockname()[1], settings)}/sparql")
     options = {
         "bind": [f"fd://{listener.fileno()}"],
         "workers": workers,
-        "worker_class": WaitressWorker,
+        "worker_class": GranianWorker,
         "timeout": max(60, int(settings.query_timeout * 2)),
-        "graceful_timeout": 10,
+        "graceful_timeout": GRACE,
         "loglevel": "warning",
         "preload_app": False,
         "proc_name": "mgkg",
