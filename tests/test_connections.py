@@ -170,6 +170,14 @@ def test_a_connection_limit_not_above_the_threads_is_refused_in_one_line() -> No
         listen(settings(connection_limit=2))
 
 
+def test_the_listening_socket_sends_without_waiting_for_acks() -> None:
+    listener = listen(settings())
+    try:  # TCP_NODELAY, inherited by the connections granian accepts on it
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.close()
+
+
 def test_the_settings_reach_granian() -> None:
     assert limits(settings(connection_limit=5000, idle_timeout=45.0)) == Limits(
         connections=5000, app_threads=5000, header_timeout_ms=45000
