@@ -55,6 +55,12 @@ APP_THREAD_IDLE = 30
 THREAD_STACK = 8 * 1024 * 1024
 """Least stack of an app thread: the depth limits were measured for 8 MB threads (graph.sparql.nesting)."""
 
+WHOLE_ANSWER = 1024 * 1024
+"""Answers up to this size (Content-Length) are joined in the app thread and handed to granian as bytes. Handed
+as an iterator, each chunk is read by granian's I/O thread, which then needs the GIL: with 16 clients every
+socket waited while it queued for it (lookups/s fell by a quarter). Larger answers and those of unknown length
+(dumps, files) are streamed."""
+
 CHUNK = 65536
 """Bytes read at a time from a chunked body."""
 
@@ -149,6 +155,24 @@ def _with_length(scope: dict[str, Any], limit: int) -> None:
     del scope["HTTP_TRANSFER_ENCODING"]  # werkzeug ignores the length of a body it is told is chunked
 
 
+def _small(headers: list[tuple[str, str]]) -> bool:
+    """Whether an answer's headers announce a body of at most WHOLE_ANSWER bytes."""
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return value.isdigit() and int(value) <= WHOLE_ANSWER
+    return False
+
+
+def _whole(body: Iterable[bytes]) -> bytes:
+    """The body joined, then closed (the request log is written there)."""
+    try:
+        return b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
 def _callback(app: WSGIApplication, settings: Settings) -> Callable[[Any, dict[str, Any]], int]:
     """The function granian calls in an app thread for each request: the WSGI call, then the answer handed back."""
     base = {
@@ -168,8 +192,8 @@ def _callback(app: WSGIApplication, settings: Settings) -> Callable[[Any, dict[s
             _with_length(scope, limit)
         started = _Started()
         body = app(base | scope, started)
-        if isinstance(body, list):
-            protocol.response_bytes(started.status, started.headers, b"".join(body))
+        if isinstance(body, list) or (started.status and _small(started.headers)):
+            protocol.response_bytes(started.status, started.headers, _whole(body))
             return started.status
         chunks = iter(body)
         if not started.status:  # a generator app calls start_response on its first step

@@ -101,21 +101,30 @@ def test_the_stop_leaves_no_thread_and_no_listener() -> None:
     assert threads_settle_at(before)
 
 
-def test_a_generator_app_and_a_list_app_are_answered_whole() -> None:
-    body = bytes(range(256)) * (24 * 1024)  # 6 MB: far more than a socket buffer
+def test_answers_arrive_whole_streamed_or_not() -> None:
+    body = bytes(range(256)) * (24 * 1024)  # 6 MB: far more than a socket buffer (and than WHOLE_ANSWER)
+    length = [("Content-Length", str(len(body)))]
 
     def chunks(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
         start_response("200 OK", [("Content-Type", "application/octet-stream")])  # called on the first step
         for i in range(0, len(body), 65536):
             yield body[i : i + 65536]
 
+    def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), *length])
+        return iter([body[: len(body) // 2], body[len(body) // 2 :]])
+
+    def small(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])  # joined in the thread
+        return iter([b"hel", b"lo"])
+
     def whole(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return [body]
 
-    for app in (chunks, whole):
+    for app, expected in ((chunks, body), (counted, body), (small, b"hello"), (whole, body)):
         with serving(app, LOOPBACK) as url:
-            assert get_at_once(url + "/", 4) == [body] * 4
+            assert get_at_once(url + "/", 4) == [expected] * 4, app.__name__
 
 
 def test_a_client_stalled_in_its_body_at_the_stop_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
