@@ -1,4 +1,4 @@
-"""The query page in headless Chromium against a real waitress server: examples, run, results, errors.
+"""The query page in headless Chromium against a real granian server: examples, run, results, errors.
 
 Needs Debian's `chromium` and `chromium-driver` (`make browser-deps`). Without them the tests fail, unless
 MGKG_SKIP_BROWSER=1 is set, which skips them.
