@@ -6,10 +6,12 @@ is one line on stderr with exit 2.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -202,6 +204,37 @@ def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None
     assert code == 0
     assert running.stderr_text().endswith("mgkg: stopped\n")
     assert "Traceback" not in running.stderr_text() and "SIGSEGV" not in running.stderr_text()
+
+
+def established(pid: int, port: int) -> int:
+    """How many established TCP connections to local `port` process `pid` holds (Linux /proc)."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text(encoding="utf-8").splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                inodes.add(fields[9])
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            held += os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes
+    return held
+
+
+def test_workers_share_kept_alive_clients(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--workers", "2", "--threads", "2")
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+, writes off, 2 processes; Ctrl-C to stop$")
+        clients = [requests.Session() for _ in range(16)]  # opened at once, each kept alive
+        for client in clients:
+            assert client.get(running.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+        port = int(running.url.rsplit(":", 1)[1])
+        held = [established(worker, port) for worker in children(running.process.pid)]
+        assert sum(held) == 16 and min(held) > 0, held  # on one shared socket, one worker took all 16
+        for client in clients:
+            client.close()
+    finally:
+        assert running.stop() == 0
 
 
 def test_workers_answer_a_new_client_past_idle_half_open_and_slow_connections(data_dir: Path) -> None:
