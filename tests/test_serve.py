@@ -136,6 +136,30 @@ def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(built: Dat
     reopened.close()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (its children, theirs, …)."""
+    found: list[int] = []
+    with suppress(OSError):
+        for child in children(pid):
+            found += [child, *descendants(child)]
+    return found
+
+
+def test_the_query_processes_stop_with_their_server(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--threads", "2")
+    answer = requests.get(running.url + "/sparql", params={"query": PROJECTS}, timeout=60,
+                          headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.json()["results"]["bindings"]  # a query process answered it
+    below = descendants(running.process.pid)
+    assert below
+    assert running.stop(signal.SIGTERM) == 0
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in below if Path(f"/proc/{pid}").exists()] == []
+    assert running.stderr_text().endswith("mgkg: stopped\n")
+
+
 def test_sigint_stops_cleanly(data_dir: Path) -> None:
     running = start("--data-dir", str(data_dir), "serve", "--port", "0")
     assert running.stop(signal.SIGINT) == 0
