@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url(store: EmbeddedStore) -> Iterator[str]:
-    """A real waitress server on a free loopback port serving the built graph."""
+    """A real server (granian, as mgkg serve runs it) on a free loopback port serving the built graph."""
     with serve_store(store) as url:
         yield url
 
