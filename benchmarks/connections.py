@@ -1,7 +1,8 @@
-"""Connections held against `mgkg serve`: how long a new client waits with idle, half-open and slow-loris
-connections open, and lookups/s over kept-alive connections (wrk when installed, else Python clients).
+"""Connections held against `mgkg serve`: how long a new client waits with idle, half-open, slow-loris and
+stalled-body connections open, and lookups/s over kept-alive connections (wrk when installed, else Python clients).
 
-    python -m benchmarks.connections --store oxigraph:data/store [--idle 100,500,1500] [-- SERVE OPTIONS…]
+    python -m benchmarks.connections --store oxigraph:data/store [--idle 100,500,1500] [--stalled 500]
+                                     [-- SERVE OPTIONS…]
 
 The server is `mgkg serve` (the `mgkg` on PATH, or --mgkg) in a process of its own; this process holds the
 connections (its open-file limit is raised to the hard limit first). Prints one line per measurement.
@@ -23,12 +24,16 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 
 from benchmarks.clients import JSON, MgkgServer, lookups_per_second
-from benchmarks.workload import LOOKUP
+from benchmarks.workload import LOOKUP, tree_pss_mb
 
 WAIT = 60.0
 """Seconds a new client waits before it counts as locked out."""
 
 PARTIAL_HEADERS = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nAccept: text/"
+PARTIAL_BODY = (
+    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK"
+)
+"""A request whose body stalls: granian hands it to an app thread, which waits for the rest."""
 SUBJECT = "https://w3id.org/mgkg/id/project/tc-0287"
 
 
@@ -118,6 +123,7 @@ def main() -> None:
     parser.add_argument("--mgkg", default="mgkg", help="the mgkg command [mgkg]")
     parser.add_argument("--store", required=True, help="store spec to serve")
     parser.add_argument("--idle", default="100,500,1500", help="idle connection counts, comma-separated")
+    parser.add_argument("--stalled", default="500", help="counts of connections stalled in their bodies")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per lookups/s run")
     parser.add_argument("serve", nargs="*", help="more `mgkg serve` options (after --)")
     args = parser.parse_args()
@@ -139,6 +145,12 @@ def main() -> None:
         with held(url, 50, PARTIAL_HEADERS) as sockets, dribbling(sockets):
             print(f"{len(sockets)} slow-loris connections (one byte/s): new client {new_client(url)}")
         print(f"after them: new client {new_client(url)}")
+        for count in (int(n) for n in args.stalled.split(",")):
+            before = tree_pss_mb(server.process.pid)
+            with held(url, count, PARTIAL_BODY) as sockets:
+                print(f"{len(sockets)} connections stalled in their bodies: new client {new_client(url)}, "
+                      f"server memory {before:.0f} → {tree_pss_mb(server.process.pid):.0f} MB")
+            print(f"after them: new client {new_client(url)}")
 
 
 if __name__ == "__main__":

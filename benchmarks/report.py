@@ -43,7 +43,7 @@ def _machine() -> str:
          if line.startswith("model name")),
         platform.processor() or "unknown CPU",
     ) if Path("/proc/cpuinfo").exists() else platform.processor()
-    names = ("pyoxigraph", "rdflib", "pyshacl", "flask", "waitress", "rdflib-endpoint")
+    names = ("pyoxigraph", "rdflib", "pyshacl", "flask", "granian", "rdflib-endpoint")
     packages = ", ".join(f"{name} {_version(name)}" for name in names)
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {packages}, {_virtuoso()}"
 

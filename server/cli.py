@@ -12,7 +12,8 @@ from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
 from graph.store import open_built
 from server.app import serving_app
-from server.serve import check_limits, log_requests_to_stderr, raise_open_file_limit, serve_forever
+from server.requestlog import log_requests_to_stderr
+from server.serve import StopError, check_limits, raise_open_file_limit, serve_forever
 from server.stores import check as check_store
 from server.stores import open_for_serving
 from server.workers import check as check_workers
@@ -32,7 +33,7 @@ def with_flags(settings: Settings, **flags: object) -> Settings:
 @cli.command()
 @click.option("--host", help="Interface to listen on [127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port; 0 picks a free one [8000].")
-@click.option("--threads", type=click.IntRange(min=1), help="Worker threads [8].")
+@click.option("--threads", type=click.IntRange(min=1), help="Queries run at once per process [8].")
 @click.option("--workers", type=click.IntRange(min=1), help="Server processes (read-only or remote store) [1].")
 @click.option("--in-memory/--no-in-memory", default=None,
               help="Serve a read-only copy of the store held in memory (or not, whatever the settings say) [off].")
@@ -68,6 +69,8 @@ def serve(
 
     try:
         serve_forever(serving_app(settings, store), settings, lambda url: _announce(settings, url))
+    except StopError as error:
+        click.echo(f"mgkg: warning: {error}", err=True)
     finally:
         store.close()
     click.echo("mgkg: stopped", err=True)

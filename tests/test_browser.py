@@ -1,4 +1,4 @@
-"""The query page in headless Chromium against a real waitress server: examples, run, results, errors.
+"""The query page in headless Chromium against a real granian server: examples, run, results, errors.
 
 Needs Debian's `chromium` and `chromium-driver` (`make browser-deps`). Without them the tests fail, unless
 MGKG_SKIP_BROWSER=1 is set, which skips them.
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url(store: EmbeddedStore) -> Iterator[str]:
-    """A real waitress server on a free loopback port serving the built graph."""
+    """A real server (granian, as mgkg serve runs it) on a free loopback port serving the built graph."""
     with serve_store(store) as url:
         yield url
 

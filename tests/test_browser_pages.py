@@ -1,4 +1,4 @@
-"""Every kind of page in headless Chromium against a real waitress server: entity pages, class indexes with a
+"""Every kind of page in headless Chromium against a real granian server: entity pages, class indexes with a
 facet applied, search (and the box on every page), the ontology, the query page. Each test checks what the page
 shows, that no request left the server and that the console logged no error; every page type is checked by
 axe-core (0 serious or critical violations). MGKG_SCREENSHOTS=1 also saves docs/screenshots/<page>.png.
@@ -59,7 +59,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def site(store: EmbeddedStore) -> Iterator[Browser]:
-    """Headless Chromium (1280×900) and a real waitress server serving the built graph."""
+    """Headless Chromium (1280×900) and a real granian server serving the built graph."""
     with chrome() as driver, serve_store(store) as url:
         yield Browser(driver, url)
 

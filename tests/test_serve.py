@@ -7,15 +7,11 @@ is one line on stderr with exit 2.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -24,6 +20,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 from support.connections import PARTIAL_BODY, PARTIAL_HEADERS, ask, dribbling, held_open
+from support.mgkg_serve import START_TIMEOUT, Server, mgkg, start
 from support.ports import reserved_ports
 
 from graph.build import write_store
@@ -33,72 +30,6 @@ pytestmark = pytest.mark.slow
 MGKG = "https://w3id.org/mgkg/ontology#"
 TC_0287 = "https://w3id.org/mgkg/id/project/tc-0287"
 PROJECTS = f"SELECT ?project ?id WHERE {{ ?project <{MGKG}projectsId> ?id }} ORDER BY ?id"
-START_TIMEOUT = 60
-
-
-@dataclass
-class Server:
-    """A running `mgkg serve` process, its base URL and the stderr lines it has written so far."""
-
-    process: subprocess.Popen[str]
-    url: str = ""
-    lines: list[str] = field(default_factory=list)
-    reader: threading.Thread | None = None
-
-    def stderr_text(self) -> str:
-        """Everything written to stderr so far."""
-        return "".join(self.lines)
-
-    def wait_for(self, pattern: str, seconds: float = 10) -> re.Match[str]:
-        """The first stderr line matching `pattern`, waiting for it up to `seconds`."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                if found := re.search(pattern, line.rstrip("\n")):
-                    return found
-            time.sleep(0.05)
-        pytest.fail(f"no stderr line matches {pattern!r}: {self.stderr_text()}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        """Send `sig`, wait for the exit code and for the last stderr lines."""
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
-        if self.reader is not None:
-            self.reader.join(timeout=10)
-        return code
-
-
-def mgkg(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start `mgkg ARGS` (the CLI with serve) with stderr piped."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MGKG_")}
-    environ.update(env or {})
-    return subprocess.Popen(
-        [sys.executable, "-m", "server.cli", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ,
-    )
-
-
-def start(*args: str, env: dict[str, str] | None = None) -> Server:
-    """Start `mgkg … serve …` and wait for its "serving" line; stderr keeps being collected."""
-    server = Server(mgkg(*args, env=env))
-    announced = threading.Event()
-
-    def read() -> None:
-        assert server.process.stderr is not None
-        for line in server.process.stderr:
-            server.lines.append(line)
-            found = re.match(r"mgkg: serving (http://\S+)/sparql$", line.strip())
-            if found:
-                server.url = found[1]
-                announced.set()
-        announced.set()
-
-    server.reader = threading.Thread(target=read, daemon=True)
-    server.reader.start()
-    if not announced.wait(START_TIMEOUT) or not server.url:
-        server.process.kill()
-        pytest.fail(f"mgkg serve did not start: {server.stderr_text()}")
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +136,30 @@ def test_sigterm_stops_cleanly_and_settings_come_from_the_environment(built: Dat
     reopened.close()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (its children, theirs, …)."""
+    found: list[int] = []
+    with suppress(OSError):
+        for child in children(pid):
+            found += [child, *descendants(child)]
+    return found
+
+
+def test_the_query_processes_stop_with_their_server(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--threads", "2")
+    answer = requests.get(running.url + "/sparql", params={"query": PROJECTS}, timeout=60,
+                          headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.json()["results"]["bindings"]  # a query process answered it
+    below = descendants(running.process.pid)
+    assert below
+    assert running.stop(signal.SIGTERM) == 0
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in below if Path(f"/proc/{pid}").exists()] == []
+    assert running.stderr_text().endswith("mgkg: stopped\n")
+
+
 def test_sigint_stops_cleanly(data_dir: Path) -> None:
     running = start("--data-dir", str(data_dir), "serve", "--port", "0")
     assert running.stop(signal.SIGINT) == 0
@@ -273,6 +228,37 @@ def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None
     assert code == 0
     assert running.stderr_text().endswith("mgkg: stopped\n")
     assert "Traceback" not in running.stderr_text() and "SIGSEGV" not in running.stderr_text()
+
+
+def established(pid: int, port: int) -> int:
+    """How many established TCP connections to local `port` process `pid` holds (Linux /proc)."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text(encoding="utf-8").splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                inodes.add(fields[9])
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            held += os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes
+    return held
+
+
+def test_workers_share_kept_alive_clients(data_dir: Path) -> None:
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--workers", "2", "--threads", "2")
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+, writes off, 2 processes; Ctrl-C to stop$")
+        clients = [requests.Session() for _ in range(16)]  # opened at once, each kept alive
+        for client in clients:
+            assert client.get(running.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+        port = int(running.url.rsplit(":", 1)[1])
+        held = [established(worker, port) for worker in children(running.process.pid)]
+        assert sum(held) == 16 and min(held) > 0, held  # on one shared socket, one worker took all 16
+        for client in clients:
+            client.close()
+    finally:
+        assert running.stop() == 0
 
 
 def test_workers_answer_a_new_client_past_idle_half_open_and_slow_connections(data_dir: Path) -> None:

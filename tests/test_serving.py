@@ -1,25 +1,29 @@
-"""`support.serving.serving`: the waitress server run in a background thread of the tests stops cleanly.
-
-The stop must not race the server's own threads: a worker finishing a request wakes the loop through the
-trigger pipe at any moment, and the loop may run before the stopping thread has finished pulling.
+"""`support.serving.serving` (granian in the test process, as `mgkg serve` runs it) answers and stops cleanly:
+requests in progress are answered, no thread and no listener is left behind, and a client stalled in its
+body is reported rather than waited for without end.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
+import requests
+from support.connections import PARTIAL_BODY, held_open
 from support.serving import serving
-from waitress import trigger
 
 from graph.core.config import Settings
+from server.http_server import THREAD_STACK
+from server.serve import StopError
 
 LOOPBACK = Settings(host="127.0.0.1", port=0, threads=2)
 
@@ -43,32 +47,29 @@ def refused(url: str) -> bool:
         return probe.connect_ex((host, int(port))) != 0
 
 
-def server_threads() -> list[str]:
-    """Names of the threads a waitress server started (its loop and its workers)."""
-    return [t.name for t in threading.enumerate() if t.name == "mgkg-server" or t.name.startswith("waitress-")]
+def get_at_once(url: str, clients: int) -> list[bytes]:
+    """The bodies `clients` clients got, each asking for `url` at the same time."""
+    answers: list[bytes] = []
+    threads = [threading.Thread(target=lambda: answers.append(get(url))) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
-def test_the_stop_survives_the_loop_waking_before_the_stopping_thread_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The interleaving seen under load: a thunk is queued, then the loop wakes for another reason (a worker's
-    # byte in the pipe) and runs it before the stopping thread has written its own byte.
-    original = trigger.trigger.pull_trigger
+def os_threads() -> int:
+    """The threads of this process, Python's and granian's (Linux /proc)."""
+    return len(os.listdir("/proc/self/task"))
 
-    def late(self: Any, thunk: Callable[[], None] | None = None) -> None:
-        if thunk is None or threading.current_thread() is not threading.main_thread():
-            original(self, thunk)
-            return
-        with self.lock:
-            self.thunks.append(thunk)
-        os.write(self.trigger, b"x")  # the worker's wake-up
-        deadline = time.monotonic() + 10
-        while self.thunks and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self._physical_pull()
 
-    monkeypatch.setattr(trigger.trigger, "pull_trigger", late)
-    with serving(hello, LOOPBACK) as url:
-        assert get(url + "/") == b"hello"
-    assert refused(url)
+def threads_settle_at(count: int) -> bool:
+    """Whether this process is back to `count` threads (or fewer) within 10 s (granian ends its threads just
+    after the stop)."""
+    deadline = time.monotonic() + 10
+    while os_threads() > count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os_threads() <= count
 
 
 def test_a_request_in_flight_at_the_stop_is_answered_and_nothing_is_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -80,21 +81,98 @@ def test_a_request_in_flight_at_the_stop_is_answered_and_nothing_is_logged(caplo
         release.wait(30)
         return hello(environ, start_response)
 
-    caplog.set_level(logging.WARNING, logger="waitress")
+    caplog.set_level(logging.WARNING)
     with serving(slow, LOOPBACK) as url:
         client = threading.Thread(target=lambda: answers.append(get(url + "/")))
         client.start()
         assert entered.wait(30)
-        release.set()  # the worker finishes while (or before) the block's end stops the server
+        threading.Timer(0.2, release.set).start()  # the answer comes after the stop has begun
     client.join(30)
     assert answers == [b"hello"]
-    assert [r.getMessage() for r in caplog.records] == []
+    assert [r.getMessage() for r in caplog.records if r.name != "mgkg.requests"] == []
 
 
 def test_the_stop_leaves_no_thread_and_no_listener() -> None:
-    before = server_threads()
+    before = os_threads()
     for _ in range(5):
         with serving(hello, LOOPBACK) as url:
-            assert get(url + "/") == b"hello"
+            assert get_at_once(url + "/", 8) == [b"hello"] * 8
         assert refused(url)
-    assert server_threads() == before
+    assert threads_settle_at(before)
+
+
+def test_answers_arrive_whole_streamed_or_not() -> None:
+    body = bytes(range(256)) * (24 * 1024)  # 6 MB: far more than a socket buffer (and than WHOLE_ANSWER)
+    length = [("Content-Length", str(len(body)))]
+
+    def chunks(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])  # called on the first step
+        for i in range(0, len(body), 65536):
+            yield body[i : i + 65536]
+
+    def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), *length])
+        return iter([body[: len(body) // 2], body[len(body) // 2 :]])
+
+    def small(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])  # joined in the thread
+        return iter([b"hel", b"lo"])
+
+    def whole(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [body]
+
+    for app, expected in ((chunks, body), (counted, body), (small, b"hello"), (whole, body)):
+        with serving(app, LOOPBACK) as url:
+            assert get_at_once(url + "/", 4) == [expected] * 4, app.__name__
+
+
+def test_a_client_stalled_in_its_body_at_the_stop_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    reading_started = threading.Event()
+
+    def reading(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        reading_started.set()
+        environ["wsgi.input"].read()
+        return hello(environ, start_response)
+
+    monkeypatch.setattr("support.serving.WORKER_GRACE", 0.5)
+    with (
+        ExitStack() as client,
+        pytest.raises(StopError, match=r"^requests still open after"),
+        serving(reading, LOOPBACK) as url,
+    ):
+        client.enter_context(held_open(url, 1, PARTIAL_BODY))
+        assert reading_started.wait(30)
+    # the client has left: its request ends, and the server's threads with it
+
+
+def test_a_chunked_body_reaches_the_app_whole_with_its_length_and_is_cut_past_the_limit() -> None:
+    def echo(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['CONTENT_LENGTH']} {len(body)} {environ.get('HTTP_TRANSFER_ENCODING')}".encode()]
+
+    def chunked(size: int) -> Iterator[bytes]:
+        return iter([b"x" * 300] * (size // 300) + [b"x" * (size % 300)])
+
+    with serving(echo, Settings(host="127.0.0.1", port=0, threads=2, max_body=1000)) as url:
+        answers = [requests.post(url + "/", data=chunked(size), timeout=30).text for size in (10, 1000, 5000)]
+    assert answers == ["10 10 None", "1000 1000 None", "1001 1001 None"]  # past max_body: the app's 413
+
+
+def test_app_threads_have_the_stack_the_depth_limits_were_measured_for() -> None:
+    libc = ctypes.CDLL(None)
+    libc.pthread_self.restype = ctypes.c_ulong
+    libc.pthread_getattr_np.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
+
+    def stack(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        attributes = ctypes.create_string_buffer(256)
+        size, where = ctypes.c_size_t(), ctypes.c_void_p()
+        assert libc.pthread_getattr_np(libc.pthread_self(), attributes) == 0
+        assert libc.pthread_attr_getstack(attributes, ctypes.byref(where), ctypes.byref(size)) == 0
+        libc.pthread_attr_destroy(attributes)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [str(size.value).encode()]
+
+    with serving(stack, LOOPBACK) as url:
+        assert int(get(url + "/")) >= THREAD_STACK

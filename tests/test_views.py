@@ -1,4 +1,4 @@
-"""The views of query results (server/static/views*.js) in headless Chromium against a real waitress server: each
+"""The views of query results (server/static/views*.js) in headless Chromium against a real granian server: each
 declared view draws its marks, the switcher offers the views that fit the columns, nothing leaves the server and the
 console stays clean (a Content-Security-Policy refusal would be logged there).
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def site(store: EmbeddedStore) -> Iterator[Browser]:
-    """Headless Chromium (1280×900) and a real waitress server serving the built graph (tests/support/browser.py)."""
+    """Headless Chromium (1280×900) and a real granian server serving the built graph (tests/support/browser.py)."""
     with chrome() as driver, serve_store(store) as url:
         yield Browser(driver, url)
 

@@ -14,8 +14,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 from rdflib import Dataset
+from support.mgkg_serve import Server, mgkg, start
 from support.notes import BASE, EDITOR, data_folder, insert, note
-from test_serve import Server, mgkg, start
 
 from graph.changes.apply import contains
 from graph.changes.journal import Journal

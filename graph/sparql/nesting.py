@@ -6,7 +6,7 @@ levels deep in the main thread, 100 in a thread with a 1 MB stack), and so do lo
 `1 + 1 + 1 …` (about 7,000 terms). rdflib's SPARQL grammar (pyparsing) fails far earlier, with a RecursionError
 (32–64 levels). Measured on this machine with `python -m benchmarks.depth_limits` (pyoxigraph 0.5.13, a text
 parsed and evaluated on a one-triple store; the last depth that did not crash, main thread with 8 MB of
-stack / a thread with 1 MB; waitress' and the executor's threads have the default size, 8 MB here):
+stack / a thread with 1 MB; granian's app threads are given 8 MB and the executor's have the default, 8 MB here):
 
     construct                                   main thread   1 MB thread
     { { { … } } }                                     2,176           256

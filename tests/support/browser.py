@@ -2,7 +2,7 @@
 
 `start_chrome()` (or `chrome()`, which quits it at the end) runs Debian's `chromium` through `chromedriver`
 (`make browser-deps`), failing — or, with MGKG_SKIP_BROWSER=1, skipping — when they are missing; its viewport is
-`SCREEN` and it resolves no host but loopback. `serve_store(store)` serves the app in a real waitress server
+`SCREEN` and it resolves no host but loopback. `serve_store(store)` serves the app in a real granian server
 (tests/support/serving.py). `Browser` wraps the driver and the server's base URL: `open(path)` forgets what
 earlier pages logged, loads the page and waits for it; then `outside_requests()` lists every request since that
 did not go to the server (from Chrome's performance log, the DevTools Network events: failed and blocked requests
@@ -94,7 +94,7 @@ def chrome(size: tuple[int, int] = SCREEN) -> Iterator[Chrome]:
 
 @contextmanager
 def serve_store(store: EmbeddedStore) -> Iterator[str]:
-    """The app over `store` in a real waitress server on a free loopback port; yields its base URL."""
+    """The app over `store` in a real granian server on a free loopback port; yields its base URL."""
     settings = Settings(store="memory", host="127.0.0.1", port=0, threads=4)
     with serving(create_app(settings, store), settings) as url:
         yield url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 
 import requests
 
@@ -48,7 +48,8 @@ def dribbling(sockets: list[socket.socket], interval: float = 0.2) -> Iterator[N
     def dribble() -> None:
         while not stop.wait(interval):
             for client in sockets:
-                client.send(b"x")
+                with suppress(OSError):  # the server closed it
+                    client.send(b"x")
 
     thread = threading.Thread(target=dribble, daemon=True)
     thread.start()

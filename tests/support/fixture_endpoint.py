@@ -1,4 +1,4 @@
-"""A local SPARQL endpoint for tests: a fixture graph in pyoxigraph, served by waitress on a free loopback port.
+"""A local SPARQL endpoint for tests: a fixture graph in pyoxigraph, served by granian on a free loopback port.
 
 It speaks enough of the SPARQL 1.1 Protocol for SPARQLWrapper and for Oxigraph's SERVICE client: GET
 `?query=`, POST form `query=`, POST `application/sparql-query`; SELECT/ASK answers in SPARQL JSON or XML

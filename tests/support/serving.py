@@ -1,47 +1,36 @@
-"""A waitress server in a background thread of the test process: `serving(app, settings)` yields its base URL.
+"""The server `mgkg serve` runs (granian, server/http_server.py), in the test process: `serving(app, settings)`
+yields its base URL.
 
-It listens as `mgkg serve` does (server.serve.listen) and stops as it does (server.serve.stop_server), after
-running its own loop in a thread instead of the main one.
+It listens as `mgkg serve` does (server.serve.listen: port 0 is any free port), serves with the same HttpServer
+and the same settings, logs each request as it does (RequestLog), and stops as it does: requests in progress
+are answered, then the listening socket is closed. What only a separate process shows (signals, the open-file
+limit, the `--workers` processes, the command's output) is tested on `mgkg serve` itself (tests/test_serve.py,
+tests/test_connections.py).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 from wsgiref.types import WSGIApplication
 
 from graph.core.config import Settings
-from server.serve import WORKER_GRACE, listen, loop, stop_server, url_of
+from server.http_server import HttpServer
+from server.requestlog import RequestLog
+from server.serve import WORKER_GRACE, StopError, listen, url_of
 
 
 @contextmanager
 def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
-    """Run `app` in a background thread while the block runs; yields the base URL (port 0: any free port).
-
-    At the end requests in progress are answered, then the loop stops, then the sockets are closed, in that
-    order and each only when the threads using it are done (`stop_server`).
-    """
-    socket_map: dict[int, Any] = {}
-    server = listen(app, settings, socket_map)
-    stopping = threading.Event()
-
-    # waitress' own loop, ended by `stopping` rather than by emptying the map: the sockets stay open, and
-    # owned by this thread, until they are closed after the loop (closing them from another thread while
-    # the loop polls them, or through a trigger thunk, races the workers' own pulls of the trigger).
-    thread = threading.Thread(
-        target=loop, args=(server, socket_map, lambda: not stopping.is_set(), lambda: None), name="mgkg-server",
-        daemon=True,
-    )
-    thread.start()
+    """Serve `app` while the block runs; yields the base URL (port 0: any free port). StopError at the end when a
+    request is still open after WORKER_GRACE seconds."""
+    listener = listen(settings)
     try:
-        yield url_of(server.effective_port, settings)
-    finally:
+        server = HttpServer(RequestLog(app), settings, listener)
         try:
-            server.task_dispatcher.shutdown(timeout=WORKER_GRACE)  # the loop still runs: answers get sent
+            yield url_of(listener.getsockname()[1], settings)
         finally:
-            stopping.set()
-            server.pull_trigger()  # wakes the loop now rather than at its next timeout; the pipe is still open
-            thread.join()
-            stop_server(server, socket_map)
+            if not server.stop(WORKER_GRACE):
+                raise StopError(f"requests still open after {WORKER_GRACE:.0f} s")
+    finally:
+        listener.close()
