@@ -102,13 +102,19 @@ def report(results: dict[str, dict[str, Figures]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    """Measure both checkouts in every mode, alternately, and print (or write) the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def checkouts_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A parser with the arguments every two-checkout comparison takes: --before, --after, --data, --store."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--before", type=Path, required=True, help="Checkout of the baseline (with its .venv).")
     parser.add_argument("--after", type=Path, required=True, help="Checkout of the change (with its .venv).")
     parser.add_argument("--data", type=Path, required=True, help="The N-Quads file the store was loaded from.")
     parser.add_argument("--store", type=Path, required=True, help="An on-disk store (`mgkg load` of --data).")
+    return parser
+
+
+def main() -> None:
+    """Measure both checkouts in every mode, alternately, and print (or write) the table."""
+    parser = checkouts_parser(__doc__)
     parser.add_argument("--modes", default=",".join(MODES), help=f"Comma-separated, of {', '.join(MODES)}.")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3.0, help="Duration of each lookup-rate run.")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.clients import JSON, MgkgServer
+from benchmarks.compare import checkouts_parser
 from benchmarks.workload import Case, cases
 
 FIGURES = ("one named query", "every named query", "every named query, revalidated")
@@ -81,11 +82,7 @@ def measure(checkout: Path, store: Path, paths: list[str], args: argparse.Namesp
 
 def main() -> None:
     """Measure both checkouts alternately and print a Markdown table (means over rounds, after ÷ before)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--before", type=Path, required=True, help="Checkout of the baseline (with its .venv).")
-    parser.add_argument("--after", type=Path, required=True, help="Checkout of the change (with its .venv).")
-    parser.add_argument("--data", type=Path, required=True, help="The N-Quads file the store was loaded from.")
-    parser.add_argument("--store", type=Path, required=True, help="An on-disk store (`mgkg load` of --data).")
+    parser = checkouts_parser(__doc__)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)

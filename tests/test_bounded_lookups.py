@@ -94,21 +94,6 @@ def test_a_long_text_is_never_read_as_one() -> None:
     assert not bounded_lookup(f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o {padding}}}")
 
 
-@pytest.fixture(scope="module")
-def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An on-disk store: 3,000 triples in one named graph."""
-    path = tmp_path_factory.mktemp("bounded") / "store"
-    store = ox.Store(str(path))
-    graph = ox.NamedNode(f"{EX}graph")
-    store.extend(
-        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p{i % 7}"), ox.Literal(f"value {i}"), graph)
-        for i in range(3000)
-    )
-    store.flush()
-    del store
-    return path
-
-
 def _app(path: Path) -> tuple[FlaskClient, Runtime]:
     given = Settings(store=f"oxigraph:{path}", answer_cache=0)  # each request runs its query
     app = create_app(given, open_store(given.store_spec, read_only=True))

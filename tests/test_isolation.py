@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 from support import jobs
@@ -37,21 +36,6 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state not in ("Z", "X")  # a zombie has stopped: it burns nothing and holds no memory
-
-
-@pytest.fixture(scope="module")
-def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An on-disk store with 3,000 triples in one named graph."""
-    path = tmp_path_factory.mktemp("iso") / "store"
-    store = ox.Store(str(path))
-    graph = ox.NamedNode(f"{EX}graph")
-    store.extend(
-        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p{i % 7}"), ox.Literal(f"value {i}"), graph)
-        for i in range(3000)
-    )
-    store.flush()
-    del store
-    return path
 
 
 def _app(path: Path, **settings: object) -> tuple[FlaskClient, Runtime]:
