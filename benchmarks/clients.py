@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,6 +26,9 @@ from graph.core.formats import RESULTS, by_name
 from server.serve import free_port
 
 JSON = by_name("json", RESULTS).media_type
+START_WAIT_S = 600.0
+"""Seconds a client process waits for the others to be ready: one whose warm-up failed breaks the barrier, and the
+others stop with it instead of waiting for ever."""
 SERVE_OPTIONS = ("--port", "0", "--threads", "16", "--timeout", "3600", "--max-rows", "1000000000")
 """The bench's server: every row of every answer (as the other systems return), no query cut off."""
 
@@ -249,8 +253,24 @@ def sparql_get(url: str, text: str, endpoint: str = "/sparql", timeout: float = 
     return get(url, sparql_path(text, endpoint), timeout=timeout)
 
 
+class ClientFailed(Exception):
+    """A client process got an answer it did not ask for (an Exception, not SystemExit: a pool worker that exits
+    never returns its task, and the pool waits for it for ever)."""
+
+
 def _client(job: tuple[str, list[str], float, Any, bool, bool]) -> int:
-    url, paths, seconds, start, conditional, fresh = job
+    """One client process: its count of answers, -1 when another client failed first; ClientFailed on a refusal."""
+    start = job[3]
+    try:
+        return _client_loop(*job)
+    except threading.BrokenBarrierError:
+        return -1  # another client's warm-up failed: it reports why
+    except Refused as error:
+        start.abort()  # the others stop waiting for this one
+        raise ClientFailed(str(error)) from None
+
+
+def _client_loop(url: str, paths: list[str], seconds: float, start: Any, conditional: bool, fresh: bool) -> int:
     _CONNECTIONS.clear()  # a forked client must not share the parent's socket
     status, headers, body = request(url, paths[0])  # connect, warm up
     if status != 200:
@@ -258,7 +278,7 @@ def _client(job: tuple[str, list[str], float, Any, bool, bool]) -> int:
     tag = {"If-None-Match": headers["etag"]} if conditional and "etag" in headers else {}
     if fresh:
         tag = {**tag, **FRESH}
-    start.wait()
+    start.wait(START_WAIT_S)
     count, stop = 0, time.monotonic() + seconds
     while time.monotonic() < stop:
         path = paths[count % len(paths)]
@@ -269,6 +289,15 @@ def _client(job: tuple[str, list[str], float, Any, bool, bool]) -> int:
     return count
 
 
+def run_clients(work: Callable[[Any], int], jobs: list[Any]) -> list[int]:
+    """`work(job)` for each job in a client process of its own; SystemExit with the first refusal's line."""
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        try:
+            return pool.map(work, jobs)
+        except ClientFailed as error:
+            raise SystemExit(str(error)) from None
+
+
 def gets_per_second(url: str, paths: list[str], clients: int, seconds: float, conditional: bool = False,
                     fresh: bool = False) -> float:
     """GETs per second answered to `clients` client processes, each looping over its share of `paths` for
@@ -277,8 +306,7 @@ def gets_per_second(url: str, paths: list[str], clients: int, seconds: float, co
     with multiprocessing.Manager() as manager:
         start = manager.Barrier(clients)
         jobs = [(url, part, seconds, start, conditional, fresh) for part in chunked(paths, clients)]
-        with multiprocessing.get_context("fork").Pool(clients) as pool:
-            counts = pool.map(_client, jobs)
+        counts = run_clients(_client, jobs)
     return sum(counts) / seconds
 
 

@@ -18,12 +18,13 @@ import http.client
 import multiprocessing
 import os
 import statistics
+import threading
 import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.clients import JSON, MgkgServer
+from benchmarks.clients import JSON, START_WAIT_S, ClientFailed, MgkgServer, run_clients
 from benchmarks.compare import checkouts_parser
 from benchmarks.workload import Case, cases
 
@@ -45,9 +46,13 @@ def _client(job: tuple[str, list[str], bool, float, Any]) -> int:
         response = connection.getresponse()
         response.read()
         if response.status != 200:
-            raise SystemExit(f"GET {path}: HTTP {response.status}")
+            start.abort()  # the other clients stop waiting for this one
+            raise ClientFailed(f"GET {path}: HTTP {response.status}")
         tags[path] = response.getheader("ETag") or ""
-    start.wait()
+    try:
+        start.wait(START_WAIT_S)
+    except threading.BrokenBarrierError:
+        return -1  # another client failed: it reports why
     count, stop = 0, time.monotonic() + seconds
     while time.monotonic() < stop:
         path = paths[count % len(paths)]
@@ -56,7 +61,7 @@ def _client(job: tuple[str, list[str], bool, float, Any]) -> int:
         response = connection.getresponse()
         response.read()
         if response.status not in (200, 304):
-            raise SystemExit(f"GET {path}: HTTP {response.status}")
+            raise ClientFailed(f"GET {path}: HTTP {response.status}")
         count += 1
     connection.close()
     return count
@@ -67,8 +72,7 @@ def rate(url: str, paths: list[str], clients: int, seconds: float, revalidate: b
     with multiprocessing.Manager() as manager:
         start = manager.Barrier(clients)
         jobs = [(url, paths[i:] + paths[:i], revalidate, seconds, start) for i in range(clients)]
-        with multiprocessing.get_context("fork").Pool(clients) as pool:
-            return sum(pool.map(_client, jobs)) / seconds
+        return sum(run_clients(_client, jobs)) / seconds
 
 
 def measure(checkout: Path, store: Path, paths: list[str], args: argparse.Namespace) -> list[float]:
