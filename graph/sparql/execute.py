@@ -394,10 +394,8 @@ class Budgeted(Executor):
         if timeout <= self.seconds:
             return super().call(timeout, work, what)
         try:
-            return _bare_failures(work, Deadline(self.seconds))
-        except TimeoutError:
-            raise OverBudget(f"{what} needed more than {self.seconds:g} s", kind=Kind.TIMEOUT) from None
+            return super().call(self.seconds, work, what)  # inline: a time-out is a TIMEOUT QueryFailed
         except QueryFailed as error:
-            if error.kind is Kind.TIMEOUT:
-                raise OverBudget(f"{what} needed more than {self.seconds:g} s", kind=Kind.TIMEOUT) from None
-            raise
+            if error.kind is not Kind.TIMEOUT:
+                raise
+            raise OverBudget(f"{what} needed more than {self.seconds:g} s", kind=Kind.TIMEOUT) from None
