@@ -103,6 +103,26 @@ def test_a_query_arriving_while_every_regular_process_is_busy_runs_in_the_lane(p
     assert isinstance(results[0], PoolError)
 
 
+def test_a_lane_query_gets_its_seconds_once_its_process_has_started(disk_store: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting a process (opening the store) is not the query's time: on a loaded machine it can take longer than
+    the lane's whole budget, and a cheap query would get a 503 for it."""
+    own = ProcessPool(disk_store, size=1, memory_mb=0, lane_seconds=1.0)
+    try:
+        own.call(jobs.pid, end=_soon(), seconds=30)  # the regular process, started before processes start slowly
+        runaway = threading.Thread(target=_outcome, args=(own, 8.0))
+        runaway.start()
+        while own.busy() < 1:
+            time.sleep(0.01)
+        time.sleep(own.lane_grace * 2)
+        monkeypatch.setattr(child, "serve_jobs", jobs.slow_start)  # each new process takes 2 s to start
+        assert own.call(jobs.count, end=_soon(), seconds=30) == 3000  # in the lane, after its 2 s start
+        assert runaway.is_alive()
+    finally:
+        own.close()
+    runaway.join()
+
+
 def test_a_query_arriving_while_the_regular_processes_answer_short_jobs_waits_for_one(disk_store: Path) -> None:
     """The lane is for queries stuck behind long ones: while the regular processes answer short jobs, a query waits
     for one of them rather than starting a lane process (more processes than cores only take turns). The job is

@@ -49,6 +49,9 @@ def _limit_memory(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+READY = ("ready", None)
+"""What a process sends once it has opened the store, before its first job."""
+
 TRIM_AFTER = 0.05
 """Seconds a job may take before the process hands its freed heap back to the system after it."""
 
@@ -90,6 +93,10 @@ def serve_jobs(connection: Connection, store_path: str, memory_mb: int, log_path
         return
     store = ox.Store.read_only(store_path)
     _limit_memory(memory_mb)
+    try:
+        connection.send(READY)  # the pool counts a job's time from here: starting is not the job's time
+    except OSError:
+        return
     while True:
         try:
             wanted, path, job, args = connection.recv()

@@ -94,6 +94,8 @@ class _Process:
     """Polls `connection` (registered once: Connection.poll builds and drops a selector at every call)."""
     path: str = ""
     """The store it was last sent to (its generation's): a reader snapshot in use while it runs a job there."""
+    ready: bool = False
+    """Whether it said it has opened the store (child.READY): until then its job's clock has not started."""
 
     def __post_init__(self) -> None:
         """Register the pipe with the poller."""
@@ -222,10 +224,12 @@ class ProcessPool:
         is the limit as the client knows it (for messages). PoolError (TIMEOUT, OVER_LIMIT, CRASHED) or the job's
         own MgkgError."""
         worker, lane = self._acquire(end, what)
-        stop = min(end, time.monotonic() + self.lane_seconds) if lane else end
         healthy = False
         try:
             try:
+                if not worker.ready:
+                    self._await_ready(worker, end, seconds, what)
+                stop = min(end, time.monotonic() + self.lane_seconds) if lane else end
                 worker.path = self.path
                 worker.connection.send((self.generation, self.path, job, args))
                 if not worker.answered(stop - time.monotonic()):
@@ -245,6 +249,15 @@ class ProcessPool:
         if isinstance(value, MgkgError) and value.kind is Kind.OVER_LIMIT:  # a MemoryError in Python code
             raise self._over_limit(what)
         raise value
+
+    @staticmethod
+    def _await_ready(worker: _Process, end: float, seconds: float, what: str) -> None:
+        """Wait until a new process has opened the store (TIMEOUT at `end`; EOFError if it died starting)."""
+        if not worker.answered(end - time.monotonic()):
+            raise PoolError(f"{what} timed out after {seconds:g} s", kind=Kind.TIMEOUT)
+        if worker.connection.recv() != child.READY:
+            raise EOFError
+        worker.ready = True
 
     def _death(self, worker: _Process, what: str) -> PoolError:
         """The error for a process that died during a job (it is reaped here)."""

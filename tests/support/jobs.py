@@ -48,3 +48,11 @@ def fragment(_store: Any, _executor: Any, megabytes: int) -> int:
         pieces.append(bytes(64 * 1024))
         _KEPT.append(bytes(1024))  # above pymalloc's 512 bytes: from the same heap
     return len(pieces) // 16
+
+
+def slow_start(*args: Any) -> None:
+    """A query process that takes 2 s to start (a loaded machine, a cold disk), then serves jobs as usual."""
+    from server.isolation import child
+
+    time.sleep(2.0)
+    child.serve_jobs(*args)
