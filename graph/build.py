@@ -197,6 +197,7 @@ def _fill(fresh: Path, data: bytes, base: str, journal: Journal | None, drop_sta
     try:
         if journal is None:
             store.raw.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            store.optimize()
             return Replay()
         with journal.locked():  # no write is journalled meanwhile (a server's next one waits, then catches up)
             changesets = list(journal)
@@ -215,6 +216,7 @@ def _fill(fresh: Path, data: bytes, base: str, journal: Journal | None, drop_sta
             for stale in dropped.values():
                 journal.drop(stale.id, stale.reason)
             done.dropped = list(dropped.values())
+            store.optimize()
         return done
     finally:
         store.close()
