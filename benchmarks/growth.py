@@ -93,6 +93,13 @@ def step(low: Value, high: Value) -> float | None:
     return high / low
 
 
+def cut_off(low: Value, high: Value) -> list[str]:
+    """The named queries answered at the smaller size and cut off at the larger one (left out of `step`)."""
+    if not isinstance(low, dict) or not isinstance(high, dict):
+        return []
+    return sorted(q for q in set(low) & set(high) if not math.isnan(low[q]) and math.isnan(high[q]))
+
+
 def _number(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
@@ -115,6 +122,8 @@ def growth(results: dict[str, Any]) -> list[str]:
             cells.append("—" if ratio is None or slope is None else f"×{ratio:,.1f} ({slope:.2f})")
             if slope is not None and cost.unit != "/s" and slope > 1.15:
                 steep.append(f"{cost.cost} of {cost.system} from {low:,} to {high:,} (slope {slope:.2f})")
+            if lost := cut_off(a, b):  # answered, then cut off: it grew past the cut-off, faster than any slope
+                steep.append(f"{', '.join(lost)} of {cost.system}: answered at {low:,}, cut off at {high:,}")
         if any(cell != "—" for cell in cells[2:]):
             rows.append("| " + " | ".join(cells) + " |")
     if not rows or not steps:

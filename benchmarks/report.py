@@ -169,9 +169,10 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
             if not figures:
                 continue
             validate = f"{figures['validate_s']:.2f}" if "validate_s" in figures else "—"
-            rss = figures.get("served_rss_mb") or figures.get("rss_mb", 0)
+            rss = figures.get("served_rss_mb") or figures.get("rss_mb")
             load = figures["load_s"]
-            cells = [f"{int(size):,}", system, f"{load:.2f}", _ratio(load, raw_load), validate, f"{rss:,.0f}",
+            memory = f"{rss:,.0f}" if rss else "—"
+            cells = [f"{int(size):,}", system, f"{load:.2f}", _ratio(load, raw_load), validate, memory,
                      figures.get("started", "—")]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Peak RSS is each process's VmHWM (its own high-water mark, read while it runs). "

@@ -73,9 +73,11 @@ def test_each_restated_target_shows_its_measured_value_and_verdict() -> None:
     assert peer.target.endswith("at 1,000,000 (or rdflib-endpoint timed out)")
     assert peer.measured == ("2 of 2 queries × sizes; worst a at 1,000,000 25.0× (1 not run: rdflib-endpoint's "
                              "budget was spent)")
-    assert peer.met is True and peer.others == "Oxigraph server: 2 of 2; Virtuoso: 1 of 2"  # Virtuoso a: 15×
+    assert peer.met is None  # c was not run: not measured is not met, nor missed
+    assert peer.others == "Oxigraph server: 2 of 2; Virtuoso: 1 of 2"  # Virtuoso a: 15×
     lookups = found["point lookups over"]
-    assert lookups == Target("point lookups over HTTP at 1,000,000, from disk: ≥ 2,500/s with 4 clients",
+    assert lookups == Target("point lookups over HTTP at 1,000,000, from disk: ≥ 2,500/s with 4 clients (one "
+                             "process or `--workers 2`)",
                              "one process 835/s; `--workers 2` 2,600/s", True,
                              "Oxigraph server 10,860/s; Virtuoso 1,200/s; rdflib-endpoint 110/s")
     repeated = found["repeated named-query GETs"]
@@ -112,6 +114,23 @@ def test_missed_targets_say_so() -> None:
     assert found["10,000,000 triples served"].met is False
 
 
+def test_a_query_mgkg_did_not_answer_is_a_miss_whatever_the_others_did() -> None:
+    results = json.loads(json.dumps(RESULTS))
+    one_m = results["sizes"]["1000000"]
+    one_m["mgkg"]["queries"]["a"]["http"] = TIMED_OUT  # rdflib answered a in 300 ms
+    one_m["rdflib-endpoint"]["queries"]["c"] = _q(900.0)  # every query run: a verdict is due
+    one_m["oxigraph-server"]["queries"]["c"] = TIMED_OUT
+    found = judged(results)
+    aggregates = found["aggregate named queries"]
+    assert aggregates.met is False and "worst a at 1,000,000: mgkg timed out" in aggregates.measured
+    peer = found["every named query"]
+    assert peer.met is False and "worst a at 1,000,000: mgkg timed out" in peer.measured
+    assert found["named queries with"].others == "Oxigraph server: 1 of 2 within; worst c at 1,000,000 timed out"
+    one_m["oxigraph"]["queries"]["a"] = TIMED_OUT  # no raw time: rdflib is the measure (20×)
+    one_m["mgkg"]["queries"]["a"]["http"] = _q(30.0)
+    assert "worst a at 1,000,000 10.0× (needs 20.0×)" in judged(results)["aggregate named queries"].measured
+
+
 def test_a_target_whose_size_was_not_measured_has_no_verdict() -> None:
     small = {"started": "now", "sizes": {"10000": json.loads(json.dumps(ONE_M))}}
     found = judged(small)
@@ -145,6 +164,7 @@ def test_growth_gives_each_cost_its_ratio_and_slope_per_step() -> None:
     assert "| named queries, sum of p50 (s) | raw pyoxigraph | 0.02 | — | ×27.5 (1.44) |" in table
     assert "| point lookups/s, 4 clients (/s) | mgkg HTTP | 835 | 835 | ×1.0 (0.00) |" in table
     assert "Faster than the data: named queries, sum of p50 of raw pyoxigraph from 1,000,000 to 10,000,000" in table
+    assert "c of raw pyoxigraph: answered at 1,000,000, cut off at 10,000,000" in table
     assert growth({"sizes": {"1000": ONE_M}}) == []  # one size: no step
 
 
