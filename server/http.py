@@ -63,6 +63,10 @@ SECURITY_HEADERS = {
 }
 """Headers on every response (pages, API answers, errors); a view that sets one of them keeps its own."""
 
+CHUNKED = "mgkg.chunked"
+"""WSGI environ key, True when the request's body came chunked (no Content-Length): the HTTP server could not
+tell a whole body from one cut short by a client that left (server.http_server, server.writes)."""
+
 
 STATUS: dict[Kind, int] = {
     Kind.BAD_INPUT: 400,

@@ -42,6 +42,7 @@ from granian import _futures, _granian
 from granian.http import HTTP1Settings
 
 from graph.core.config import Settings
+from server.http import CHUNKED
 
 RUNTIME_THREADS = 1
 """tokio threads reading and writing the sockets: one does it for thousands of connections (the app is the work)."""
@@ -137,10 +138,13 @@ class _Body:
 
 
 def _with_length(scope: dict[str, Any], limit: int) -> None:
-    """Read a chunked body (no Content-Length) whole, up to `limit` + 1 bytes, and give it to the app with its
-    Content-Length, as every other body comes: werkzeug cuts a body of unknown length at `max_body` without a
-    word, so an 11 MB chunked update would have been applied as its first 10 MB. Past the limit the app's
-    one-line 413 answers; the rest is never read."""
+    """Read a chunked body whole, up to `limit` + 1 bytes, and give it to the app with its Content-Length, as
+    every other body comes: werkzeug cuts a body of unknown length at `max_body` without a word, so an 11 MB
+    chunked update would have been applied as its first 10 MB. Past the limit the app's one-line 413 answers;
+    the rest is never read. granian ends a chunked body whose client left mid-way as if it were whole, so the
+    request is marked (CHUNKED): writes refuse such bodies (server.writes)."""
+    scope[CHUNKED] = True
+    scope.pop("CONTENT_LENGTH", None)  # a Content-Length beside Transfer-Encoding is not the body's (RFC 9112 §6.3)
     stream = scope["wsgi.input"]
     parts: list[bytes] = []
     size = 0
@@ -153,6 +157,14 @@ def _with_length(scope: dict[str, Any], limit: int) -> None:
     scope["wsgi.input"] = io.BytesIO(b"".join(parts))
     scope["CONTENT_LENGTH"] = str(size)
     del scope["HTTP_TRANSFER_ENCODING"]  # werkzeug ignores the length of a body it is told is chunked
+
+
+def _status(started: _Started) -> int:
+    """The answer's status code, checked: granian aborts the whole process on one outside 100–999 (Rust's
+    StatusCode::from_u16(…).unwrap()); an app that never called start_response gets granian's 500 instead."""
+    if not 100 <= started.status <= 999:
+        raise RuntimeError(f"the app answered status {started.status}: start_response was not called")
+    return started.status
 
 
 def _small(headers: list[tuple[str, str]]) -> bool:
@@ -188,17 +200,21 @@ def _callback(app: WSGIApplication, settings: Settings) -> Callable[[Any, dict[s
     limit = settings.max_body
 
     def answer(protocol: Any, scope: dict[str, Any]) -> int:
-        if "HTTP_TRANSFER_ENCODING" in scope and "CONTENT_LENGTH" not in scope:
+        if "HTTP_TRANSFER_ENCODING" in scope:
             _with_length(scope, limit)
         started = _Started()
         body = app(base | scope, started)
         if isinstance(body, list) or (started.status and _small(started.headers)):
-            protocol.response_bytes(started.status, started.headers, _whole(body))
+            protocol.response_bytes(_status(started), started.headers, _whole(body))
             return started.status
-        chunks = iter(body)
-        if not started.status:  # a generator app calls start_response on its first step
-            chunks = chain([next(chunks, b"")], chunks)
-        protocol.response_iter(started.status, started.headers, _Body(body, chunks))
+        try:
+            chunks = iter(body)
+            if not started.status:  # a generator app calls start_response on its first step
+                chunks = chain([next(chunks, b"")], chunks)
+            protocol.response_iter(_status(started), started.headers, _Body(body, chunks))
+        except BaseException:  # granian answers 500 and never iterates the body: close it here
+            _Body(body, iter(())).close()
+            raise
         return started.status
 
     return answer

@@ -57,7 +57,7 @@ from graph.sparql.syntax import syntax_message
 from graph.sparql.tokens import tokenize
 from server.context import Runtime, runtime
 from server.generation import journal_of
-from server.http import Problem
+from server.http import CHUNKED, Problem
 from server.negotiation import NotAcceptable, choose
 from server.write_changes import apply_live, change_scratch, empty_graph_changes, follow_graphs, scratch_copy
 from server.writers import authenticate, writes_enabled
@@ -136,8 +136,12 @@ def read_message(default: str) -> str:
 
 
 def author(default_message: str) -> Author:
-    """The request's writer (authorize) and message (read_message)."""
+    """The request's writer (authorize) and message (read_message); 411 for a chunked body (server.http.CHUNKED):
+    one cut short by a client that left would be written as if whole."""
     writer = authorize()
+    if request.environ.get(CHUNKED):
+        raise Problem("send a write's body with a Content-Length: a chunked body cut short by a dropped connection "
+                      "cannot be told from a whole one", 411)
     return Author(writer, read_message(default_message))
 
 

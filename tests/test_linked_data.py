@@ -99,6 +99,18 @@ def test_headers_vary_link_and_etag(client: FlaskClient) -> None:
     assert response.headers["ETag"] and "no-cache" in response.headers["Cache-Control"]
 
 
+def test_an_iri_with_letters_beyond_ascii_gets_its_link_headers_percent_encoded() -> None:
+    """Header values are ASCII (granian drops any other value without a word): `Nikšić` travels as %C5%A1…"""
+    store = EmbeddedStore(None)
+    store.update('INSERT DATA { GRAPH <https://w3id.org/mgkg/graph/t> { <https://w3id.org/mgkg/id/place/Nikšić> '
+                 '<http://www.w3.org/2000/01/rdf-schema#label> "Nikšić"@en } }')
+    response = client_for(store).get("/id/place/Nikšić", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and "Nikšić".encode() in response.data
+    assert response.headers["Content-Location"] == "/id/place/Nik%C5%A1i%C4%87.ttl"
+    assert '</id/place/Nik%C5%A1i%C4%87.jsonld>; rel="alternate"' in response.headers["Link"]
+    assert response.headers["Link"].isascii()
+
+
 def test_etag_gives_304_and_differs_between_formats(client: FlaskClient) -> None:
     turtle = client.get(PROJECT, headers={"Accept": "text/turtle"})
     again = client.get(PROJECT, headers={"Accept": "text/turtle", "If-None-Match": turtle.headers["ETag"]})

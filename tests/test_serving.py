@@ -22,6 +22,7 @@ from support.connections import PARTIAL_BODY, held_open
 from support.serving import serving
 
 from graph.core.config import Settings
+from server.http import CHUNKED
 from server.http_server import THREAD_STACK
 from server.serve import StopError
 
@@ -150,14 +151,43 @@ def test_a_chunked_body_reaches_the_app_whole_with_its_length_and_is_cut_past_th
     def echo(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         body = environ["wsgi.input"].read()
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return [f"{environ['CONTENT_LENGTH']} {len(body)} {environ.get('HTTP_TRANSFER_ENCODING')}".encode()]
+        told = f"{environ['CONTENT_LENGTH']} {len(body)} {environ.get('HTTP_TRANSFER_ENCODING')}"
+        return [f"{told} {environ.get(CHUNKED, False)}".encode()]
 
     def chunked(size: int) -> Iterator[bytes]:
         return iter([b"x" * 300] * (size // 300) + [b"x" * (size % 300)])
 
     with serving(echo, Settings(host="127.0.0.1", port=0, threads=2, max_body=1000)) as url:
         answers = [requests.post(url + "/", data=chunked(size), timeout=30).text for size in (10, 1000, 5000)]
-    assert answers == ["10 10 None", "1000 1000 None", "1001 1001 None"]  # past max_body: the app's 413
+        plain = requests.post(url + "/", data=b"x" * 10, timeout=30).text
+    assert answers == ["10 10 None True", "1000 1000 None True", "1001 1001 None True"]  # past max_body: a 413
+    assert plain == "10 10 None False"
+
+
+def test_an_app_that_never_starts_its_answer_gets_a_500_and_the_server_lives_on() -> None:
+    """granian aborts the process on a status outside 100–999: an app that never calls start_response (status 0)
+    must be a 500 of that request, and an app whose body fails before its first byte has its body closed."""
+    closed: list[str] = []
+
+    class Failing:
+        def __iter__(self) -> Iterator[bytes]:
+            raise RuntimeError("broken body")
+
+        def close(self) -> None:
+            closed.append("failing")
+
+    def silent(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/silent":
+            return iter([b"never started"])
+        if environ["PATH_INFO"] == "/failing":
+            return Failing()
+        return hello(environ, start_response)
+
+    with serving(silent, LOOPBACK) as url:
+        assert requests.get(url + "/silent", timeout=30).status_code == 500
+        assert requests.get(url + "/failing", timeout=30).status_code == 500
+        assert get(url + "/")  # the same process answers the next request
+    assert closed == ["failing"]
 
 
 def test_app_threads_have_the_stack_the_depth_limits_were_measured_for() -> None:

@@ -14,6 +14,7 @@ from graph.changes.journal import Journal, JournalError
 from graph.core.config import Settings
 from graph.store import EmbeddedStore
 from server.app import create_app
+from server.http import CHUNKED
 from server.writers import hash_token
 
 BASE = "https://w3id.org/mgkg/"
@@ -143,6 +144,28 @@ def test_graph_store_writes_are_changesets_too(client: FlaskClient, fresh: Embed
         (f"Graph Store DELETE <{ALICE}/notes>", 0, 1), ("notes", 1, 0)
     ]
     assert not fresh.raw.contains_named_graph(ox.NamedNode(ALICE + "/notes"))
+
+
+def test_a_chunked_write_body_is_411_and_changes_nothing(client: FlaskClient, fresh: EmbeddedStore) -> None:
+    """The HTTP server marks a chunked body (server.http.CHUNKED): one cut short by a client that left cannot be told
+    from a whole one, so a write must come with its Content-Length. Reads may still come chunked."""
+    before = dump(fresh)
+    chunked = {"environ_overrides": {CHUNKED: True}, "headers": AUTH}
+    answers = [
+        client.post("/sparql", data=comment("x"), content_type=UPDATE, **chunked),
+        client.post("/sparql", data={"update": comment("x").decode()}, **chunked),
+        client.put("/rdf-graphs", query_string={"graph": ALICE}, data=b"<urn:a> <urn:b> 1 .",
+                   content_type="text/turtle", **chunked),
+    ]
+    for answer in answers:
+        assert answer.status_code == 411
+        assert answer.get_data(as_text=True).strip() == (
+            "send a write's body with a Content-Length: a chunked body cut short by a dropped connection cannot be "
+            "told from a whole one")
+    assert dump(fresh) == before
+    read = client.post("/sparql", data="ASK {}", content_type="application/sparql-query",
+                       environ_overrides={CHUNKED: True})
+    assert read.status_code == 200
 
 
 # --- /changes --------------------------------------------------------------------------------------------------------

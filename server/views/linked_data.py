@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.urls import iri_to_uri
 
 from graph.core.formats import HTML, Format, by_name
 from graph.core.namespaces import MGKG, graph_iri, is_absolute_iri, normalize_base
@@ -75,6 +76,7 @@ def _not_found(iri: str) -> Problem:
 def _finish(response: Response, document: str, fmt: Format, negotiated: bool) -> Response:
     """Vary, Link (every format's URL) and Content-Location (a negotiated answer); server.conditional adds the ETag."""
     response.vary.add("Accept")
+    document = iri_to_uri(document)  # header values are ASCII: an IRI's other characters travel percent-encoded
     links = [f'<{document}.{suffix}>; rel="alternate"; type="{f.media_type}"' for suffix, f in SUFFIXES.items()]
     response.headers["Link"] = ", ".join(links)
     if negotiated:
