@@ -92,6 +92,11 @@ class GranianWorker(Worker):  # type: ignore[misc]
         os.write(self.app.ready, b"+")
         super().init_process()
 
+    def handle_quit(self, sig: int, frame: object) -> None:
+        """SIGINT / SIGQUIT (Ctrl-C, or the arbiter's quick stop): stop as SIGTERM does, answering the requests in
+        progress. gunicorn's own raises SystemExit in `run`, which cut them off."""
+        self.alive = False
+
     def run(self) -> None:
         """Serve until gunicorn stops the worker (or its arbiter is gone), telling the arbiter it lives."""
         settings: Settings = self.app.settings
@@ -171,7 +176,7 @@ def serve_workers(settings: Settings, workers: int, announce: Callable[[str], No
         "workers": workers,
         "worker_class": GranianWorker,
         "timeout": max(60, int(settings.query_timeout * 2)),
-        "graceful_timeout": GRACE,
+        "graceful_timeout": int(GRACE + 2 * HEARTBEAT + 1),  # a worker sees the stop within HEARTBEAT, then has GRACE
         "loglevel": "warning",
         "preload_app": False,
         "proc_name": "mgkg",

@@ -230,6 +230,31 @@ def test_workers_serve_one_socket_from_several_processes(data_dir: Path) -> None
     assert "Traceback" not in running.stderr_text() and "SIGSEGV" not in running.stderr_text()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_workers_answer_the_requests_in_progress_when_stopped(data_dir: Path, sig: int) -> None:
+    """A stop is graceful whichever signal: a request whose body is still arriving is answered."""
+    running = start("--data-dir", str(data_dir), "serve", "--port", "0", "--workers", "2", "--threads", "2")
+    body = b"ASK { ?s ?p ?o }"
+    head = (f"POST /sparql HTTP/1.1\r\nHost: mgkg\r\nContent-Type: application/sparql-query\r\n"
+            f"Accept: application/sparql-results+json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    try:
+        running.wait_for(r"^mgkg: store oxigraph:\S+, writes off, 2 processes; Ctrl-C to stop$")
+        host, port = running.url.removeprefix("http://").split("/")[0].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=30) as client:
+            client.sendall(head + body[:5])
+            time.sleep(1.0)  # the worker has the request and reads its body
+            running.process.send_signal(sig)
+            time.sleep(1.0)  # the stop has begun
+            client.sendall(body[5:])
+            answer = b""
+            while b"true" not in answer and (part := client.recv(65536)):
+                answer += part
+        assert answer.startswith(b"HTTP/1.1 200") and b'"boolean":true' in answer.replace(b" ", b"")
+    finally:
+        code = running.process.wait(timeout=60)
+    assert code == 0
+
+
 def established(pid: int, port: int) -> int:
     """How many established TCP connections to local `port` process `pid` holds (Linux /proc)."""
     inodes = set()
