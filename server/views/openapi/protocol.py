@@ -120,7 +120,7 @@ def sparql(graphs: Sequence[str], allowlist: Sequence[str], writes_enabled: bool
             "responses": {
                 "200": answers,
                 "204": {"description": "The update was applied."},
-                **_rejected((400, 401, 403, 406, 413, 415, *QUERY_FAILURES)),
+                **_rejected((400, 401, 403, 406, 411, 413, 415, *QUERY_FAILURES)),
             },
         },
     }
@@ -153,7 +153,7 @@ def graph_store(union_default_graph: bool, writes_enabled: bool) -> dict[str, An
         "responses": {
             "201": {"description": "The graph was created."},
             "204": {"description": "The graph was changed."},
-            **_rejected((400, 401, 403, 404, 413, 415, *QUERY_FAILURES)),
+            **_rejected((400, 401, 403, 404, 411, 413, 415, *QUERY_FAILURES)),
         },
     }
     rdf = content(media_types(BODY_FORMATS))
