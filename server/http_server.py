@@ -205,7 +205,8 @@ def _callback(app: WSGIApplication, settings: Settings) -> Callable[[Any, dict[s
         started = _Started()
         body = app(base | scope, started)
         if isinstance(body, list) or (started.status and _small(started.headers)):
-            protocol.response_bytes(_status(started), started.headers, _whole(body))
+            whole = _whole(body)  # joined and closed before the status is checked
+            protocol.response_bytes(_status(started), started.headers, whole)
             return started.status
         try:
             chunks = iter(body)

@@ -63,7 +63,8 @@ class EmbeddedStore:
         """Flush and compact an on-disk store after a bulk load (nothing for a store in memory).
 
         Oxigraph's bulk loader leaves many small files behind; compacted, the named queries ran 1.2–1.6× faster
-        at 1M quads (sum of p50 84.5 → 61.8 s) for 1.7 s of work and a store 1.7× larger on disk."""
+        at 1M quads (sum of p50 84.5 → 61.8 s) for a store 1.7× larger on disk; it took 1.7 s on a store already
+        queried, and made `mgkg load` of a fresh 1M file 11 → 21 s in `make bench`."""
         if self.path is None or self.read_only:
             return
         try:
