@@ -132,9 +132,14 @@ class _Body:
 
     def close(self) -> None:
         """Close the app's body (the request log is written there)."""
-        close = getattr(self.body, "close", None)
-        if close is not None:
-            close()
+        _close(self.body)
+
+
+def _close(body: Iterable[bytes]) -> None:
+    """WSGI's close() of an app's body, when it has one."""
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def _with_length(scope: dict[str, Any], limit: int) -> None:
@@ -180,9 +185,7 @@ def _whole(body: Iterable[bytes]) -> bytes:
     try:
         return b"".join(body)
     finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
+        _close(body)
 
 
 def _callback(app: WSGIApplication, settings: Settings) -> Callable[[Any, dict[str, Any]], int]:
@@ -214,7 +217,7 @@ def _callback(app: WSGIApplication, settings: Settings) -> Callable[[Any, dict[s
                 chunks = chain([next(chunks, b"")], chunks)
             protocol.response_iter(_status(started), started.headers, _Body(body, chunks))
         except BaseException:  # granian answers 500 and never iterates the body: close it here
-            _Body(body, iter(())).close()
+            _close(body)
             raise
         return started.status
 
