@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from flask import Response
@@ -53,6 +54,7 @@ class AnswerCache:
         self.bytes = 0
         self.hits = self.misses = self.evictions = 0
         self._entries: OrderedDict[str, Stored] = OrderedDict()
+        self._requests: OrderedDict[Hashable, tuple[str, tuple[tuple[str, str], ...]]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -95,9 +97,33 @@ class AnswerCache:
                 self.evictions += 1
             return True
 
+    def remember(self, request: Hashable, key: str, headers: tuple[tuple[str, str], ...], epoch: str) -> None:
+        """Note that `request` (what identifies a request in full: server.lean) was answered by the answer kept under
+        `key`, with exactly these headers; forgotten with the answer's epoch, at most `max_entries` of them."""
+        with self._lock:
+            if epoch != self.epoch or key not in self._entries:
+                return
+            self._requests[request] = (key, headers)
+            self._requests.move_to_end(request)
+            while len(self._requests) > self.max_entries:
+                self._requests.popitem(last=False)
+
+    def recall(self, request: Hashable) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
+        """The body and headers `request` was answered with, while its answer is kept (counted as a hit)."""
+        with self._lock:
+            noted = self._requests.get(request)
+            found = self._entries.get(noted[0]) if noted is not None else None
+            if noted is None or found is None:
+                return None
+            self._entries.move_to_end(noted[0])
+            self._requests.move_to_end(request)
+            self.hits += 1
+            return found.body, noted[1]
+
     def reset(self, epoch: str | None) -> None:
         """Forget every answer; from now on only answers computed under `epoch` are kept."""
         with self._lock:
+            self._requests.clear()
             self._entries.clear()
             self.bytes = 0
             self.epoch = epoch

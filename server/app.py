@@ -9,7 +9,7 @@ from flask import Flask
 from graph.core.config import Settings, load_settings
 from graph.sparql.execute import Executor
 from graph.store import EmbeddedStore, RemoteStore, open_store
-from server import conditional, context, encoding, generation, http
+from server import conditional, context, encoding, generation, http, lean
 from server.isolation.pool import ProcessPool, regular_processes
 from server.isolation.snapshots import ReaderSnapshots
 from server.views import (
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, store: EmbeddedStore | RemoteSt
     http.install_error_and_cors_handlers(app, cors={bp.name for bp in API})
     app.before_request(encoding.check_parameters)
     conditional.install(app, runtime)  # after the generation is followed and the parameters checked
+    app.wsgi_app = lean.LeanGets(app.wsgi_app, runtime)  # type: ignore[method-assign]  # inside the headers below
     http.install_security_headers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -135,13 +135,17 @@ def state_of(rt: Runtime) -> str | None:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _tag(state: str, extra: str) -> str:
-    """The opaque part of a validated view's ETag for the current request."""
-    environ = request.environ
+def tag_of(environ: dict[str, Any], base: str, state: str, extra: str) -> str:
+    """The opaque part of a validated view's ETag for a request (`base`: its URL without the query string)."""
     accept = environ.get("HTTP_ACCEPT", "")
     query = environ.get("QUERY_STRING", "")
-    text = "\n".join((state, base_url(), query, accept, extra))
+    text = "\n".join((state, base, query, accept, extra))
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+KEPT = "mgkg.kept"
+"""WSGI environ key set when a 200 answer is in the answer cache (put there, or served from there): its ETag's opaque
+part and the state it was computed under. server.lean then remembers the whole answer by its request."""
 
 
 def _matches(tag: str) -> bool:
@@ -152,7 +156,7 @@ def _matches(tag: str) -> bool:
     return bool(given) and not given.star_tag and given.contains_weak(tag)
 
 
-def _fresh_wanted(environ: dict[str, object]) -> bool:
+def fresh_wanted(environ: dict[str, object]) -> bool:
     """Whether the request asks for an answer computed now, not a kept one: `Cache-Control: no-cache` (or
     `max-age=0`, or HTTP/1.0's `Pragma: no-cache`), as RFC 9111 §5.2.1 lets a client ask. The answer is kept
     for the next request all the same."""
@@ -184,14 +188,15 @@ def check() -> Response | None:
     extra = spec.key(**(here.view_args or {}))
     if extra is None:
         return None
-    tag = _tag(state, extra)
+    tag = tag_of(here.environ, base_url(), state, extra)
     g.validator = (tag, state, spec.cached)
     if _matches(tag):
         return not_modified(tag)
-    if spec.cached and rt.answers.enabled and not _fresh_wanted(here.environ):
+    if spec.cached and rt.answers.enabled and not fresh_wanted(here.environ):
         kept = rt.answers.get(tag)
         if kept is not None:
             g.validator = None
+            here.environ[KEPT] = (tag, state)
             return kept.response()
     return None
 
@@ -209,8 +214,8 @@ def finish(response: Response) -> Response:
             response.vary.add("Accept")
             response.headers["Cache-Control"] = "no-cache"
             answers = runtime().answers
-            if cached and answers.enabled and not response.is_streamed:
-                answers.put(tag, Stored.of(response), state)
+            if cached and answers.enabled and not response.is_streamed and answers.put(tag, Stored.of(response), state):
+                request.environ[KEPT] = (tag, state)
         elif not response.is_streamed:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
             response.cache_control.no_cache = True

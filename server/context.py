@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 
 from graph.core.config import Settings
 from graph.core.errors import MgkgError
@@ -100,8 +100,11 @@ class Runtime:
         self.state = self.state_of(self) if self.state_of is not None else None
         self.answers.reset(self.state)
 
-    def run(self, job: Callable[..., T], *args: Any, what: str = "query", bounded: bool = False) -> T:
-        """`job(engine, executor, *args)` under the query timeout, counted from the request's arrival: in a query
+    def run(
+        self, job: Callable[..., T], *args: Any, what: str = "query", bounded: bool = False, start: float | None = None
+    ) -> T:
+        """`job(engine, executor, *args)` under the query timeout, counted from the request's arrival (`start`, else
+        the current request's, server.context.arrival): in a query
         process (killed when the time is up) when there is a pool, else in a worker thread on `store.raw`.
 
         `bounded`: the job answers a bounded lookup (graph.sparql.lookup), whose work stops with its output; it
@@ -109,7 +112,7 @@ class Runtime:
         lookup more than its own work), and goes to a query process when it needs more or fails otherwise."""
         seconds = self.settings.query_timeout
         if self.pool is not None:
-            end = arrival() + seconds
+            end = (arrival() if start is None else start) + seconds
             if bounded and end - time.monotonic() > BOUNDED_BUDGET:
                 try:
                     return job(self.store.raw, BUDGETED, *args)
@@ -153,8 +156,13 @@ def install_runtime(app: Flask, value: Runtime) -> None:
     app.before_request(_arrived)
 
 
+ARRIVAL = "mgkg.arrival"
+"""WSGI environ key: when the request reached the app (time.monotonic()), set by the first WSGI layer that timed it
+(server.lean); the time limits count from it."""
+
+
 def _arrived() -> None:
-    g.arrival = time.monotonic()
+    g.arrival = request.environ.get(ARRIVAL) or time.monotonic()
 
 
 def arrival() -> float:

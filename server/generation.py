@@ -99,7 +99,11 @@ def _catch_up(rt: Runtime, store: EmbeddedStore | RemoteStore) -> None:
 
 def follow() -> None:
     """Before a request: switch to the store generation `data/store` now points to, if a build swapped one in."""
-    rt = runtime()
+    follow_runtime(runtime())
+
+
+def follow_runtime(rt: Runtime) -> None:
+    """Switch `rt` to the store generation `data/store` now points to, if a build swapped one in."""
     state = rt.generation
     if not isinstance(state, Generation) or _target(state.link) == state.target:
         return

@@ -22,6 +22,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.sansio.utils import get_current_url
+from werkzeug.wsgi import get_current_url as get_current_url_of
 
 from graph.core.errors import Kind, MgkgError
 from graph.core.formats import JSON, RDF_READ, TEXT, Format, FormatError, by_media_type, by_name, media_types
@@ -123,6 +124,23 @@ def base_url() -> str:
     return _current_url(here.scheme, here.host, here.root_path, here.path)
 
 
+@lru_cache(maxsize=64)
+def _environ_url(scheme: str, host: str | None, server: str, port: str, script: str, path: str) -> str:
+    environ = {"wsgi.url_scheme": scheme, "SERVER_NAME": server, "SERVER_PORT": port, "SCRIPT_NAME": script,
+               "PATH_INFO": path}
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    return get_current_url_of(environ, strip_querystring=True)
+
+
+def environ_base_url(environ: WSGIEnvironment) -> str:
+    """`base_url()` of a request given by its WSGI environ (no Flask request needed)."""
+    get = environ.get
+    port = str(get("SERVER_PORT", ""))
+    return _environ_url(environ["wsgi.url_scheme"], get("HTTP_HOST"), get("SERVER_NAME", ""), port,
+                        get("SCRIPT_NAME", ""), get("PATH_INFO", ""))
+
+
 def wants_json() -> bool:
     """Whether the client of the current request prefers application/json to text/plain."""
     accept = accepted(request)
@@ -141,10 +159,15 @@ def problem_response(message: str, status: int, headers: Mapping[str, str] | Non
     return response
 
 
+def answer_header_items(answer: Answer) -> list[tuple[str, str]]:
+    """The headers of a query's answer but Vary: X-MGKG-Rows and X-MGKG-Truncated."""
+    return [("X-MGKG-Rows", str(answer.count)), ("X-MGKG-Truncated", "true" if answer.truncated else "false")]
+
+
 def answer_headers(response: Response, answer: Answer) -> Response:
     """`response` with the headers of a query's answer: X-MGKG-Rows, X-MGKG-Truncated and Vary: Accept."""
-    response.headers["X-MGKG-Rows"] = str(answer.count)
-    response.headers["X-MGKG-Truncated"] = "true" if answer.truncated else "false"
+    for name, value in answer_header_items(answer):
+        response.headers[name] = value
     response.vary.add("Accept")
     return response
 
@@ -275,6 +298,12 @@ def install_security_headers(app: Flask) -> None:
     app.wsgi_app = SecuredHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
 
+def cors_items(own: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The CORS headers of an API answer; `own`: the headers its view exposes besides EXPOSED."""
+    exposed = f"{EXPOSED}, {own}" if own else EXPOSED
+    return (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", exposed))
+
+
 def install_error_and_cors_handlers(app: Flask, cors: Collection[str]) -> None:
     """Register the app's error handlers, and CORS headers on every response of the blueprints named in `cors`."""
     app.register_error_handler(MgkgError, error_response)
@@ -285,7 +314,7 @@ def install_error_and_cors_handlers(app: Flask, cors: Collection[str]) -> None:
         """CORS headers for the API blueprints; headers a blueprint exposes itself are kept after EXPOSED (looked
         up by a loop: `Headers.get` of a missing header raises and catches a KeyError)."""
         if request.blueprint in cors:
-            response.headers["Access-Control-Allow-Origin"] = "*"
             own = next((v for k, v in response.headers if k.lower() == "access-control-expose-headers"), None)
-            response.headers["Access-Control-Expose-Headers"] = f"{EXPOSED}, {own}" if own else EXPOSED
+            for name, value in cors_items(own):
+                response.headers[name] = value
         return response

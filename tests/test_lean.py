@@ -1,0 +1,157 @@
+"""The lean path (server.lean): cached GETs and bounded lookups answered without Flask, byte for byte as Flask
+answers them; everything else, errors included, still answered by Flask; never a stale answer after a write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from support.clients import client_for
+from support.notes import BASE, insert
+from werkzeug.test import Client, TestResponse
+
+from graph.store import EmbeddedStore
+from server.http import SecuredHeaders
+from server.lean import LeanGets, only_query
+
+PROJECT = f"{BASE}id/project/tc-0287"
+LOOKUP = f"SELECT ?p ?o WHERE {{ <{PROJECT}> ?p ?o }} LIMIT 100"
+WRITE_HEADERS = {"Authorization": "Bearer t", "Content-Type": "application/sparql-update"}
+NOTE_LOOKUP = f"SELECT ?o WHERE {{ <{BASE}id/note> ?p ?o }}"
+
+REQUESTS: list[tuple[str, dict[str, str]]] = [  # (URL, headers)
+    ("/sparql?query=" + quote(LOOKUP), {}),
+    ("/sparql?query=" + quote(LOOKUP), {"Accept": "application/sparql-results+json"}),
+    ("/sparql?query=" + quote(LOOKUP), {"Accept": "application/sparql-results+xml"}),
+    ("/sparql?query=" + quote(LOOKUP), {"Accept": "text/csv"}),
+    ("/sparql?query=" + quote(LOOKUP), {"Accept": "text/tab-separated-values, text/csv;q=0.5"}),
+    ("/sparql?query=" + quote(LOOKUP).replace("%20", "+"), {}),  # `+` for a space
+    ("/sparql?query=" + quote("PREFIX prj: <https://w3id.org/mgkg/id/project/> SELECT * { prj:tc-0287 ?p ?o }"), {}),
+    ("/sparql?query=" + quote(f"SELECT ?s WHERE {{ ?s ?p <{BASE}id/place/nikšić> }}"), {}),  # beyond ASCII, 0 rows
+    ("/sparql?query=" + quote("SELECT ?p WHERE { ?p a ?c } ORDER BY ?p LIMIT 3"), {}),  # not a lookup: cached
+    ("/sparql", {"Accept": "text/turtle"}),  # the service description
+    ("/queries/project-by-id?id=TC.0287", {"Accept": "application/sparql-results+json"}),
+    ("/queries/project-by-id?id=TC.0287&format=csv", {}),
+]
+
+
+def lean_of(app: Flask) -> LeanGets:
+    """The app's LeanGets layer (inside the security headers)."""
+    secured = app.wsgi_app
+    assert isinstance(secured, SecuredHeaders) and isinstance(secured.app, LeanGets)
+    return secured.app
+
+
+def answer(response: TestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers (sorted) and body of a response."""
+    return response.status_code, sorted(response.headers.items()), response.get_data()
+
+
+def flask_only(app: Flask) -> Client:
+    """A client of the same app without the lean path: the request goes through Flask as before server.lean."""
+    return Client(SecuredHeaders(lean_of(app).app))
+
+
+@pytest.mark.parametrize(("url", "headers"), REQUESTS)
+@pytest.mark.parametrize("base", ["http://localhost/", "https://example.org:8443/"])
+def test_the_lean_path_answers_as_flask_does(store: EmbeddedStore, url: str, headers: dict[str, str],
+                                            base: str) -> None:
+    """Computed by the lean path, kept, then taken from the cache by Flask and by the lean path: the same bytes."""
+    app = client_for(store).application
+    full, plain = Client(app), flask_only(app)
+    first = answer(full.get(url, headers=headers, base_url=base))
+    assert first[0] == 200
+    assert answer(plain.get(url, headers=headers, base_url=base)) == first  # Flask, from the cache
+    assert answer(full.get(url, headers=headers, base_url=base)) == first  # lean, from the cache
+    if url == "/sparql":  # two computations of the service description differ in their blank nodes' labels
+        return
+    uncached = client_for(store, answer_cache=0).application  # the same state: nothing cached on either side
+    assert answer(Client(uncached).get(url, headers=headers, base_url=base)) == \
+        answer(flask_only(uncached).get(url, headers=headers, base_url=base))
+
+
+def counting(app: Flask) -> list[str]:
+    """The paths of the requests that reach Flask from now on."""
+    layer = lean_of(app)
+    inner, reached = layer.app, []
+
+    def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        reached.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    layer.app = counted
+    return reached
+
+
+def test_lookups_and_repeated_gets_do_not_reach_flask(store: EmbeddedStore) -> None:
+    client = client_for(store)
+    reached = counting(client.application)
+    for _ in range(3):
+        assert client.get("/sparql?query=" + quote(LOOKUP)).status_code == 200
+    assert reached == []
+    for _ in range(3):
+        assert client.get("/queries/project-by-id?id=TC.0287").status_code == 200
+    assert reached == ["/queries/project-by-id"]  # once, then remembered
+    asked_again = client.get("/queries/project-by-id?id=TC.0287", headers={"Cache-Control": "no-cache"})
+    assert asked_again.status_code == 200 and len(reached) == 2  # a fresh answer wanted: Flask computes it
+    tag = asked_again.headers["ETag"]
+    assert client.get("/queries/project-by-id?id=TC.0287", headers={"If-None-Match": tag}).status_code == 304
+    assert len(reached) == 3
+    assert client.head("/sparql?query=" + quote(LOOKUP)).status_code == 200 and len(reached) == 4
+
+
+def test_without_the_cache_lookups_still_skip_flask(store: EmbeddedStore) -> None:
+    client = client_for(store, answer_cache=0)
+    reached = counting(client.application)
+    for _ in range(2):
+        assert client.get("/sparql?query=" + quote(LOOKUP)).headers["X-MGKG-Rows"] != "0"
+    assert reached == []
+
+
+@pytest.mark.parametrize(("url", "headers", "status", "says"), [
+    ("/sparql?query=" + quote(LOOKUP), {"Accept": "image/png"}, 406, "offered"),
+    ("/sparql?query=SELECT%20%3Fo%20%7B%20%3Chttp%3A%2F%2Fx%2F%FF%3E%20%3Fp%20%3Fo%20%7D", {}, 400, "UTF-8"),
+    ("/sparql?query=" + quote("SELECT ?o { <http://x/ y> ?p ?o }"), {}, 400, "IRI"),
+    ("/sparql?query=" + quote(LOOKUP) + "&query=" + quote(LOOKUP), {}, 400, "2 times"),
+])
+def test_a_lookup_the_lean_path_cannot_answer_gets_flasks_one_line_error(
+        store: EmbeddedStore, url: str, headers: dict[str, str], status: int, says: str) -> None:
+    response = client_for(store).get(url, headers=headers)
+    assert response.status_code == status and says in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count("\n") == 1
+
+
+def test_a_lookup_out_of_time_is_a_503(store: EmbeddedStore) -> None:
+    client = client_for(store, query_timeout=1e-9)
+    response = client.get("/sparql?query=" + quote(LOOKUP))
+    assert response.status_code == 503 and "ETag" not in response.headers
+
+
+def test_after_a_write_a_repeated_lookup_is_fresh(fresh: EmbeddedStore) -> None:
+    client = client_for(fresh, update_token="t")
+    reached = counting(client.application)
+    url = "/sparql?query=" + quote(NOTE_LOOKUP)
+    before = [client.get(url, headers={"Accept": "text/csv"}) for _ in range(2)]
+    assert [r.get_data(as_text=True) for r in before] == ["o\r\n"] * 2 and reached == []
+    assert client.post("/sparql", data=insert("fresh"), headers=WRITE_HEADERS).status_code == 204
+    after = client.get(url, headers={"Accept": "text/csv", "If-None-Match": before[0].headers["ETag"]})
+    assert after.status_code == 200 and after.get_data(as_text=True) == "o\r\nfresh\r\n"
+    assert after.headers["ETag"] != before[0].headers["ETag"]
+
+
+@pytest.mark.parametrize(("query_string", "text"), [
+    ("query=" + quote(LOOKUP), LOOKUP),
+    ("query=a+b%2Bc", "a b+c"),
+    ("query=%EF%BB%BFASK%7B%7D", "ASK{}"),  # a byte-order mark dropped, as Flask's path drops it
+    ("query=" + quote(LOOKUP) + "&format=json", None),  # another parameter: Flask's
+    ("format=json&query=" + quote(LOOKUP), None),
+    ("query=%FF", None),  # not UTF-8: Flask's 400
+    ("query=%ED%A0%80", None),  # a lone surrogate
+    ("update=x", None),
+    ("", None),
+])
+def test_only_a_query_string_of_one_query_is_read(query_string: str, text: str | None) -> None:
+    assert only_query(query_string) == text
