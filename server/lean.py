@@ -13,9 +13,10 @@ layer (inside the security headers, outside Flask) answers them itself, byte for
   time limit, counted from the request's arrival) and answered with the ETag, cache entry and CORS headers the
   /sparql view gives it.
 
-Anything else — another method or path, If-None-Match, `Cache-Control: no-cache`, another parameter, a text that
-is not UTF-8, any failure — goes to Flask, which answers it as always (a failure again, with its one-line error:
-the time limit still counts from the arrival noted here, ARRIVAL). The new store generation a build swapped in is
+A lookup asking for a fresh answer (`Cache-Control: no-cache`) is computed here all the same; any other GET asking
+for one goes to Flask, as does anything else — another method or path, If-None-Match, another parameter, a text
+that is not UTF-8, any failure —, and Flask answers it as always (a failure again, with its one-line error: the
+time limit still counts from the arrival noted here, ARRIVAL). The new store generation a build swapped in is
 followed first, as Flask's hook does.
 """
 
@@ -75,7 +76,7 @@ class LeanGets:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a known GET here, anything else through `app`."""
         environ[ARRIVAL] = time.monotonic()
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ or fresh_wanted(environ):
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
             return self.app(environ, start_response)
         rt = self.rt
         try:
@@ -86,24 +87,27 @@ class LeanGets:
         if state is None:
             return self.app(environ, start_response)
         key = (state, *(environ.get(part) for part in REQUEST_PARTS))
-        if rt.answers.enabled:
+        fresh = fresh_wanted(environ)  # computed now, as Flask's path does (and kept for the next request)
+        if rt.answers.enabled and not fresh:
             found = rt.answers.recall(key)
             if found is not None:
                 return _send(start_response, *found)
         if environ.get("PATH_INFO") == "/sparql":
-            answered = self._lookup(environ, state, key)
+            answered = self._lookup(environ, state, key, fresh)
             if answered is not None:
                 return _send(start_response, *answered)
         return self._remembering(environ, start_response, key)
 
-    def _lookup(self, environ: WSGIEnvironment, state: str, key: tuple[Any, ...]) -> tuple[bytes, Headers] | None:
-        """The body and headers of a bounded lookup's 200 (kept in the answer cache), or None for Flask to answer."""
+    def _lookup(self, environ: WSGIEnvironment, state: str, key: tuple[Any, ...], fresh: bool
+                ) -> tuple[bytes, Headers] | None:
+        """The body and headers of a bounded lookup's 200 (kept in the answer cache; taken from there unless a `fresh`
+        one is wanted), or None for Flask to answer."""
         text = only_query(environ.get("QUERY_STRING", ""))
         if text is None or not bounded_lookup(text) or not repeatable(text):
             return None
         rt, base, accept = self.rt, environ_base_url(environ), environ.get("HTTP_ACCEPT", "")
         tag = tag_of(environ, base, state, "")
-        kept = rt.answers.get(tag) if rt.answers.enabled else None
+        kept = rt.answers.get(tag) if rt.answers.enabled and not fresh else None
         if kept is not None:  # the same lookup from another request (the cache noted that one's request)
             sent = (*kept.headers, *cors_items())
             rt.answers.remember(key, tag, sent, state)
