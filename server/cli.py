@@ -13,7 +13,7 @@ from graph.core.config import Settings
 from graph.store import open_built
 from server.app import serving_app
 from server.requestlog import log_requests_to_stderr
-from server.serve import StopError, check_limits, raise_open_file_limit, serve_forever
+from server.serve import StopError, check_limits, raise_open_file_limit, serve_forever, thread_limit_warning
 from server.stores import check as check_store
 from server.stores import open_for_serving
 from server.workers import check as check_workers
@@ -58,9 +58,9 @@ def serve(
         fail(f"workers must be at least 1, not {settings.workers}")
     check_store(settings)
     check_limits(settings)
-    warning = raise_open_file_limit(settings)  # inherited by --workers' processes
-    if warning:
-        click.echo(f"mgkg: warning: {warning}", err=True)
+    for warning in (raise_open_file_limit(settings), thread_limit_warning(settings)):  # --workers' processes inherit
+        if warning:
+            click.echo(f"mgkg: warning: {warning}", err=True)
     if settings.workers > 1:
         _serve_processes(settings)
         return

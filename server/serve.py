@@ -8,12 +8,14 @@ The tests serve the same way in their own process (tests/support/serving.py: `li
 from __future__ import annotations
 
 import errno
+import os
 import resource
 import select
 import signal
 import socket
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
 from types import FrameType
 from wsgiref.types import WSGIApplication
 
@@ -74,6 +76,53 @@ def raise_open_file_limit(settings: Settings) -> str | None:
             f"the open-file limit ({soft}) is below connection_limit + {FILE_RESERVE} ({needed}): "
             "raise it (ulimit -n) or lower connection_limit"
         )
+    return None
+
+
+THREAD_RESERVE = 64
+"""Threads a server process needs beside its app threads (one per connection at most): tokio's, the query pool's."""
+
+
+def cgroup_task_room(proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """Tasks (threads) this process's cgroup may still start: pids.max − pids.current (cgroup v2, or v1's pids
+    controller); None when unbounded or unknown."""
+    try:
+        lines = proc_cgroup.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2) if line.count(":") >= 2 else ("", "-", "")
+        if controllers == "":
+            folder = root / path.lstrip("/")
+        elif "pids" in controllers.split(","):
+            folder = root / "pids" / path.lstrip("/")
+        else:
+            continue
+        try:
+            limit = (folder / "pids.max").read_text(encoding="utf-8").strip()
+            current = int((folder / "pids.current").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit():
+            return int(limit) - current
+    return None
+
+
+def thread_limit_warning(settings: Settings, task_room: int | None = None, nproc: int | None = None) -> str | None:
+    """A warning line when the process limit (`ulimit -u`, not applied to root) or the cgroup's pids.max leaves
+    fewer threads than `connection_limit` + THREAD_RESERVE: granian starts an app thread per busy connection, and
+    a thread the system refuses aborts the whole process. `task_room` and `nproc` default to this process's."""
+    needed = settings.connection_limit + THREAD_RESERVE
+    if nproc is None:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+        nproc = None if soft == resource.RLIM_INFINITY or os.geteuid() == 0 else soft
+    room = cgroup_task_room() if task_room is None else task_room
+    for what, value in (("the process limit (ulimit -u)", nproc), ("the cgroup's pids.max", room)):
+        if value is not None and value < needed:
+            return (
+                f"{what} leaves room for {value} threads, below connection_limit + {THREAD_RESERVE} ({needed}): a "
+                "thread refused under load would stop the server; lower connection_limit or raise the limit"
+            )
     return None
 
 

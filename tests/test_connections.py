@@ -31,7 +31,15 @@ from support.mgkg_serve import Server, start
 from graph.build import write_store
 from graph.core.config import Settings
 from server.http_server import Limits, limits
-from server.serve import FILE_RESERVE, ServeError, listen, raise_open_file_limit
+from server.serve import (
+    FILE_RESERVE,
+    THREAD_RESERVE,
+    ServeError,
+    cgroup_task_room,
+    listen,
+    raise_open_file_limit,
+    thread_limit_warning,
+)
 
 pytestmark = pytest.mark.slow
 KEPT_ALIVE = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -200,3 +208,30 @@ def test_the_open_file_limit_is_raised_to_the_hard_limit() -> None:
         )
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.parametrize(("lines", "files", "room"), [
+    ("0::/a/b\n", {"a/b/pids.max": "500\n", "a/b/pids.current": "20\n"}, 480),  # cgroup v2
+    ("4:memory:/m\n8:pids:/x\n0::/\n", {"pids/x/pids.max": "300", "pids/x/pids.current": "7"}, 293),  # v1's controller
+    ("0::/a\n", {"a/pids.max": "max\n", "a/pids.current": "3\n"}, None),  # unbounded
+    ("0::/gone\n", {}, None),  # no such files
+    ("garbage\n", {}, None),
+])
+def test_the_cgroups_room_for_threads_is_read(tmp_path: Path, lines: str, files: dict[str, str],
+                                              room: int | None) -> None:
+    (tmp_path / "cgroup").write_text(lines, encoding="utf-8")
+    for name, text in files.items():
+        (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / name).write_text(text, encoding="utf-8")
+    assert cgroup_task_room(tmp_path / "cgroup", tmp_path / "fs") == room
+
+
+def test_too_few_threads_for_the_connection_limit_is_a_warning() -> None:
+    limits = settings(connection_limit=1000)
+    assert thread_limit_warning(limits, task_room=5000, nproc=None) is None
+    assert thread_limit_warning(limits, task_room=1064, nproc=1064) is None
+    assert thread_limit_warning(limits, task_room=900, nproc=None) == (
+        f"the cgroup's pids.max leaves room for 900 threads, below connection_limit + {THREAD_RESERVE} (1064): a "
+        "thread refused under load would stop the server; lower connection_limit or raise the limit"
+    )
+    assert "ulimit -u" in (thread_limit_warning(limits, task_room=None, nproc=100) or "")
