@@ -1,4 +1,7 @@
-"""One log line per request: client, method, path, status, bytes sent and duration, written when the answer ends."""
+"""One log line per request: client, method, path, status, bytes sent and duration, written when the answer ends.
+
+The status is the one the app started its answer with, or 500 when the app or its body failed before a byte was
+sent (the HTTP server answers 500 then), or STATUS-cut when the body failed after (the answer was cut short)."""
 
 from __future__ import annotations
 
@@ -17,17 +20,22 @@ REQUEST_LOG = logging.getLogger("mgkg.requests")
 class _Counted:
     """A response body that counts the bytes sent and reports them when the server closes it."""
 
-    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
-        """Wrap `body`; `done(size)` runs once, at close."""
+    def __init__(self, body: Iterable[bytes], done: Callable[[int, bool], None]) -> None:
+        """Wrap `body`; `done(size, failed)` runs once, at close (`failed`: producing the body raised)."""
         self.body = body
         self.done = done
         self.size = 0
+        self.failed = False
 
     def __iter__(self) -> Iterator[bytes]:
         """The chunks of the body, counted."""
-        for chunk in self.body:
-            self.size += len(chunk)
-            yield chunk
+        try:
+            for chunk in self.body:
+                self.size += len(chunk)
+                yield chunk
+        except Exception:
+            self.failed = True
+            raise
 
     def close(self) -> None:
         """Close the wrapped body, then report."""
@@ -36,7 +44,7 @@ class _Counted:
             if close is not None:
                 close()
         finally:
-            self.done(self.size)
+            self.done(self.size, self.failed)
 
 
 def _printable(path: str) -> str:
@@ -60,18 +68,25 @@ class RequestLog:
             status[0] = line.split(" ", 1)[0]
             return start_response(line, headers, exc_info)
 
-        def done(size: int) -> None:
+        def done(size: int, failed: bool) -> None:
+            # A body failing before its first byte is the HTTP server's 500; after it, the answer is cut short.
+            shown = status[0] if not failed else "500" if size == 0 else f"{status[0]}-cut"
             REQUEST_LOG.info(
                 "%s %s %s %s %d %.1fms",
                 environ.get("REMOTE_ADDR", "-"),
                 environ.get("REQUEST_METHOD", "-"),
                 _printable(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
-                status[0],
+                shown,
                 size,
                 (time.perf_counter() - start) * 1000,
             )
 
-        return _Counted(self.app(environ, recording), done)
+        try:
+            body = self.app(environ, recording)
+        except Exception:  # the HTTP server answers 500
+            done(0, True)
+            raise
+        return _Counted(body, done)
 
 
 def log_requests_to_stderr() -> None:
