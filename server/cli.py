@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from collections.abc import Sequence
+from contextlib import suppress
 
 import click
 
 from graph.cli.commands import cli
 from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
-from graph.store import open_built
+from graph.store import EmbeddedStore, RemoteStore, open_built
 from server.app import serving_app
 from server.requestlog import log_requests_to_stderr
 from server.serve import StopError, check_limits, raise_open_file_limit, serve_forever, thread_limit_warning
@@ -71,6 +74,7 @@ def serve(
         serve_forever(serving_app(settings, store), settings, lambda url: _announce(settings, url))
     except StopError as error:
         click.echo(f"mgkg: warning: {error}", err=True)
+        _leave_now(store)
     finally:
         store.close()
     click.echo("mgkg: stopped", err=True)
@@ -82,6 +86,18 @@ def _announce(settings: Settings, url: str) -> None:
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
     copy = " (a copy in memory)" if settings.in_memory else ""
     click.echo(f"mgkg: store {settings.store_spec}{copy}, writes {writes}{processes}; Ctrl-C to stop", err=True)
+
+
+def _leave_now(store: EmbeddedStore | RemoteStore) -> None:
+    """Exit at once, with status 0, after the store's writes are flushed: requests still hold granian's threads, and
+    tearing the interpreter and the store down under them can crash the process (a `--workers` process leaves so
+    too). Nothing acknowledged is lost: a write is committed before its answer."""
+    if isinstance(store, EmbeddedStore) and store.path is not None and not store.read_only:
+        with suppress(OSError, RuntimeError):
+            store.raw.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _serve_processes(settings: Settings) -> None:

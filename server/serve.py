@@ -147,10 +147,6 @@ def url_of(port: int, settings: Settings) -> str:
     return f"http://{host}:{port}"
 
 
-WORKER_GRACE = 60.0
-"""Seconds a stopping server waits for the requests it is still answering."""
-
-
 class StopError(MgkgError, RuntimeError):
     """Requests were still open when the server had to stop (TIMEOUT)."""
 
@@ -160,7 +156,7 @@ class StopError(MgkgError, RuntimeError):
 def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[str], None]) -> None:
     """Serve `app` until SIGINT or SIGTERM, one log line per request; `announce` receives the endpoint URL once
     listening. At the stop the requests in progress are answered; StopError when some are still open after
-    WORKER_GRACE seconds (the listening socket is closed all the same)."""
+    `settings.stop_grace` seconds (the listening socket is closed all the same)."""
     listener = listen(settings)
     try:
         server = HttpServer(RequestLog(app), settings, listener)
@@ -173,8 +169,8 @@ def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        if not server.stop(WORKER_GRACE):
-            raise StopError(f"requests still open after {WORKER_GRACE:.0f} s (clients stalled in their bodies)")
+        if not server.stop(settings.stop_grace):
+            raise StopError(f"requests still open after {settings.stop_grace:g} s (clients stalled in their bodies)")
     finally:
         with suppress(OSError):
             listener.close()

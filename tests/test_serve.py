@@ -404,3 +404,18 @@ def test_in_memory_refuses_what_a_copy_cannot_serve(
     _, err = process.communicate(timeout=START_TIMEOUT)
     assert process.returncode == 2
     assert err == message
+
+
+def test_a_client_stalled_in_its_body_at_the_stop_is_reported_and_the_server_still_exits(data_dir: Path) -> None:
+    """The stop waits `stop_grace` seconds for the request, says so, and leaves at once (exit 0), though the request
+    still holds one of granian's threads."""
+    running = start("--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", "0",
+                    env={"MGKG_STOP_GRACE": "0.5"})
+    with held_open(running.url, 1, PARTIAL_BODY):
+        time.sleep(0.5)  # the request is in: its app thread waits for the rest of the body
+        started = time.monotonic()
+        assert running.stop() == 0
+        assert time.monotonic() - started < 10
+    text = running.stderr_text()
+    assert "mgkg: warning: requests still open after 0.5 s (clients stalled in their bodies)" in text
+    assert "Traceback" not in text and "panicked" not in text

@@ -41,6 +41,7 @@ class Settings:
     workers: int = 1
     connection_limit: int = 1000
     idle_timeout: float = 30.0
+    stop_grace: float = 60.0
     in_memory: bool = False
     isolation: bool = True
     query_memory: int = 2048

@@ -17,20 +17,20 @@ from wsgiref.types import WSGIApplication
 from graph.core.config import Settings
 from server.http_server import HttpServer
 from server.requestlog import RequestLog
-from server.serve import WORKER_GRACE, StopError, listen, url_of
+from server.serve import StopError, listen, url_of
 
 
 @contextmanager
 def serving(app: WSGIApplication, settings: Settings) -> Iterator[str]:
     """Serve `app` while the block runs; yields the base URL (port 0: any free port). StopError at the end when a
-    request is still open after WORKER_GRACE seconds."""
+    request is still open after `settings.stop_grace` seconds."""
     listener = listen(settings)
     try:
         server = HttpServer(RequestLog(app), settings, listener)
         try:
             yield url_of(listener.getsockname()[1], settings)
         finally:
-            if not server.stop(WORKER_GRACE):
-                raise StopError(f"requests still open after {WORKER_GRACE:.0f} s")
+            if not server.stop(settings.stop_grace):
+                raise StopError(f"requests still open after {settings.stop_grace:g} s")
     finally:
         listener.close()
