@@ -22,6 +22,7 @@ followed first, as Flask's hook does.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -52,6 +53,12 @@ Headers = tuple[tuple[str, str], ...]
 REQUEST_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO",
                  "QUERY_STRING", "HTTP_ACCEPT")
 """What of a GET's environ makes its answer (with the store's state): the URL and the Accept header."""
+
+
+def request_key(environ: WSGIEnvironment, state: str) -> bytes:
+    """What identifies a GET's answer under the store's `state`, hashed (a URL may be long: the key stays small)."""
+    parts = [state, *(str(environ.get(part, "")) for part in REQUEST_PARTS)]
+    return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
 def only_query(query_string: str) -> str | None:
@@ -86,7 +93,7 @@ class LeanGets:
         state = rt.state
         if state is None:
             return self.app(environ, start_response)
-        key = (state, *(environ.get(part) for part in REQUEST_PARTS))
+        key = request_key(environ, state)
         fresh = fresh_wanted(environ)  # computed now, as Flask's path does (and kept for the next request)
         if rt.answers.enabled and not fresh:
             found = rt.answers.recall(key)
@@ -98,7 +105,7 @@ class LeanGets:
                 return _send(start_response, *answered)
         return self._remembering(environ, start_response, key)
 
-    def _lookup(self, environ: WSGIEnvironment, state: str, key: tuple[Any, ...], fresh: bool
+    def _lookup(self, environ: WSGIEnvironment, state: str, key: bytes, fresh: bool
                 ) -> tuple[bytes, Headers] | None:
         """The body and headers of a bounded lookup's 200 (kept in the answer cache; taken from there unless a `fresh`
         one is wanted), or None for Flask to answer."""
@@ -126,7 +133,7 @@ class LeanGets:
             rt.answers.remember(key, tag, sent, state)
         return answer.body, sent
 
-    def _remembering(self, environ: WSGIEnvironment, start_response: StartResponse, key: tuple[Any, ...]
+    def _remembering(self, environ: WSGIEnvironment, start_response: StartResponse, key: bytes
                      ) -> Iterable[bytes]:
         """Flask's answer; remembered by its request when Flask put it into the answer cache or took it from there."""
         sent: list[Any] = []
@@ -137,7 +144,7 @@ class LeanGets:
 
         body = self.app(environ, noting)
         kept = environ.get(KEPT)
-        if kept is not None and sent and sent[0].startswith("200 ") and kept[1] == key[0]:
+        if kept is not None and sent and sent[0].startswith("200 ") and request_key(environ, kept[1]) == key:
             headers = tuple((k, v) for k, v in sent[1] if k.lower() != "content-length")
             self.rt.answers.remember(key, kept[0], headers, kept[1])
         return body
