@@ -143,6 +143,12 @@ def tag_of(environ: dict[str, Any], base: str, state: str, extra: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
+class Unsteady(str):
+    """A view's key (`validated(key)`) that depends on more than the request and the store's state — a file the view
+    reads again each time: its answers are cached under their ETags, but not remembered by request (KEPT), since
+    server.lean, answering a remembered request without running the key, would not see the change."""
+
+
 KEPT = "mgkg.kept"
 """WSGI environ key set when a 200 answer is in the answer cache (put there, or served from there): its ETag's opaque
 part and the state it was computed under. server.lean then remembers the whole answer by its request."""
@@ -189,14 +195,16 @@ def check() -> Response | None:
     if extra is None:
         return None
     tag = tag_of(here.environ, base_url(), state, extra)
-    g.validator = (tag, state, spec.cached)
+    steady = not isinstance(extra, Unsteady)
+    g.validator = (tag, state, spec.cached, steady)
     if _matches(tag):
         return not_modified(tag)
     if spec.cached and rt.answers.enabled and not fresh_wanted(here.environ):
         kept = rt.answers.get(tag)
         if kept is not None:
             g.validator = None
-            here.environ[KEPT] = (tag, state)
+            if steady:
+                here.environ[KEPT] = (tag, state)
             return kept.response()
     return None
 
@@ -209,12 +217,14 @@ def finish(response: Response) -> Response:
     if "ETag" not in response.headers:
         validator = g.get("validator")
         if validator is not None:
-            tag, state, cached = validator
+            tag, state, cached, steady = validator
             response.headers["ETag"] = quote_etag(tag, weak=True)
             response.vary.add("Accept")
             response.headers["Cache-Control"] = "no-cache"
             answers = runtime().answers
-            if cached and answers.enabled and not response.is_streamed and answers.put(tag, Stored.of(response), state):
+            kept = cached and answers.enabled and not response.is_streamed and answers.put(
+                tag, Stored.of(response), state)
+            if kept and steady:
                 request.environ[KEPT] = (tag, state)
         elif not response.is_streamed:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest())

@@ -161,6 +161,11 @@ ARRIVAL = "mgkg.arrival"
 (server.lean); the time limits count from it."""
 
 
+FAILED = "mgkg.lean.failed"
+"""WSGI environ key: the error a lookup raised on the lean path (server.lean); the /sparql view raises it again
+instead of running the lookup a second time."""
+
+
 def _arrived() -> None:
     g.arrival = request.environ.get(ARRIVAL) or time.monotonic()
 

@@ -133,12 +133,17 @@ def _environ_url(scheme: str, host: str | None, server: str, port: str, script: 
     return get_current_url_of(environ, strip_querystring=True)
 
 
+def _decoded(text: str) -> str:
+    """A WSGI path (bytes as latin-1) read as UTF-8, as werkzeug reads `root_path` and `path`."""
+    return text.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
 def environ_base_url(environ: WSGIEnvironment) -> str:
     """`base_url()` of a request given by its WSGI environ (no Flask request needed)."""
     get = environ.get
     port = str(get("SERVER_PORT", ""))
     return _environ_url(environ["wsgi.url_scheme"], get("HTTP_HOST"), get("SERVER_NAME", ""), port,
-                        get("SCRIPT_NAME", ""), get("PATH_INFO", ""))
+                        _decoded(get("SCRIPT_NAME") or ""), _decoded(get("PATH_INFO") or ""))
 
 
 def wants_json() -> bool:

@@ -39,7 +39,7 @@ from graph.sparql.request import QueryRequest
 from graph.sparql.tokens import repeatable
 from server.answer_cache import Stored
 from server.conditional import KEPT, fresh_wanted, tag_of
-from server.context import ARRIVAL, Runtime
+from server.context import ARRIVAL, FAILED, Runtime
 from server.encoding import parameter_text
 from server.generation import follow_runtime
 from server.http import answer_header_items, cors_items, environ_base_url
@@ -55,9 +55,15 @@ REQUEST_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "
 """What of a GET's environ makes its answer (with the store's state): the URL and the Accept header."""
 
 
+def _has_body(environ: WSGIEnvironment) -> bool:
+    """Whether a request comes with a body (Flask checks a form body's encoding and size, even on a GET)."""
+    return environ.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in environ
+
+
 def request_key(environ: WSGIEnvironment, state: str) -> bytes:
-    """What identifies a GET's answer under the store's `state`, hashed (a URL may be long: the key stays small)."""
-    parts = [state, *(str(environ.get(part, "")) for part in REQUEST_PARTS)]
+    """What identifies a GET's answer under the store's `state`, hashed (a URL may be long: the key stays small); a
+    part that is absent differs from one that is empty (no Host header, or an empty one)."""
+    parts = [state, *(str(environ[part]) if part in environ else "\x00" for part in REQUEST_PARTS)]
     return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
@@ -83,7 +89,7 @@ class LeanGets:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a known GET here, anything else through `app`."""
         environ[ARRIVAL] = time.monotonic()
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ or _has_body(environ):
             return self.app(environ, start_response)
         rt = self.rt
         try:
@@ -123,8 +129,9 @@ class LeanGets:
             fmt = choose_format(accept, RESULTS)
             query = QueryRequest(text, rt.settings, base_iri=base)
             answer = rt.run(answer_query, query, accept, None, bounded=True, start=environ[ARRIVAL])
-        except Exception as error:  # Flask answers it again, with its one-line error
-            LOG.debug("mgkg: a lookup goes to the app: %s", first_line(error))
+        except Exception as error:  # Flask answers with its one-line error, raising this one again (FAILED)
+            LOG.debug("mgkg: a lookup's failure goes to the app: %s", first_line(error))
+            environ[FAILED] = error
             return None
         headers = (("Content-Type", fmt.content_type), *answer_header_items(answer), ("Vary", "Accept"),
                    ("ETag", quote_etag(tag, weak=True)), ("Cache-Control", "no-cache"))

@@ -4,6 +4,7 @@ answers them; everything else, errors included, still answered by Flask; never a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -11,12 +12,15 @@ import pytest
 from flask import Flask
 from support.clients import client_for
 from support.notes import BASE, insert
-from werkzeug.test import Client, TestResponse
+from werkzeug.test import Client, EnvironBuilder, TestResponse, run_wsgi_app
 
+from graph.core.errors import Kind
+from graph.sparql.execute import QueryFailed
 from graph.store import EmbeddedStore
 from server.context import EXTENSION, Runtime
 from server.http import SecuredHeaders
 from server.lean import LeanGets, only_query
+from server.writers import add_writer
 
 PROJECT = f"{BASE}id/project/tc-0287"
 LOOKUP = f"SELECT ?p ?o WHERE {{ <{PROJECT}> ?p ?o }} LIMIT 100"
@@ -165,3 +169,65 @@ def test_after_a_write_a_repeated_lookup_is_fresh(fresh: EmbeddedStore) -> None:
 ])
 def test_only_a_query_string_of_one_query_is_read(query_string: str, text: str | None) -> None:
     assert only_query(query_string) == text
+
+
+def test_the_service_description_follows_the_writers_file(store: EmbeddedStore, tmp_path: Path) -> None:
+    """Whether writes are on is read for every request (describe.writes_key): never answered from a remembered one."""
+    client = client_for(store, data_dir=tmp_path)
+    turtle = {"Accept": "text/turtle"}
+    before = [client.get("/sparql", headers=turtle) for _ in range(2)]
+    assert "SPARQL11Update" not in before[1].get_data(as_text=True)
+    add_writer(tmp_path / "writers.toml", "alice")
+    after = client.get("/sparql", headers=turtle)
+    assert "SPARQL11Update" in after.get_data(as_text=True) and after.headers["ETag"] != before[1].headers["ETag"]
+    (tmp_path / "writers.toml").write_text("not toml [", encoding="utf-8")
+    assert client.get("/sparql", headers=turtle).status_code == 400
+
+
+def test_a_failed_lookup_is_not_run_again(store: EmbeddedStore) -> None:
+    client = client_for(store)
+    rt = runtime_of(client)
+    calls = []
+
+    def timing_out(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        raise QueryFailed("query took longer than 1 s (query_timeout)", kind=Kind.TIMEOUT)
+
+    rt.run = timing_out  # type: ignore[method-assign]
+    response = client.get("/sparql?query=" + quote(LOOKUP))
+    assert response.status_code == 503 and response.get_data(as_text=True) == \
+        "query took longer than 1 s (query_timeout)\n"
+    assert len(calls) == 1
+
+
+def test_a_get_with_a_body_is_checked_as_flask_checks_it(store: EmbeddedStore) -> None:
+    client = client_for(store, max_body=10)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for url in ("/sparql?query=" + quote(LOOKUP), "/queries/project-by-id?id=TC.0287"):
+        assert client.get(url).status_code == 200 and client.get(url).status_code == 200  # computed, remembered
+        assert client.get(url, data=b"x=%FF", headers=form).status_code == 400
+        assert client.get(url, data=b"a=" + b"b" * 100, headers=form).status_code == 413
+
+
+@pytest.mark.parametrize("changes", [
+    ({"HTTP_HOST": None}, {"HTTP_HOST": ""}),  # no Host header, then an empty one: not the same request
+    ({"SCRIPT_NAME": "/\xc3\xa9"}, {"SCRIPT_NAME": "/app"}),  # a mount point beyond ASCII (UTF-8 bytes as latin-1)
+])
+def test_requests_that_differ_only_in_their_environ_get_their_own_answers(
+        store: EmbeddedStore, changes: tuple[dict[str, str | None], ...]) -> None:
+    app = client_for(store).application
+    for url in ("/sparql", "/sparql?query=" + quote("SELECT ?s WHERE { ?s ?p <relative> }")):
+        for change in changes * 2:
+            builder = EnvironBuilder(path=url.split("?")[0], query_string=url.partition("?")[2],
+                                     headers={"Accept": "text/turtle, application/sparql-results+json"},
+                                     base_url="http://server.example:8080/")
+            environ = builder.get_environ()
+            for name, value in change.items():
+                if value is None:
+                    environ.pop(name, None)
+                else:
+                    environ[name] = value
+            lean = run_wsgi_app(app.wsgi_app, dict(environ))
+            plain = run_wsgi_app(SecuredHeaders(lean_of(app).app), dict(environ))
+            assert (lean[1], b"".join(lean[0]), sorted(lean[2].items())) == \
+                (plain[1], b"".join(plain[0]), sorted(plain[2].items())), change

@@ -28,7 +28,7 @@ from graph.linking.links import TARGETS
 from graph.linking.linksets import Linkset, linksets
 from graph.sparql.execute import Deadline, QueryFailed
 from graph.stats import Stats, compute_stats
-from server.conditional import validated
+from server.conditional import Unsteady, validated
 from server.context import Runtime, runtime
 from server.http import ANY_METHOD, methods
 from server.negotiation import choose
@@ -160,8 +160,9 @@ def _url(path: str) -> ox.NamedNode:
 
 
 def writes_key() -> str:
-    """What the descriptions' ETags add to the request: whether writes are on (the writers file may change)."""
-    return "writes" if writes_enabled(runtime().settings) else "read-only"
+    """What the descriptions' ETags add to the request: whether writes are on (the writers file may change, so the
+    key is Unsteady: worked out for every request)."""
+    return Unsteady("writes" if writes_enabled(runtime().settings) else "read-only")
 
 
 def service_description(fmt_name: str) -> tuple[bytes, str]:

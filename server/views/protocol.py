@@ -34,7 +34,7 @@ from graph.sparql.lookup import bounded_lookup
 from graph.sparql.request import QueryRequest, answer_request, check_request
 from graph.sparql.tokens import repeatable
 from server.conditional import validated
-from server.context import runtime
+from server.context import FAILED, runtime
 from server.encoding import body_text, parameter_text
 from server.http import ANY_METHOD, Problem, answer_response, base_url, methods, require_utf8
 from server.negotiation import choose_format
@@ -124,6 +124,9 @@ def run_query(operation: Operation) -> Response:
     )
     accept, wanted = request.headers.get("Accept", ""), params.get("format")
     bounded = not (query.default_graphs or query.named_graphs) and bounded_lookup(query.text)
+    failed = request.environ.pop(FAILED, None)  # this lookup failed on the lean path (server.lean): not run again
+    if isinstance(failed, Exception):
+        raise failed
     answer = rt.run(answer_query, query, accept, wanted, bounded=bounded)
     offered = RDF if answer.kind == "graph" else RESULTS
     return answer_response(answer, choose_format(accept, offered, wanted))
