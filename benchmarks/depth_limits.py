@@ -6,7 +6,7 @@ the C stack and a deep enough text kills the process (SIGSEGV). A probe parses (
 evaluates on a one-triple store) a text nested `depth` levels deep, in the main thread (8 MB stack here) or in a
 thread with a 1 MB stack, and reports `ok`, the exception it raised, or the signal that killed it. Depths double
 from 16 until a probe dies (or 131072 is reached), then are bisected to within 10%. The figures are in
-graph/sparql/nesting.py's docstring, the README and NOTES-edges.md.
+graph/sparql/nesting.py's docstring, the README and docs/notes/edges.md.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ workers (gunicorn's graceful shutdown, at most 10 s) and then the command.
 gunicorn manages the processes (boot failures, respawn, graceful stop); each one serves its connections with
 granian, as `mgkg serve` does (`GranianWorker`, server/http_server.py): gunicorn's own threaded worker gives a
 connection a thread as soon as its first byte arrives, so a few clients dribbling their headers held every
-thread (NOTES-conn.md). The processes are forked: the settings (an update token among them) reach them in
+thread (docs/notes/connections.md). The processes are forked: the settings (an update token among them) reach them in
 memory, never through a command line or an environment variable, and no store handle or runtime crosses the
 fork (each worker opens the store and starts granian after it).
 """
