@@ -196,6 +196,10 @@ class Refused(SystemExit):
 
 _CONNECTIONS: dict[str, http.client.HTTPConnection] = {}
 
+STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+"""How a kept-alive connection the server has closed meanwhile (its idle timeout) fails: the GET is sent again on a
+new connection, as HTTP clients do for idempotent requests."""
+
 
 def request(url: str, path: str, headers: dict[str, str] | None = None, timeout: float = 3600.0
             ) -> tuple[int, dict[str, str], bytes]:
@@ -205,6 +209,7 @@ def request(url: str, path: str, headers: dict[str, str] | None = None, timeout:
     if connection is None:
         parts = urllib.parse.urlsplit(url)
         connection = _CONNECTIONS[url] = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    reused = connection.sock is not None
     connection.timeout = timeout
     if connection.sock is not None:
         connection.sock.settimeout(timeout)
@@ -212,9 +217,11 @@ def request(url: str, path: str, headers: dict[str, str] | None = None, timeout:
         connection.request("GET", path, headers={"Accept": JSON, **(headers or {})})
         response = connection.getresponse()
         body = response.read()
-    except (TimeoutError, http.client.HTTPException, ConnectionError):
+    except (TimeoutError, http.client.HTTPException, ConnectionError) as error:
         connection.close()
         del _CONNECTIONS[url]
+        if reused and isinstance(error, STALE):  # the server closed a kept-alive connection idle too long: once more
+            return request(url, path, headers, timeout)
         raise
     return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 

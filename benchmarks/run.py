@@ -84,6 +84,7 @@ def main() -> None:
     if args.merge and args.json.exists():
         results = json.loads(args.json.read_text(encoding="utf-8"))
     results["started"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mgkg-bench-") as scratch:
         folder = args.data or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -93,12 +94,19 @@ def main() -> None:
             entry.update({"bytes": data.stat().st_size}, **({"synth_s": synth_s} if synth_s else {}))
             for system in systems:
                 print(f"bench: {system} at {size:,} triples …", file=sys.stderr, flush=True)
-                entry[system] = measure(system, data, size, options)
-            results["sizes"][str(size)] = entry
-            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")  # partial results survive
+                try:
+                    entry[system] = measure(system, data, size, options)
+                except SystemExit as failure:  # the others are still measured; the run ends in this failure
+                    print(f"bench: {failure}", file=sys.stderr, flush=True)
+                    failures.append(str(failure))
+                    continue
+                results["sizes"][str(size)] = entry
+                args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")  # partial results survive
     write_report(results, args.out, args.chart)
     write_chart(results, args.chart)
     print(f"bench: wrote {args.out}, {args.chart} and {args.json}", file=sys.stderr)
+    if failures:
+        raise SystemExit("; ".join(failures))
 
 
 if __name__ == "__main__":

@@ -264,3 +264,32 @@ def test_the_oxigraph_server_system_needs_the_oxigraph_command(monkeypatch: pyte
     monkeypatch.setattr(systems, "OXIGRAPH", "/nonexistent/oxigraph")
     with pytest.raises(SystemExit, match=r"^no oxigraph command at /nonexistent/oxigraph: install the bench extra"):
         systems.run_oxigraph_server(data, data.parent, argparse.Namespace())
+
+
+def test_a_failing_system_leaves_the_others_measured_and_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make bench-large` lost every figure of an hour's run when one system failed: each system's figures are saved
+    as they come, the next systems still run, and the run ends with the failure."""
+    import benchmarks.run as run
+
+    data = tmp_path / "synth.nq"
+    data.write_text("", encoding="utf-8")
+
+    def measure(system: str, *_: object) -> dict[str, object]:
+        if system == "mgkg":
+            raise SystemExit("benchmark of mgkg at 10 triples failed (exit 1)")
+        return {"load_s": 1.0}
+
+    monkeypatch.setattr(run, "synthetic", lambda folder, size: (data, 0.0))
+    monkeypatch.setattr(run, "measure", measure)
+    monkeypatch.setattr(run, "write_report", lambda *_: None)
+    monkeypatch.setattr(run, "write_chart", lambda *_: None)
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps({"sizes": {"10": {"mgkg": {"load_s": 7.0}}}}), encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["run", "--merge", "--sizes", "10", "--systems", "oxigraph-server,mgkg,virtuoso",
+                                      "--json", str(saved), "--out", str(tmp_path / "r.md"),
+                                      "--chart", str(tmp_path / "r.png")])
+    with pytest.raises(SystemExit, match=r"^benchmark of mgkg at 10 triples failed \(exit 1\)$"):
+        run.main()
+    entry = json.loads(saved.read_text(encoding="utf-8"))["sizes"]["10"]
+    assert entry["oxigraph-server"] == entry["virtuoso"] == {"load_s": 1.0}
+    assert entry["mgkg"] == {"load_s": 7.0}  # the previous run's figures stay

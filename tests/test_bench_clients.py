@@ -5,12 +5,14 @@ barrier, waiting for ever."""
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.clients import gets_per_second
+from benchmarks.clients import gets_per_second, request
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -65,3 +67,28 @@ def test_a_refused_warm_up_stops_the_measurement_with_one_line(url: str, paths: 
 def test_answers_are_counted(url: str) -> None:
     outcome = _measure(url, ["/good"], 2)
     assert isinstance(outcome, float) and outcome > 0
+
+
+def test_a_kept_alive_connection_the_server_closed_is_opened_again() -> None:
+    """A server closing an idle kept-alive connection (mgkg's idle_timeout) costs the next GET a new connection, not
+    the whole benchmark (`make bench-large` lost its mgkg figures at 10M to RemoteDisconnected)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+    def serve(connections: int) -> None:
+        for _ in range(connections):
+            client, _ = listener.accept()
+            with client:
+                client.recv(65536)
+                client.sendall(answer)  # kept alive as far as the client knows, then closed
+
+    thread = threading.Thread(target=serve, args=(2,), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        assert request(url, "/first")[0] == 200
+        time.sleep(0.2)  # the server has closed it
+        assert request(url, "/second")[0] == 200
+    finally:
+        thread.join(5)
+        listener.close()
