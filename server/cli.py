@@ -71,7 +71,7 @@ def serve(
     log_requests_to_stderr()
 
     try:
-        serve_forever(serving_app(settings, store), settings, lambda url: _announce(settings, url))
+        serve_forever(lambda: serving_app(settings, store), settings, lambda url: _announce(settings, url))
     except StopError as error:
         click.echo(f"mgkg: warning: {error}", err=True)
         _leave_now(store)

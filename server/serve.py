@@ -153,13 +153,15 @@ class StopError(MgkgError, RuntimeError):
     kind = Kind.TIMEOUT
 
 
-def serve_forever(app: WSGIApplication, settings: Settings, announce: Callable[[str], None]) -> None:
-    """Serve `app` until SIGINT or SIGTERM, one log line per request; `announce` receives the endpoint URL once
+def serve_forever(make_app: Callable[[], WSGIApplication], settings: Settings, announce: Callable[[str], None]
+                  ) -> None:
+    """Serve the app `make_app()` returns — called once the address is bound, so a port in use starts nothing (no
+    query process) — until SIGINT or SIGTERM, one log line per request; `announce` receives the endpoint URL once
     listening. At the stop the requests in progress are answered; StopError when some are still open after
     `settings.stop_grace` seconds (the listening socket is closed all the same)."""
     listener = listen(settings)
     try:
-        server = HttpServer(RequestLog(app), settings, listener)
+        server = HttpServer(RequestLog(make_app()), settings, listener)
         previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             announce(url_of(listener.getsockname()[1], settings) + "/sparql")

@@ -22,7 +22,7 @@ from graph.store import EmbeddedStore, open_store
 from server.app import create_app
 from server.context import EXTENSION, Runtime
 from server.isolation import child
-from server.isolation.pool import PoolError, ProcessPool, regular_processes
+from server.isolation.pool import PoolError, ProcessPool, _Process, regular_processes
 
 EX = "http://example.org/"
 TOKEN = "iso-token"
@@ -258,3 +258,55 @@ def test_a_job_arriving_while_the_first_processes_start_is_not_put_in_the_lane(p
     lane_seconds), as the first named query did when `mgkg serve` had just started."""
     pool.warm(1)
     assert pool.call(jobs.spin, pool.lane_seconds + 0.5, end=time.monotonic() + 20, seconds=20)
+
+
+class _SlowPipe:
+    """A pipe end whose close takes a while (as a busy system may make it), counting its closes."""
+
+    def __init__(self) -> None:
+        """An open pipe."""
+        self.read, self.write = os.pipe()
+        self.closes = 0
+
+    @property
+    def closed(self) -> bool:
+        """Whether close has finished."""
+        return self.read < 0
+
+    def fileno(self) -> int:
+        """The descriptor polled."""
+        return self.read
+
+    def close(self) -> None:
+        """Close both ends, slowly."""
+        self.closes += 1
+        time.sleep(0.2)
+        os.close(self.read)
+        os.close(self.write)
+        self.read = -1
+
+
+class _Gone:
+    """A process that has already ended."""
+
+    exitcode = -9
+
+    def is_alive(self) -> bool:
+        """It is not."""
+        return False
+
+    def join(self, timeout: float | None = None) -> None:
+        """Nothing to wait for."""
+
+
+def test_a_query_process_is_killed_once_when_two_threads_kill_it() -> None:
+    """The pool closing and the job's own thread (seeing its process die) both kill it: its pipe must be closed once —
+    the second close hit a descriptor already closed (EBADF in `make test`), or someone else's by then."""
+    pipe = _SlowPipe()
+    worker = _Process(_Gone(), pipe, Path("/nonexistent"))  # type: ignore[arg-type]
+    threads = [threading.Thread(target=worker.kill) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert pipe.closes == 1 and pipe.closed

@@ -96,6 +96,7 @@ class _Process:
     """The store it was last sent to (its generation's): a reader snapshot in use while it runs a job there."""
     ready: bool = False
     """Whether it said it has opened the store (child.READY): until then its job's clock has not started."""
+    killing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         """Register the pipe with the poller."""
@@ -106,11 +107,14 @@ class _Process:
         return bool(self.poller.poll(max(0, math.ceil(seconds * 1000))))
 
     def kill(self) -> None:
-        """Stop it now and reap it."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.connection.close()
+        """Stop it now and reap it; once only, whichever thread comes first (the pool closing, the job's own thread
+        seeing it die): closing its pipe twice would close a descriptor that may belong to something else by then."""
+        with self.killing:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+            if not self.connection.closed:
+                self.connection.close()
 
     def last_words(self) -> str:
         """The end of what it printed to stderr (a Rust panic message, say), on one line."""
