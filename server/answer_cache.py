@@ -108,8 +108,8 @@ class AnswerCache:
             while len(self._requests) > self.max_entries:
                 self._requests.popitem(last=False)
 
-    def recall(self, request: Hashable) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
-        """The body and headers `request` was answered with, while its answer is kept (counted as a hit)."""
+    def recall(self, request: Hashable) -> tuple[str, bytes, tuple[tuple[str, str], ...]] | None:
+        """The key, body and headers `request` was answered with, while its answer is kept (counted as a hit)."""
         with self._lock:
             noted = self._requests.get(request)
             found = self._entries.get(noted[0]) if noted is not None else None
@@ -118,7 +118,7 @@ class AnswerCache:
             self._entries.move_to_end(noted[0])
             self._requests.move_to_end(request)
             self.hits += 1
-            return found.body, noted[1]
+            return noted[0], found.body, noted[1]
 
     def reset(self, epoch: str | None) -> None:
         """Forget every answer; from now on only answers computed under `epoch` are kept."""

@@ -15,7 +15,7 @@ from graph.cli.support import fail, settings_of
 from graph.core.config import Settings
 from graph.store import EmbeddedStore, RemoteStore, open_built
 from server.app import serving_app
-from server.requestlog import log_requests_to_stderr
+from server.requestlog import flush_request_log, log_requests_to_stderr
 from server.serve import StopError, check_limits, raise_open_file_limit, serve_forever, thread_limit_warning
 from server.stores import check as check_store
 from server.stores import open_for_serving
@@ -95,6 +95,7 @@ def _leave_now(store: EmbeddedStore | RemoteStore) -> None:
     if isinstance(store, EmbeddedStore) and store.path is not None and not store.read_only:
         with suppress(OSError, RuntimeError):
             store.raw.flush()
+    flush_request_log()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -13,9 +13,11 @@ layer (inside the security headers, outside Flask) answers them itself, byte for
   time limit, counted from the request's arrival) and answered with the ETag, cache entry and CORS headers the
   /sparql view gives it.
 
-A lookup asking for a fresh answer (`Cache-Control: no-cache`) is computed here all the same; any other GET asking
-for one goes to Flask, as does anything else — another method or path, If-None-Match, another parameter, a text
-that is not UTF-8, any failure —, and Flask answers it as always (a failure again, with its one-line error: the
+A remembered GET revalidated with `If-None-Match` listing its ETag (weak comparison) gets its 304 here, with the
+headers Flask's 304 has (ETag, Cache-Control, Vary, CORS). A lookup asking for a fresh answer (`Cache-Control:
+no-cache`) is computed here all the same; any other GET asking for one goes to Flask, as does anything else —
+another method or path, an If-None-Match that does not list the remembered ETag (or is `*`), another parameter,
+a text that is not UTF-8, any failure —, and Flask answers it as always (a failure again, with its one-line error: the
 time limit still counts from the arrival noted here, ARRIVAL). The new store generation a build swapped in is
 followed first, as Flask's hook does.
 """
@@ -30,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from werkzeug.http import quote_etag
+from werkzeug.http import parse_etags, quote_etag
 
 from graph.core.formats import RESULTS
 from graph.core.text import first_line
@@ -89,8 +91,9 @@ class LeanGets:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a known GET here, anything else through `app`."""
         environ[ARRIVAL] = time.monotonic()
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ or _has_body(environ):
+        if environ.get("REQUEST_METHOD") != "GET" or _has_body(environ):
             return self.app(environ, start_response)
+        revalidated = environ.get("HTTP_IF_NONE_MATCH")
         rt = self.rt
         try:
             follow_runtime(rt)
@@ -100,11 +103,16 @@ class LeanGets:
         if state is None:
             return self.app(environ, start_response)
         key = request_key(environ, state)
+        if revalidated is not None:
+            found = rt.answers.recall(key) if rt.answers.enabled else None
+            if found is not None and _lists(revalidated, found[0]):  # before freshness, as Flask's check()
+                return _not_modified(start_response, found[2])
+            return self.app(environ, start_response)
         fresh = fresh_wanted(environ)  # computed now, as Flask's path does (and kept for the next request)
         if rt.answers.enabled and not fresh:
             found = rt.answers.recall(key)
             if found is not None:
-                return _send(start_response, *found)
+                return _send(start_response, *found[1:])
         if environ.get("PATH_INFO") == "/sparql":
             answered = self._lookup(environ, state, key, fresh)
             if answered is not None:
@@ -155,6 +163,25 @@ class LeanGets:
             headers = tuple((k, v) for k, v in sent[1] if k.lower() != "content-length")
             self.rt.answers.remember(key, kept[0], headers, kept[1])
         return body
+
+
+def _lists(if_none_match: str, tag: str) -> bool:
+    """Whether an If-None-Match header lists the weak ETag `tag` (`*` is Flask's to answer: server.conditional)."""
+    given = parse_etags(if_none_match)
+    return not given.star_tag and given.contains_weak(tag)
+
+
+REVALIDATED = ("etag", "cache-control", "vary")
+"""The headers of a 200 that its 304 repeats (server.conditional.not_modified), beside the CORS ones."""
+
+
+def _not_modified(start_response: StartResponse, headers: Headers) -> list[bytes]:
+    """The 304 of a remembered answer with these `headers`: no body, what server.conditional's 304 would say."""
+    start_response("304 NOT MODIFIED", [
+        (name, value) for name, value in headers
+        if name.lower() in REVALIDATED or name.lower().startswith("access-control-")
+    ])
+    return []
 
 
 def _send(start_response: StartResponse, body: bytes, headers: Headers) -> list[bytes]:

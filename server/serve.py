@@ -22,7 +22,7 @@ from wsgiref.types import WSGIApplication
 from graph.core.config import Settings
 from graph.core.errors import Kind, MgkgError
 from server.http_server import BACKLOG, HttpServer
-from server.requestlog import RequestLog
+from server.requestlog import RequestLog, flush_request_log
 
 
 class ServeError(MgkgError, OSError):
@@ -174,6 +174,7 @@ def serve_forever(make_app: Callable[[], WSGIApplication], settings: Settings, a
         if not server.stop(settings.stop_grace):
             raise StopError(f"requests still open after {settings.stop_grace:g} s (clients stalled in their bodies)")
     finally:
+        flush_request_log()  # the last requests' lines before the command's last words
         with suppress(OSError):
             listener.close()
 

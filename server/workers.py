@@ -37,7 +37,7 @@ from graph.core.config import Settings
 from graph.store import spec_kind
 from server.app import serving_app
 from server.http_server import BACKLOG, HttpServer
-from server.requestlog import RequestLog
+from server.requestlog import RequestLog, flush_request_log
 from server.serve import ServeError, bind_error, listen, url_of
 from server.stores import open_for_serving
 from server.writers import writes_enabled
@@ -106,6 +106,7 @@ class GranianWorker(Worker):  # type: ignore[misc]
             self.notify()
             time.sleep(HEARTBEAT)
         server.stop(GRACE)  # the requests in progress are answered; the arbiter kills the worker after GRACE
+        flush_request_log()
         listener.close()
 
 
@@ -147,6 +148,7 @@ def reserve(settings: Settings) -> socket.socket:
 def _leave(_arbiter: object, _worker: object) -> None:
     """A worker's last act: exit at once. Its store handle is read-only (nothing to flush), and letting the
     interpreter tear down pyoxigraph's store under the worker's threads can crash the process (SIGSEGV)."""
+    flush_request_log()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

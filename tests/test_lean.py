@@ -113,8 +113,42 @@ def test_lookups_and_repeated_gets_do_not_reach_flask(store: EmbeddedStore) -> N
     assert asked_again.status_code == 200 and len(reached) == 2  # a fresh answer wanted: Flask computes it
     tag = asked_again.headers["ETag"]
     assert client.get("/queries/project-by-id?id=TC.0287", headers={"If-None-Match": tag}).status_code == 304
-    assert len(reached) == 3
-    assert client.head("/sparql?query=" + quote(LOOKUP)).status_code == 200 and len(reached) == 4
+    assert len(reached) == 2  # revalidated here too
+    assert client.head("/sparql?query=" + quote(LOOKUP)).status_code == 200 and len(reached) == 3
+
+
+REMEMBERED = [(url, headers) for url, headers in REQUESTS if url != "/sparql"]  # the service description never is
+
+
+@pytest.mark.parametrize(("url", "headers"), REMEMBERED)
+@pytest.mark.parametrize("base", ["http://localhost/", "https://example.org:8443/"])
+def test_a_revalidated_get_is_answered_304_as_flask_answers_it(store: EmbeddedStore, url: str,
+                                                               headers: dict[str, str], base: str) -> None:
+    app = client_for(store).application
+    full, plain = Client(app), flask_only(app)
+    tag = full.get(url, headers=headers, base_url=base).headers["ETag"]
+    full.get(url, headers=headers, base_url=base)  # remembered by now, whichever computed it
+    revalidations = [tag, f'"other", {tag}', tag.removeprefix("W/"), f"{tag},W/\"x\""]  # weak comparison, lists
+    expected = [answer(plain.get(url, headers={**headers, "If-None-Match": given}, base_url=base))
+                for given in revalidations]
+    reached = counting(app)
+    got = [answer(full.get(url, headers={**headers, "If-None-Match": given}, base_url=base))
+           for given in revalidations]
+    assert got == expected and {status for status, _, _ in got} == {304} and reached == []
+
+
+@pytest.mark.parametrize(("given", "status"), [('"other"', 200), ("*", 304), ("W/", 200), ("", 200)])
+def test_a_revalidation_the_lean_path_does_not_match_goes_to_flask(store: EmbeddedStore, given: str,
+                                                                    status: int) -> None:
+    client = client_for(store)
+    url = "/queries/project-by-id?id=TC.0287"
+    first = client.get(url)
+    client.get(url)  # remembered by now
+    reached = counting(client.application)
+    again = client.get(url, headers={"If-None-Match": given})
+    assert again.status_code == status and reached == ["/queries/project-by-id"]
+    if status == 200:
+        assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
 
 
 def test_without_the_cache_lookups_still_skip_flask(store: EmbeddedStore) -> None:
