@@ -5,11 +5,14 @@ named graph; triples outside any graph (every triple of .nt, .ttl, .rdf) go into
 `<base>graph/<file stem>` — mgkg's graphs are all named, and the default graph of queries is their union.
 
 Every file is parsed once before anything is written (`check_files`), so a syntax error (reported as
-FILE:LINE:COLUMN), or on a remote store a triple it cannot keep, leaves the store as it was. Then the quads are
-streamed into the store (`load_files`): on Oxigraph through its bulk loader (Store.bulk_extend: no transaction, fast,
-flushed at the end); on a remote SPARQL store in INSERT DATA batches (graph.store.remote). Then the derived graph
-(mgkg:statedIn, graph/shacl/derived.py) is recomputed, as a build makes it, and an Oxigraph store on disk is
-compacted (EmbeddedStore.optimize: its queries run faster). Nothing is validated.
+FILE:LINE:COLUMN), or on a remote store a triple it cannot keep, leaves the store as it was — but for an Oxigraph
+store that holds nothing yet (`empty`): its files are parsed once, as they are loaded, and a syntax error empties
+it again. Then the quads are streamed into the store (`load_files`): on Oxigraph through its bulk loader
+(Store.bulk_extend: no transaction, fast, flushed at the end); on a remote SPARQL store in INSERT DATA batches
+(graph.store.remote). Then the derived graph (mgkg:statedIn, graph/shacl/derived.py) is recomputed, as a build
+makes it — into a store that was empty, from the quads as they went through (`Stated`), else by a query of the
+whole store — and an Oxigraph store on disk is compacted (EmbeddedStore.optimize: its queries run faster).
+Nothing is validated.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ import pyoxigraph as ox
 
 from graph.core.errors import MgkgError
 from graph.core.formats import RDF, FormatError, by_extension, extensions
-from graph.core.namespaces import DEFAULT_BASE, graph_iri
+from graph.core.namespaces import DEFAULT_BASE, MGKG, graph_iri
 from graph.core.text import BOM_BYTES
-from graph.shacl.derived import derive_store
+from graph.shacl.derived import STATED_IN, derive_in, derive_store, derived_graph
 from graph.store import EmbeddedStore, RemoteStore, StoreError
 
 STEP = 10_000
@@ -53,6 +56,37 @@ class Tally:
         for quad in stream:
             self.quads += 1
             yield quad
+
+
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SOURCE_GRAPH = ox.NamedNode(str(MGKG.SourceGraph))
+
+
+class Stated:
+    """The derived graph of the quads that went through (graph.shacl.derived: <s> mgkg:statedIn <g> for each IRI
+    subject s of a graph g typed mgkg:SourceGraph): the whole derived graph of a store they were loaded into empty."""
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self.pairs: set[tuple[ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.DefaultGraph]] = set()
+        self.sources: set[ox.NamedNode] = set()
+
+    def through(self, stream: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
+        """`stream`, its subjects and source graphs noted."""
+        pairs, sources = self.pairs, self.sources
+        for quad in stream:
+            subject = quad.subject
+            if type(subject) is ox.NamedNode:
+                pairs.add((subject, quad.graph_name))
+                if quad.object == _SOURCE_GRAPH and quad.predicate == _TYPE:
+                    sources.add(subject)
+            yield quad
+
+    def quads(self, base: str = DEFAULT_BASE) -> list[ox.Quad]:
+        """The derived graph's quads."""
+        d, stated_in = ox.NamedNode(str(derived_graph(base))), ox.NamedNode(str(STATED_IN))
+        sources = self.sources - {d}
+        return [ox.Quad(s, stated_in, g, d) for s, g in self.pairs if g in sources]  # type: ignore[arg-type]
 
 
 class LoadError(MgkgError, ValueError):
@@ -144,16 +178,36 @@ def check_files(store: EmbeddedStore | RemoteStore, sources: Sequence[Source], p
                 store.check(quad)
 
 
+def empty(store: EmbeddedStore | RemoteStore) -> bool:
+    """Whether `store` is an Oxigraph store without a single quad (`load_files` needs no `check_files` then)."""
+    return isinstance(store, EmbeddedStore) and next(iter(store.raw.quads_for_pattern(None, None, None)), None) is None
+
+
 def load_files(
     store: EmbeddedStore | RemoteStore, sources: Sequence[Source], progress: FileProgress = _quiet,
-    base: str = DEFAULT_BASE,
+    base: str = DEFAULT_BASE, fresh: bool = False,
 ) -> int:
-    """Stream the quads of every file into the store (call `check_files` first), then recompute the derived
-    graph; the number of quads read from the files."""
-    tally = Tally()
-    for item in sources:
-        into(store, tally.through(quads(item, progress(item))))
-    derive_store(store.update, base, store.owned if isinstance(store, RemoteStore) else None)
-    if isinstance(store, EmbeddedStore):
-        store.optimize()
+    """Stream the quads of every file into the store, then recompute the derived graph; the number of quads read
+    from the files. Call `check_files` first, unless the store is `fresh` (`empty` before): then a LoadError
+    empties it again."""
+    tally, stated = Tally(), Stated()
+    try:
+        for item in sources:
+            stream = tally.through(quads(item, progress(item)))
+            into(store, stated.through(stream) if fresh else stream)
+    except LoadError:
+        if fresh and isinstance(store, EmbeddedStore):
+            store.raw.clear()
+            if store.path is not None:
+                store.raw.flush()
+        raise
+    if isinstance(store, RemoteStore):
+        derive_store(store.update, base, store.owned)
+        return tally.quads
+    if fresh:
+        store.raw.remove_graph(ox.NamedNode(str(derived_graph(base))))  # a file may carry one: it is derived again
+        store.raw.bulk_extend(stated.quads(base))
+    else:
+        derive_in(store.raw, base)
+    store.optimize()
     return tally.quads

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
 from rdflib import Dataset
@@ -100,6 +101,45 @@ def test_a_syntax_error_names_file_line_and_column_and_writes_nothing(files: Pat
     line = one_line_error(mgkg("--store", f"oxigraph:{store}", "load", str(files / "a.nt"), str(bad)))
     assert line.startswith(f"mgkg: error: {bad}:2:") and "N-Triples syntax error" in line
     assert quads_of(store) == {"<https://w3id.org/mgkg/graph/b>": 1}
+
+
+def test_a_syntax_error_leaves_a_store_that_was_empty_empty(files: Path, tmp_path: Path) -> None:
+    """An empty store is loaded without parsing the files first: what the good file wrote is removed again."""
+    store = tmp_path / "store"
+    bad = tmp_path / "bad.nt"
+    bad.write_text("".join(TRIPLE.format(i) for i in range(20_000)) + '<http://e/s> <http://e/p> "open .\n')
+    line = one_line_error(mgkg("--store", f"oxigraph:{store}", "load", str(files / "a.nt"), str(bad)))
+    assert line.startswith(f"mgkg: error: {bad}:20001:") and "N-Triples syntax error" in line
+    assert quads_of(store) == {}
+
+
+def test_loading_into_an_empty_store_derives_what_the_whole_store_gives(tmp_path: Path) -> None:
+    """The derived graph a load into an empty store computes from its quads is the one the update computes, with
+    a source graph typed in one file and stated in another, a stale derived triple in a file, blank subjects."""
+    derived = f"{BASE}graph/derived"
+    (tmp_path / "types.nq").write_text(
+        f"<{BASE}graph/doc> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{BASE}ontology#SourceGraph> "
+        f"<{BASE}graph/meta> .\n"
+        f"<{BASE}id/stale> <{BASE}ontology#statedIn> <{BASE}graph/doc> <{derived}> .\n")
+    (tmp_path / "facts.nq").write_text(
+        f'<{BASE}id/a> <http://e/p> "1" <{BASE}graph/doc> .\n'
+        f'<{BASE}id/a> <http://e/p> "2" <{BASE}graph/doc> .\n'
+        f'_:b <http://e/p> "3" <{BASE}graph/doc> .\n'
+        f'<{BASE}id/c> <http://e/p> "4" <{BASE}graph/untyped> .\n')
+    files = [str(tmp_path / "types.nq"), str(tmp_path / "facts.nq")]
+    assert mgkg("--store", f"oxigraph:{tmp_path / 'fresh'}", "load", *files).exit_code == 0
+    (tmp_path / "other.nt").write_text(TRIPLE.format(0))
+    assert mgkg("--store", f"oxigraph:{tmp_path / 'used'}", "load", str(tmp_path / "other.nt")).exit_code == 0
+    assert mgkg("--store", f"oxigraph:{tmp_path / 'used'}", "load", *files).exit_code == 0  # derived by the query
+    found = []
+    for name in ("fresh", "used"):
+        store = EmbeddedStore(tmp_path / name, read_only=True)
+        try:
+            found.append({(q.subject.value, q.object.value)
+                          for q in store.raw.quads_for_pattern(None, None, None, ox.NamedNode(derived))})
+        finally:
+            store.close()
+    assert found[0] == found[1] == {(f"{BASE}id/a", f"{BASE}graph/doc")}
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [

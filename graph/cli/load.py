@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from graph.cli.support import fail, settings_of, throughput
-from graph.load import EXTENSIONS, Advance, FileProgress, Source, Tally, check_files, load_files, source
+from graph.load import EXTENSIONS, Advance, FileProgress, Source, Tally, check_files, empty, load_files, source
 from graph.store import open_store
 
 
@@ -58,11 +58,13 @@ def load(ctx: click.Context, files: Sequence[str], graph: str | None) -> None:
     sources = [source(Path(name), graph, settings.base) for name in files]
     store = open_store(settings.store_spec, settings.base)
     try:
-        with _bar("check", sources) as progress:  # nothing is written before every file parses
-            check_files(store, sources, progress)
+        fresh = empty(store)  # then a syntax error empties it again: no need to parse every file first
+        if not fresh:
+            with _bar("check", sources) as progress:  # nothing is written before every file parses
+                check_files(store, sources, progress)
         started = time.perf_counter()
         with _bar("load", sources) as progress:
-            loaded = load_files(store, sources, progress, settings.base)
+            loaded = load_files(store, sources, progress, settings.base, fresh)
     finally:
         store.close()
     click.echo(

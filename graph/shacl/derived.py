@@ -74,6 +74,19 @@ def derive_store(update: Callable[[str], None], base: str = DEFAULT_BASE, within
     update(derive_all(base, within))
 
 
+def derive_in(store: ox.Store, base: str = DEFAULT_BASE) -> None:
+    """Recompute the derived graph of an Oxigraph store as `derive_all` does, through the bulk loader (no
+    transaction, as after `mgkg load`'s own bulk load): at 1M quads 8 s where the update took 12–16 s, most of
+    it the query of every graph's subjects. (`mgkg load` into an empty store needs no query: graph.load.Stated.)"""
+    d, stated_in = ox.NamedNode(str(derived_graph(base))), ox.NamedNode(str(STATED_IN))
+    sources = store.query(f"SELECT DISTINCT ?g WHERE {{ {_typed(None)} FILTER(isIRI(?g) && ?g != {d}) }}")
+    graphs = {row["g"] for row in sources}  # type: ignore[union-attr]
+    pairs = store.query("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }")
+    derived = [ox.Quad(s, stated_in, g, d) for s, g in pairs if g in graphs]  # type: ignore[union-attr]
+    store.remove_graph(d)
+    store.bulk_extend(derived)
+
+
 @dataclass
 class Refresh:
     """What recomputing the derived graph for a change did."""
