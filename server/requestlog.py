@@ -131,6 +131,7 @@ class BatchedLines(logging.Handler):
         self.every = every
         self.kept: list[str] = []
         self._writer_pid = 0
+        self._writing = threading.Lock()
         self._closed = False
         self._second = -1
         self._stamp = ""
@@ -146,15 +147,20 @@ class BatchedLines(logging.Handler):
             if second != self._second:
                 self._second, self._stamp = second, time.strftime(STAMP, time.localtime(second))
             if self._writer_pid != os.getpid():  # this process's first line: a forked one leaves its parent's lines
-                self._writer_pid, self.kept = os.getpid(), []  # to the parent, which writes them
+                self._writer_pid, self.kept = os.getpid(), []  # to the parent, which writes them, and its lock
+                self._writing = threading.Lock()  # (held, maybe, by the parent's writer at the fork)
                 threading.Thread(target=self._write_every, name="request-log", daemon=True).start()
             self.kept.append(f"{self._stamp} {message}\n")
 
     def flush(self) -> None:
-        """Write and flush the lines kept so far; they are dropped when the stream fails (stderr closed or gone)."""
-        with self.lock:  # type: ignore[union-attr]  # createLock() made it in Handler.__init__
-            lines, self.kept = self.kept, []
-            if not lines or self._writer_pid != os.getpid():  # none, or a forked process's copy of its parent's
+        """Write and flush the lines kept so far; they are dropped when the stream fails (stderr closed or gone).
+        Requests go on keeping their lines meanwhile: a slow stream (a full pipe) holds up this, not the answers."""
+        if self._writer_pid != os.getpid():  # nothing of this process's own: a forked copy of its parent's lines
+            return
+        with self._writing:  # one batch at a time, in order
+            with self.lock:  # type: ignore[union-attr]  # createLock() made it in Handler.__init__
+                lines, self.kept = self.kept, []
+            if not lines:
                 return
             try:
                 self.stream.write("".join(lines))

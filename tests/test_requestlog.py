@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -174,3 +175,36 @@ def test_a_forked_process_writes_its_own_lines(tmp_path: Path) -> None:
     lines = (tmp_path / "log").read_text(encoding="utf-8").splitlines()
     written = [line.split(" ", 1)[1] for line in lines]  # the parent's thread and the child's race for the file
     assert written[0] == "parent" and sorted(written[1:]) == ["child", "parent, not written yet"]  # each once
+
+
+class Stalled(io.StringIO):
+    """A stream whose writes wait until `release` is set (a pipe nobody reads)."""
+
+    def __init__(self) -> None:
+        """Writes wait."""
+        super().__init__()
+        self.writing = threading.Event()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        """Wait for `release`, then write."""
+        self.writing.set()
+        self.release.wait(30)
+        return super().write(text)
+
+
+def test_a_stream_that_stalls_does_not_hold_up_the_requests() -> None:
+    stream = Stalled()
+    handler = BatchedLines(stream, every=3600.0)
+    handler.keep(time.time(), "first")
+    writer = threading.Thread(target=handler.flush)
+    writer.start()
+    assert stream.writing.wait(10)  # the writer is stuck in write()
+    kept = threading.Thread(target=handler.keep, args=(time.time(), "second"))
+    kept.start()
+    kept.join(10)
+    answered = not kept.is_alive()  # a request logging now is not held up by the stuck write
+    stream.release.set()
+    writer.join(10)
+    handler.close()
+    assert answered and [line.split(" ", 1)[1] for line in stream.getvalue().splitlines()] == ["first", "second"]
