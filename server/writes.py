@@ -117,14 +117,14 @@ def authorize() -> str:
 
 
 def read_message(default: str) -> str:
-    """The write's message: the X-MGKG-Message header or the `message` parameter, else `default`; 400 when it is
-    given twice, longer than MAX_MESSAGE characters or not one line."""
+    """The write's message: the X-MGKG-Message header or the `message` parameter (an empty one is none), else
+    `default`; 400 when it is given twice, longer than MAX_MESSAGE characters or not one line."""
     header = request.headers.get(MESSAGE_HEADER)
     if header is not None:  # HTTP headers arrive as Latin-1: a UTF-8 message is read back as UTF-8
         with suppress(UnicodeEncodeError, UnicodeDecodeError):
             header = header.encode("latin-1").decode("utf-8")
     given = [value for value in (header, *request.args.getlist("message"), *request.form.getlist("message"))
-             if value is not None]
+             if value is not None and value.strip()]  # an empty one says nothing: the default
     if len(given) > 1:
         raise Problem(f"message given {len(given)} times ({MESSAGE_HEADER} header, message=): send one")
     message = given[0].strip() if given else default

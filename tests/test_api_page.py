@@ -61,3 +61,14 @@ def test_swagger_ui_is_vendored_pinned_with_its_licence() -> None:
     assert "vendor:\n\tsh scripts/vendor.sh" in (ROOT / "Makefile").read_text()
     css = (SWAGGER / "swagger-ui.css").read_text()
     assert "@import" not in css and not re.search(r"url\(\s*[\"']?(?:https?:)?//", css)  # nothing from elsewhere
+
+
+def test_the_graph_store_selector_is_text_only(store: EmbeddedStore) -> None:
+    """The exploded `target` of GET /rdf-graphs takes text fields only: described as any JSON value, schemathesis
+    sent `{"default": {"": null}}` as `?=null`, and the server rightly found no graph named (400, a mismatch)."""
+    document = client_for(store).get("/openapi.json").get_json()
+    target = next(p for p in document["paths"]["/rdf-graphs"]["get"]["parameters"] if p["name"] == "target")
+    for form in target["schema"]["oneOf"]:
+        assert form["additionalProperties"] == {"type": "string"}
+        assert all(field.get("type") == "string" or "$ref" in field or "format" in field
+                   for field in form["properties"].values()), form["properties"]

@@ -125,6 +125,14 @@ def test_the_message_parameter_and_its_errors(client: FlaskClient) -> None:
     assert json.loads(client.get("/changes").data)["total"] == 1
 
 
+@pytest.mark.parametrize("given", [{"X-MGKG-Message": ""}, {"X-MGKG-Message": "  "}])
+def test_an_empty_message_is_no_message(client: FlaskClient, given: dict[str, str]) -> None:
+    """An empty X-MGKG-Message header (the OpenAPI string allows it; schemathesis sent one) gives the default message."""
+    status, _, changeset = update(client, comment("empty message"), **given)
+    assert status == 204 and changeset is not None
+    assert json.loads(client.get(f"/changes/{changeset}").data)["message"] == "SPARQL Update via HTTP"
+
+
 def test_a_write_that_changes_nothing_records_nothing(client: FlaskClient) -> None:
     assert update(client, comment("same"))[0] == 204
     status, _, changeset = update(client, comment("same"))

@@ -56,6 +56,11 @@ def _array(item: Schema) -> Schema:
     return {"type": "array", "items": item}
 
 
+TEXT: Schema = {"type": "string"}
+"""A field of a form or query string: text. (Any JSON value, schemathesis sent `{"default": {"": null}}` as
+`?=null`: no `default` reached the server.)"""
+
+
 def _form(fields: dict[str, Schema], refused: tuple[str, ...]) -> Schema:
     """A form (or query string) of the protocol: `fields`, the first required; other fields are ignored, but not
     those `refused` (the other operation's, a `format` described elsewhere or whose values depend on the query)."""
@@ -64,7 +69,7 @@ def _form(fields: dict[str, Schema], refused: tuple[str, ...]) -> Schema:
         "properties": fields,
         "required": [next(iter(fields))],
         "propertyNames": {"not": {"enum": list(refused)}},
-        "additionalProperties": {},  # ignored, whatever their value (a query string has only text anyway)
+        "additionalProperties": TEXT,  # ignored (text: a value described as an object was sent as other fields)
     }
 
 
@@ -132,7 +137,7 @@ def _selector(default_graph: bool, required: bool) -> Schema:
     if not default_graph:
         return query_parameter("graph", "The IRI of the graph.", IRI, required=required)
     named = _form({"graph": IRI}, ("default",))
-    default = _form({"default": {}}, ("graph",))  # its presence is what counts
+    default = _form({"default": TEXT}, ("graph",))  # its presence is what counts, whatever its text
     return {
         "name": "target",
         "in": "query",
