@@ -127,7 +127,7 @@ def test_the_message_parameter_and_its_errors(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("given", [{"X-MGKG-Message": ""}, {"X-MGKG-Message": "  "}])
 def test_an_empty_message_is_no_message(client: FlaskClient, given: dict[str, str]) -> None:
-    """An empty X-MGKG-Message header (the OpenAPI string allows it; schemathesis sent one) gives the default message."""
+    """An empty X-MGKG-Message header (a string the OpenAPI allows; schemathesis sent one): the default message."""
     status, _, changeset = update(client, comment("empty message"), **given)
     assert status == 204 and changeset is not None
     assert json.loads(client.get(f"/changes/{changeset}").data)["message"] == "SPARQL Update via HTTP"
