@@ -108,6 +108,19 @@ def test_bad_search_parameters_are_400_in_one_line(client: FlaskClient, query: s
     assert says in line and line.count("\n") == 1
 
 
+@pytest.mark.parametrize("text", [
+    "👨`\ua87a,", "--", "  a ", "a", "ab", " é-", "_x", "TC.0287", "x" * 200, "x" * 201, " " + "x" * 199 + " ",
+    "a\nb", "\u2003ж\u2003", "①②", "́́", ",.;:",
+])  # fmt: skip
+def test_the_described_search_text_is_the_one_accepted(client: FlaskClient, text: str) -> None:
+    """/openapi.json's schema of q (lengths and pattern) accepts exactly the texts /search.json answers."""
+    schema = next(p["schema"] for p in client.get("/openapi.json").get_json()["paths"]["/search.json"]["get"]
+                  ["parameters"] if p["name"] == "q")  # fmt: skip
+    described = schema["minLength"] <= len(text) <= schema["maxLength"] and bool(re.search(schema["pattern"], text))
+    response = client.get("/search.json", query_string={"q": text})
+    assert response.status_code == (200 if described else 400), response.get_data(as_text=True)
+
+
 def test_search_errors_are_json_for_json_clients(client: FlaskClient) -> None:
     response = client.get("/search.json?q=x", headers={"Accept": "application/json"})
     assert response.status_code == 400 and json.loads(response.data)["status"] == 400

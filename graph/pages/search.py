@@ -23,7 +23,10 @@ from graph.pages.select import Term, page_query, select
 from graph.sparql.execute import Engine, Executor
 
 MIN_LENGTH, MAX_LENGTH = 2, 200
-"""Bounds of a search text, in characters (after trimming)."""
+"""Bounds of a search text, in characters."""
+TEXT_PATTERN = r"^\s*(?=[\s\S]*\w)\S[\s\S]*\S\s*$"
+"""What a search text must look like: at least two characters besides spaces, one of them a letter or digit
+(also /openapi.json's pattern for q)."""
 CODES = {str(MGKG.projectsId), str(MGKG.primaId), str(MGKG.acronym), STANDARD["skos"] + "notation",
          STANDARD["org"] + "identifier"}  # fmt: skip
 """The properties whose values are codes: an exact code outranks an exact name."""
@@ -76,12 +79,12 @@ def normalize(text: str) -> str:
 
 def check_text(text: str) -> str:
     """The search text trimmed; SearchError when it is too short, too long or has no letter or digit."""
-    text = text.strip()
     if len(text) > MAX_LENGTH:
         raise SearchError(f"search text is {len(text)} characters long: at most {MAX_LENGTH} are allowed")
-    if len(text) < MIN_LENGTH or not normalize(text):
-        raise SearchError(f"search text {text!r} is too short: give at least {MIN_LENGTH} letters or digits")
-    return text
+    if not re.fullmatch(TEXT_PATTERN, text):
+        raise SearchError(f"search text {text.strip()!r} is too short: give at least {MIN_LENGTH} characters "
+                          "besides spaces, one of them a letter or digit")
+    return text.strip()
 
 
 def score(query: str, name: str, field: str) -> float:

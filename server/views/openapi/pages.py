@@ -7,7 +7,7 @@ from typing import Any
 from graph.core.formats import HTML, JSON
 from graph.pages.browse import INDEXES, MAX_PAGE
 from graph.pages.labels import MAX_IRIS
-from graph.pages.search import MAX_LENGTH, MIN_LENGTH
+from graph.pages.search import MAX_LENGTH, MIN_LENGTH, TEXT_PATTERN
 from server.views.browse import MAX_SEARCH_LIMIT, SEARCH_LIMIT
 from server.views.linked_data import RDF_OFFERED, SUFFIXES
 from server.views.openapi.schemas import format_names
@@ -56,7 +56,8 @@ def _search() -> dict[str, Any]:
                        "code, then names starting with it, containing it as a phrase, containing every word.",
         "parameters": [
             {"name": "q", "in": "query", "required": True,
-             "schema": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH}},
+             "description": "At least two characters besides spaces, one of them a letter or digit.",
+             "schema": {"type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH, "pattern": TEXT_PATTERN}},
             {"name": "limit", "in": "query",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": SEARCH_LIMIT}},
         ],
