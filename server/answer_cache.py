@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Response
 
@@ -27,9 +28,9 @@ class Stored:
     body: bytes
     headers: tuple[tuple[str, str], ...]
 
-    @property
+    @cached_property
     def size(self) -> int:
-        """The bytes the entry counts for: body and headers."""
+        """The bytes the entry counts for: body and headers (counted once: put and evictions read it)."""
         return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
 
     @classmethod

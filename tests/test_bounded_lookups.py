@@ -15,8 +15,12 @@ from flask.testing import FlaskClient
 
 from graph.core.config import Settings
 from graph.core.errors import Kind
+from graph.core.namespaces import prefixes
 from graph.sparql.execute import Budgeted, Limits, OverBudget, QueryFailed
-from graph.sparql.lookup import bounded_lookup
+from graph.sparql.guard import Refused, secure
+from graph.sparql.lookup import LOOKUP_LEVELS, bounded_lookup, plain_lookup
+from graph.sparql.nesting import measure
+from graph.sparql.request import QueryRequest, check_request
 from graph.sparql.tokens import SHORT_TEXT
 from graph.store import open_store
 from server import context
@@ -201,3 +205,35 @@ def test_a_budget_spent_while_serializing_is_over_budget(disk_store: Path) -> No
     store = ox.Store.read_only(str(disk_store))
     with pytest.raises(OverBudget):
         Budgeted(0.0).run(store, "SELECT * { ?s ?p ?o }", limits=Limits(60.0, None))
+
+
+@pytest.mark.parametrize("text", LOOKUPS)
+def test_a_plain_lookup_skips_the_guard_with_the_findings_it_would_give(text: str) -> None:
+    """check_request knows a plain lookup's findings without graph.sparql.guard: the same text and findings, at
+    the least max_depth that lets it skip the guard."""
+    assert measure(text).cost <= LOOKUP_LEVELS
+    settings = Settings(max_depth=LOOKUP_LEVELS)
+    checked, found = check_request(ox.Store(), QueryRequest(text, settings, base_iri=EX))
+    text_guarded, guarded = secure(text, is_update=False, base=EX, allowlist=(), has_graph=lambda _: False,
+                                   max_depth=LOOKUP_LEVELS, prefixes=prefixes(settings.base))  # fmt: skip
+    assert plain_lookup(text, LOOKUP_LEVELS) and not plain_lookup(text, LOOKUP_LEVELS - 1)
+    assert (checked.text, checked.checked, checked.has_dataset) == (text_guarded, True, guarded.has_dataset)
+    assert (found.form, found.calls, found.datasets) == (guarded.form, guarded.calls, guarded.datasets)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT ?o { ?s <http://example.org/service\\u0041> ?o }",
+    'SELECT ?s { ?s <http://example.org/service> "a\\u0022 }" }',
+])  # fmt: skip
+def test_a_lookup_with_escapes_is_read_by_the_guard(text: str) -> None:
+    """An escape may hide a keyword from the lexer that the engine reads: such a lookup is not plain, the guard
+    reads it (and refuses the SERVICE it mentions where it cannot tell whether it is one)."""
+    assert bounded_lookup(text) and not plain_lookup(text, Settings().max_depth)
+    with pytest.raises(Refused, match="SERVICE"):
+        check_request(ox.Store(), QueryRequest(text, Settings(), base_iri=EX))
+
+
+def test_under_a_lower_max_depth_the_guard_reads_lookups() -> None:
+    """With max_depth 1 a `SELECT *` lookup (two levels as the guard counts) is refused, as any query over it."""
+    with pytest.raises(Refused, match="at most 1 are allowed"):
+        check_request(ox.Store(), QueryRequest("SELECT * { ?s ?p ?o }", Settings(max_depth=1)))

@@ -287,8 +287,8 @@ def test_a_query_is_lexed_once_per_request(client: FlaskClient, monkeypatch: pyt
     # The guard reads the text, then with_limit reads it again to add its LIMIT: the second reading must
     # reuse the first one's tokens (each lookup is a new text: the readers' own result caches never hit).
     read: list[str] = []
-    lex = sparql_tokens._matches
-    monkeypatch.setattr(sparql_tokens, "_matches", lambda text: read.append(text) or lex(text))
+    lex = sparql_tokens._tokens
+    monkeypatch.setattr(sparql_tokens, "_tokens", lambda text: read.append(text) or lex(text))
     text = "SELECT ?p ?o WHERE { <http://example.org/lexed-once> ?p ?o }"
     response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "text/tab-separated-values"})
     assert response.status_code == 200 and response.headers["X-MGKG-Rows"] == "0"

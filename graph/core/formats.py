@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePath
 
 import pyoxigraph as ox
@@ -52,7 +53,11 @@ class Format:
         """True for an RDF format, False for a SELECT/ASK results format or a page."""
         return isinstance(self.oxigraph, ox.RdfFormat)
 
-    @property
+    def __hash__(self) -> int:
+        """Its name's hash (formats are hashed per request by lru caches; the generated hash reads every field)."""
+        return hash(self.name)
+
+    @cached_property
     def media_type(self) -> str:
         """The media type, without parameters (text/csv, not text/csv; charset=utf-8)."""
         return self.oxigraph.media_type.split(";")[0].strip()
@@ -208,6 +213,9 @@ def lookup(key: str, formats: Sequence[Format]) -> Format | None:
     # for JSON-LD); the first of equals. Else the one called as the format of another family `key` is a name or
     # alias of: `srx` names SPARQL XML, `xml`, which is RDF/XML among RDF formats.
     key = key.strip().lower()
+    for fmt in formats:  # its name: what _closest would find first, found in a few comparisons
+        if fmt.name == key:
+            return fmt
     found = _closest(key, formats)
     if found is None:
         named = next((fmt for fmt in ALL if key == fmt.name or key in fmt.aliases), None)

@@ -18,7 +18,11 @@ instead of handing them to a query process (server.context.Runtime.run).
 
 from __future__ import annotations
 
-from graph.sparql.tokens import SHORT_TEXT, Token, tokenize
+from graph.sparql.tokens import SHORT_TEXT, Token, cached_for_short_texts, tokenize
+
+LOOKUP_LEVELS = 2
+"""The most levels graph.sparql.nesting counts for a bounded lookup: its group, and one more for `SELECT *` (the
+star is read as a link of a chain). Below this `max_depth` the guard reads every lookup."""
 
 _TERM_KINDS = frozenset(("iri", "pname", "var", "number"))
 """Token kinds that are a whole term of a triple pattern by themselves (strings are handled apart)."""
@@ -84,6 +88,7 @@ def _pattern_end(tokens: tuple[Token, ...], at: int) -> int | None:
     return at + 1
 
 
+@cached_for_short_texts(maxsize=256)
 def bounded_lookup(text: str) -> bool:
     """Whether `text` is a bounded lookup (see the module's description); short texts only."""
     if len(text) > SHORT_TEXT:
@@ -111,3 +116,10 @@ def bounded_lookup(text: str) -> bool:
             return False
         end += 2
     return end == len(tokens)
+
+
+def plain_lookup(text: str, max_depth: int) -> bool:
+    """A bounded lookup with no backslash, under a `max_depth` of at least LOOKUP_LEVELS: graph.sparql.guard has
+    nothing to find in it (no SERVICE, LOAD, FROM or GRAPH, nesting within the limit) and, with no `\\u` escape,
+    the engine reads the same tokens as the lexer did."""
+    return max_depth >= LOOKUP_LEVELS and "\\" not in text and bounded_lookup(text)

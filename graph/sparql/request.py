@@ -19,6 +19,7 @@ from graph.core.config import Settings
 from graph.core.namespaces import prefixes
 from graph.sparql.execute import Answer, Engine, Executor, Limits
 from graph.sparql.guard import Findings, secure
+from graph.sparql.lookup import plain_lookup
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,10 @@ def has_named_graph(engine: Engine, iri: str) -> bool:
 
 def check_request(engine: Engine, request: QueryRequest) -> tuple[QueryRequest, Findings]:
     """`request` with its text made safe by graph.sparql.guard.secure (on `engine`'s graphs), and what the check
-    found (the form, the dataset clauses); Refused when the text may not run."""
+    found (the form, the dataset clauses); Refused when the text may not run. A plain bounded lookup
+    (graph.sparql.lookup) has nothing for the guard to find: its findings are known without reading it again."""
+    if plain_lookup(request.text, request.settings.max_depth):
+        return replace(request, checked=True, has_dataset=False), Findings(form="SELECT")
     parameters = [("default-graph-uri", g) for g in request.default_graphs]
     parameters += [("named-graph-uri", g) for g in request.named_graphs]
     text, found = secure(

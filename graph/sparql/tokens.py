@@ -14,7 +14,7 @@ for short texts are cached (`cached_for_short_texts`); a long text is never kept
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any, NamedTuple, TypeVar
 
@@ -80,19 +80,24 @@ def cached_for_short_texts(maxsize: int) -> Callable[[Callable[..., Result]], Ca
     return decorate
 
 
-def _matches(text: str) -> Iterator[tuple[str, str, int]]:
-    """(kind, text, offset) of every token, spaces and comments included."""
+def _tokens(text: str) -> list[Token]:
+    """The significant tokens of `text` (no spaces, no comments), in order."""
+    out: list[Token] = []
+    append = out.append
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "punct"
+        if kind in _INSIGNIFICANT:
+            continue
         if kind != "run":
-            yield kind, match.group(), match.start()
+            append(Token(kind, match.group(), match.start()))
             continue
         start, run = match.start(), match.group()
         if "." not in run and "-" not in run and "\u00b7" not in run:  # a letter, then letters, digits or _: a word
-            yield "word", run, start
+            append(Token("word", run, start))
             continue
         for part in _IN_RUN.finditer(run):
-            yield part.lastgroup or "punct", part.group(), start + part.start()
+            append(Token(part.lastgroup or "punct", part.group(), start + part.start()))
+    return out
 
 
 class Token(NamedTuple):
@@ -114,7 +119,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
     """The significant tokens of a SPARQL text (no spaces, no comments).
 
     Cached for short texts: a request's text is read by the guard and then again to add a LIMIT."""
-    return tuple(Token(kind, value, start) for kind, value, start in _matches(text) if kind not in _INSIGNIFICANT)
+    return tuple(_tokens(text))
 
 
 @cached_for_short_texts(maxsize=256)
