@@ -13,7 +13,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from functools import cached_property
 
 from flask import Response
 
@@ -28,9 +27,9 @@ class Stored:
     body: bytes
     headers: tuple[tuple[str, str], ...]
 
-    @cached_property
+    @property
     def size(self) -> int:
-        """The bytes the entry counts for: body and headers (counted once: put and evictions read it)."""
+        """The bytes the entry counts for: body and headers."""
         return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
 
     @classmethod

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import PurePath
 
 import pyoxigraph as ox
@@ -57,7 +56,7 @@ class Format:
         """Its name's hash (formats are hashed per request by lru caches; the generated hash reads every field)."""
         return hash(self.name)
 
-    @cached_property
+    @property
     def media_type(self) -> str:
         """The media type, without parameters (text/csv, not text/csv; charset=utf-8)."""
         return self.oxigraph.media_type.split(";")[0].strip()
