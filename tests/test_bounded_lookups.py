@@ -237,3 +237,12 @@ def test_under_a_lower_max_depth_the_guard_reads_lookups() -> None:
     """With max_depth 1 a `SELECT *` lookup (two levels as the guard counts) is refused, as any query over it."""
     with pytest.raises(Refused, match="at most 1 are allowed"):
         check_request(ox.Store(), QueryRequest("SELECT * { ?s ?p ?o }", Settings(max_depth=1)))
+
+
+@pytest.mark.parametrize("field", ["default_graphs", "named_graphs"])
+def test_a_lookup_over_named_graphs_is_read_by_the_guard(field: str) -> None:
+    """A dataset given with the request (default-graph-uri / named-graph-uri) is the guard's to check: a graph the
+    store does not hold is refused for a lookup as for any query."""
+    request = QueryRequest(LOOKUPS[0], Settings(), base_iri=EX, **{field: (EX + "no-such-graph",)})
+    with pytest.raises(Refused, match="no-such-graph"):
+        check_request(ox.Store(), request)

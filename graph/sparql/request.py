@@ -52,8 +52,8 @@ def has_named_graph(engine: Engine, iri: str) -> bool:
 def check_request(engine: Engine, request: QueryRequest) -> tuple[QueryRequest, Findings]:
     """`request` with its text made safe by graph.sparql.guard.secure (on `engine`'s graphs), and what the check
     found (the form, the dataset clauses); Refused when the text may not run. A plain bounded lookup
-    (graph.sparql.lookup) has nothing for the guard to find: its findings are known without reading it again."""
-    if plain_lookup(request.text, request.settings.max_depth):
+    (graph.sparql.lookup) with no dataset given has nothing for the guard to find: its findings are known."""
+    if not (request.default_graphs or request.named_graphs) and plain_lookup(request.text, request.settings.max_depth):
         return replace(request, checked=True, has_dataset=False), Findings(form="SELECT")
     parameters = [("default-graph-uri", g) for g in request.default_graphs]
     parameters += [("named-graph-uri", g) for g in request.named_graphs]
