@@ -8,18 +8,18 @@ from graph.core.formats import JSON
 from server.views.changes import LIST_FORMATS, MAX_LIMIT, MAX_OFFSET, ONE_FORMATS
 from server.views.openapi.protocol import BEARER
 from server.views.openapi.schemas import IRI, format_parameter, ok, problems, query_parameter
+from server.views.openapi.schemas import TEXT_SCHEMA as TEXT
 
 ID = {"name": "id", "in": "path", "required": True, "description": "The changeset's id.",
       "schema": {"type": "string", "pattern": "^[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$"}}
-_TEXT = {"type": "string"}
 _CHANGE_FIELDS: dict[str, Any] = {
-    "iri": IRI, "id": _TEXT, "time": {"type": "string", "format": "date-time"}, "writer": _TEXT, "message": _TEXT,
-    "reverts": _TEXT, "graphs": {"type": "array", "items": IRI},
+    "iri": IRI, "id": TEXT, "time": {"type": "string", "format": "date-time"}, "writer": TEXT, "message": TEXT,
+    "reverts": TEXT, "graphs": {"type": "array", "items": IRI},
 }
 CHANGESET: dict[str, Any] = {
     "type": "object", "required": ["iri", "id", "time", "writer", "message", "added", "removed", "graphs"],
-    "properties": {**_CHANGE_FIELDS, "added": {"type": "array", "items": _TEXT},
-                   "removed": {"type": "array", "items": _TEXT}},
+    "properties": {**_CHANGE_FIELDS, "added": {"type": "array", "items": TEXT},
+                   "removed": {"type": "array", "items": TEXT}},
 }
 """One changeset as JSON: its record with the quads as N-Quads statements (graph.changes.history.describe)."""
 CHANGES_PAGE: dict[str, Any] = {
@@ -30,7 +30,7 @@ CHANGES_PAGE: dict[str, Any] = {
         "changes": {"type": "array", "items": {
             "type": "object", "required": ["iri", "id", "time", "writer", "message", "additions", "removals", "url"],
             "properties": {**_CHANGE_FIELDS, "additions": {"type": "integer", "minimum": 0},
-                           "removals": {"type": "integer", "minimum": 0}, "url": _TEXT},
+                           "removals": {"type": "integer", "minimum": 0}, "url": TEXT},
         }},
     },
 }

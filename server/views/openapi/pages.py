@@ -10,10 +10,10 @@ from graph.pages.labels import MAX_IRIS
 from graph.pages.search import MAX_LENGTH, MIN_LENGTH, TEXT_PATTERN
 from server.views.browse import MAX_SEARCH_LIMIT, SEARCH_LIMIT
 from server.views.linked_data import RDF_OFFERED, SUFFIXES
+from server.views.openapi.schemas import TEXT_SCHEMA as TEXT
 from server.views.openapi.schemas import format_names
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
-TEXT = {"type": "string"}
 RDF_PAGE_TYPES = [HTML.media_type, *(f.media_type for f in RDF_OFFERED)]
 
 
@@ -66,20 +66,19 @@ def _search() -> dict[str, Any]:
     }}  # fmt: skip
 
 
-_TEXT: dict[str, Any] = {"type": "string"}
 _VALUE = {"type": "object", "required": ["value", "label", "count", "chosen"],
-          "properties": {"value": _TEXT, "label": _TEXT, "count": {"type": "integer", "minimum": 0},
+          "properties": {"value": TEXT, "label": TEXT, "count": {"type": "integer", "minimum": 0},
                          "chosen": {"type": "boolean"}}}
 INDEX_JSON: dict[str, Any] = {
     "type": "object", "required": ["index", "title", "total", "page", "pages", "members", "facets", "chosen"],
     "properties": {
-        "index": _TEXT, "title": _TEXT, "total": {"type": "integer", "minimum": 0},
+        "index": TEXT, "title": TEXT, "total": {"type": "integer", "minimum": 0},
         "page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 0},
         "members": {"type": "array", "items": {"type": "object", "required": ["iri", "label", "page"],
-                                               "properties": {"iri": _TEXT, "label": _TEXT, "page": _TEXT}}},
+                                               "properties": {"iri": TEXT, "label": TEXT, "page": TEXT}}},
         "facets": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["title", "values"],
-            "properties": {"title": _TEXT, "values": {"type": "array", "items": _VALUE}}}},
+            "properties": {"title": TEXT, "values": {"type": "array", "items": _VALUE}}}},
         "chosen": {"type": "array", "items": {"type": "object"}},
     },
 }
@@ -107,7 +106,7 @@ def _index() -> dict[str, Any]:
 def _labels() -> dict[str, Any]:
     iris = {"type": "array", "maxItems": MAX_IRIS, "items": {"type": "string", "format": "iri"}}
     label = {"type": "object", "required": ["iri", "label", "page"], "properties": {
-        "iri": _TEXT, "label": {"type": ["string", "null"]}, "page": {"type": ["string", "null"]}}}  # fmt: skip
+        "iri": TEXT, "label": {"type": ["string", "null"]}, "page": {"type": ["string", "null"]}}}  # fmt: skip
     return {"post": {
         "operationId": "labels", "summary": "Labels of IRIs, and their pages on this server",
         "description": "What a result table shows for an IRI: its label (rdfs:label or skos:prefLabel, English "

@@ -22,6 +22,7 @@ from server.views.openapi.schemas import (
     IRI,
     QUERY_FAILURES,
     RESULT_TYPES,
+    TEXT_SCHEMA,
     Schema,
     content,
     format_names,
@@ -56,11 +57,6 @@ def _array(item: Schema) -> Schema:
     return {"type": "array", "items": item}
 
 
-TEXT: Schema = {"type": "string"}
-"""A field of a form or query string: text. (Any JSON value, schemathesis sent `{"default": {"": null}}` as
-`?=null`: no `default` reached the server.)"""
-
-
 def _form(fields: dict[str, Schema], refused: tuple[str, ...]) -> Schema:
     """A form (or query string) of the protocol: `fields`, the first required; other fields are ignored, but not
     those `refused` (the other operation's, a `format` described elsewhere or whose values depend on the query)."""
@@ -69,7 +65,7 @@ def _form(fields: dict[str, Schema], refused: tuple[str, ...]) -> Schema:
         "properties": fields,
         "required": [next(iter(fields))],
         "propertyNames": {"not": {"enum": list(refused)}},
-        "additionalProperties": TEXT,  # ignored (text: a value described as an object was sent as other fields)
+        "additionalProperties": TEXT_SCHEMA,  # ignored; text (a value described as any JSON was sent as other fields)
     }
 
 
@@ -137,7 +133,7 @@ def _selector(default_graph: bool, required: bool) -> Schema:
     if not default_graph:
         return query_parameter("graph", "The IRI of the graph.", IRI, required=required)
     named = _form({"graph": IRI}, ("default",))
-    default = _form({"default": TEXT}, ("graph",))  # its presence is what counts, whatever its text
+    default = _form({"default": TEXT_SCHEMA}, ("graph",))  # its presence is what counts, whatever its text
     return {
         "name": "target",
         "in": "query",
