@@ -50,7 +50,7 @@ def check(settings: Settings, workers: int) -> None:
         raise ServeError(f"--workers {workers} needs a store on disk or a remote store (each process opens it)")
     if kind == "oxigraph" and writes_enabled(settings):
         raise ServeError(
-            f"--workers {workers} opens the store read-only in each process: writes (an update token) need "
+            f"--workers {workers} opens the store read-only in each process: writes (writers or an update token) need "
             "--workers 1, or a remote store"
         )
 
