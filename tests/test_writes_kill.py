@@ -54,14 +54,23 @@ def write_until_refused(url: str, label: str, acknowledged: dict[str, str]) -> N
         number += 1
 
 
+def first_write(acknowledged: dict[str, str], before: int, writer: threading.Thread, seconds: float = 120) -> None:
+    """Wait until a write beyond the first `before` is acknowledged (or the writer stopped, or `seconds` passed)."""
+    end = time.monotonic() + seconds
+    while len(acknowledged) == before and writer.is_alive() and time.monotonic() < end:
+        time.sleep(0.01)
+
+
 def test_kill_9_during_writes_loses_no_acknowledged_changeset(data: Path) -> None:
     acknowledged: dict[str, str] = {}
     chance = random.Random(16)
     for round_ in range(ROUNDS):
         server = serving(data)
+        before = len(acknowledged)
         writer = threading.Thread(target=write_until_refused, args=(server.url, f"r{round_}", acknowledged))
         writer.start()
-        time.sleep(chance.uniform(0.3, 1.2))
+        first_write(acknowledged, before, writer)  # the kill then lands amid writes, however busy the machine
+        time.sleep(chance.uniform(0.05, 1.0))
         server.stop(signal.SIGKILL)
         writer.join(timeout=30)
     assert len(acknowledged) >= ROUNDS, acknowledged
