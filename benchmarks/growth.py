@@ -40,10 +40,10 @@ def _get(system: str, *keys: str) -> Callable[[dict[str, Any]], Value]:
 
 
 def _queries(system: str, where: str | None = None) -> Callable[[dict[str, Any]], Value]:
-    def pick(entry: dict[str, Any]) -> Value:
+    def pick(entry: dict[str, Any]) -> Value:  # a query without a `where` run was not measured that way at this size
         found = entry.get(system, {}).get("queries", {})
-        times = {name: (q.get(where, {}) if where else q).get("p50") for name, q in found.items()}
-        return {name: math.nan if t is None else float(t) for name, t in times.items()} or None
+        runs = {name: q[where] if where else q for name, q in found.items() if not where or where in q}
+        return {name: math.nan if r.get("p50") is None else float(r["p50"]) for name, r in runs.items()} or None
 
     return pick
 
@@ -112,7 +112,9 @@ def growth(results: dict[str, Any]) -> list[str]:
     entries = [results["sizes"][str(s)] for s in sizes]
     steps = list(pairwise(sizes))
     head = ["cost", "system", *(f"{s:,}" for s in sizes), *(f"{a:,} → {b:,}" for a, b in steps)]
-    rows, steep = [], []
+    rows: list[str] = []
+    steep: list[str] = []
+    gone: list[str] = []
     for cost in COSTS:
         values = [cost.pick(entry) for entry in entries]
         cells = [f"{cost.cost} ({cost.unit})", cost.system, *(_number(total(v), cost.unit) for v in values)]
@@ -121,9 +123,9 @@ def growth(results: dict[str, Any]) -> list[str]:
             slope = math.log(ratio) / math.log(high / low) if ratio else None
             cells.append("—" if ratio is None or slope is None else f"×{ratio:,.1f} ({slope:.2f})")
             if slope is not None and cost.unit != "/s" and slope > 1.15:
-                steep.append(f"{cost.cost} of {cost.system} from {low:,} to {high:,} (slope {slope:.2f})")
+                steep.append(f"{cost.cost}, {cost.system}, {low:,} → {high:,}: slope {slope:.2f}")
             if lost := cut_off(a, b):  # answered, then cut off: it grew past the cut-off, faster than any slope
-                steep.append(f"{', '.join(lost)} of {cost.system}: answered at {low:,}, cut off at {high:,}")
+                gone.append(f"{cost.system}, {low:,} → {high:,}: {', '.join(lost)}")
         if any(cell != "—" for cell in cells[2:]):
             rows.append("| " + " | ".join(cells) + " |")
     if not rows or not steps:
@@ -134,6 +136,10 @@ def growth(results: dict[str, Any]) -> list[str]:
              "on a log-log scale: 1.00 grows as the data does, above 1 faster, below 1 slower; for lookups/s a "
              "slope of 0 means the rate holds and a negative one that it falls. Sums of named queries compare "
              "the queries measured at both sizes of the step (a query cut off at the larger size is left out)."]
-    lines += ["", "Faster than the data: " + "; ".join(steep) + "." if steep
+    lines += ["", "Costs that grew faster than the data (slope above 1.15):" if steep
               else "No cost grew faster than the data (slope above 1.15) over any step.", ""]
+    lines += [*(f"- {line}" for line in steep), *([""] if steep else [])]
+    if gone:  # answered, then cut off: they grew past the cut-off, faster than any slope above
+        lines += ["Named queries answered at the smaller size of a step and cut off at the larger:", "",
+                  *(f"- {line}" for line in gone), ""]
     return [*lines, "| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2), *rows, ""]

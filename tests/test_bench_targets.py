@@ -156,6 +156,7 @@ def test_growth_gives_each_cost_its_ratio_and_slope_per_step() -> None:
     ten_m = results["sizes"]["10000000"]
     ten_m["oxigraph"] = {"load_s": 90.0, "queries": {"a": _q(300.0), "b": _q(2.0), "c": TIMED_OUT}}
     ten_m["mgkg"]["lookups_http"] = {"4": 835.0}
+    ten_m["mgkg"]["queries"] = {"a": {"http": _q(150.0)}, "c": {"http": TIMED_OUT}}  # no `--in-memory` run at 10M
     lines = growth(results)
     table = "\n".join(lines)
     assert "| cost | system | 1,000,000 | 10,000,000 | 1,000,000 → 10,000,000 |" in table
@@ -163,8 +164,13 @@ def test_growth_gives_each_cost_its_ratio_and_slope_per_step() -> None:
     # c timed out at 10M: the step compares a and b only, (300 + 2) / (10 + 1); the 10M sum itself is unknown
     assert "| named queries, sum of p50 (s) | raw pyoxigraph | 0.02 | — | ×27.5 (1.44) |" in table
     assert "| point lookups/s, 4 clients (/s) | mgkg HTTP | 835 | 835 | ×1.0 (0.00) |" in table
-    assert "Faster than the data: named queries, sum of p50 of raw pyoxigraph from 1,000,000 to 10,000,000" in table
-    assert "c of raw pyoxigraph: answered at 1,000,000, cut off at 10,000,000" in table
+    assert "- named queries, sum of p50, raw pyoxigraph, 1,000,000 → 10,000,000: slope 1.44" in table
+    assert "- raw pyoxigraph, 1,000,000 → 10,000,000: c" in table
+    # mgkg over HTTP: a grew ×12.5, c was cut off; `--in-memory` was not measured at 10M, which is not a cut-off
+    assert "| named queries, sum of p50 (s) | mgkg HTTP | 0.02 | — | ×12.5 (1.10) |" in table
+    assert "- mgkg HTTP, 1,000,000 → 10,000,000: c" in table
+    assert "| named queries, sum of p50 (s) | mgkg HTTP `--in-memory` | 0.01 | — | — |" in table
+    assert "mgkg HTTP `--in-memory`, 1,000,000" not in table
     assert growth({"sizes": {"1000": ONE_M}}) == []  # one size: no step
 
 
