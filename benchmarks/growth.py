@@ -136,10 +136,12 @@ def growth(results: dict[str, Any]) -> list[str]:
              "on a log-log scale: 1.00 grows as the data does, above 1 faster, below 1 slower; for lookups/s a "
              "slope of 0 means the rate holds and a negative one that it falls. Sums of named queries compare "
              "the queries measured at both sizes of the step (a query cut off at the larger size is left out)."]
-    lines += ["", "Costs that grew faster than the data (slope above 1.15):" if steep
-              else "No cost grew faster than the data (slope above 1.15) over any step.", ""]
-    lines += [*(f"- {line}" for line in steep), *([""] if steep else [])]
-    if gone:  # answered, then cut off: they grew past the cut-off, faster than any slope above
-        lines += ["Named queries answered at the smaller size of a step and cut off at the larger:", "",
-                  *(f"- {line}" for line in gone), ""]
+    if steep:
+        lines += ["", "Costs that grew faster than the data (slope above 1.15):", "", *(f"- {line}" for line in steep)]
+    else:
+        lines += ["", "No cost grew faster than the data (slope above 1.15) over any step."]
+    if gone:
+        lines += ["", "Named queries answered at the smaller size of a step and cut off at the larger:", "",
+                  *(f"- {line}" for line in gone)]
+    lines.append("")
     return [*lines, "| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2), *rows, ""]
